@@ -3,24 +3,30 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './errors.js';
+import { FLAGS } from '../train/config.js';
+
+// snake_case flags of commands other than train.
+const EXTRA_SNAKE_FLAGS = ['eval_samples', 'min_len', 'max_len', 'max_length', 'save_dir', 'run_name'];
 
 type Registrar = (program: Command) => void;
 
 // Sub-command modules are loaded lazily so that `recur --help` stays fast and a module
 // that is missing (not built yet) does not break the others.
-const COMMANDS: Array<[string, () => Promise<{ register: Registrar }>]> = [
-  ['train', () => import('./train.js')],
-  ['predict', () => import('./predict.js')],
-  ['eval', () => import('./eval.js')],
-  ['runs', () => import('./runs.js')],
-  ['dashboard', () => import('./dashboard.js')],
-  ['report', () => import('./report.js')],
-  ['sweep', () => import('./sweep.js')],
-  ['reproduce', () => import('./reproduce.js')],
-  ['worker', () => import('./worker.js')],
-];
+const COMMANDS = ['train', 'predict', 'eval', 'runs', 'dashboard', 'report', 'sweep', 'reproduce', 'worker'];
 
-export async function main(argv: string[]): Promise<number> {
+/** `--hidden-dim 32` and `--hidden-dim=32` mean `--hidden_dim 32` for every snake_case flag. */
+export function normalizeFlags(argv: string[], known: ReadonlySet<string>): string[] {
+  return argv.map((a) => {
+    if (!a.startsWith('--') || !a.slice(2).includes('-')) return a;
+    const eq = a.indexOf('=');
+    const name = (eq < 0 ? a.slice(2) : a.slice(2, eq)).replace(/-/g, '_');
+    if (!known.has(name)) return a;
+    return `--${name}${eq < 0 ? '' : a.slice(eq)}`;
+  });
+}
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const argv = normalizeFlags(rawArgv, new Set([...FLAGS.map((f) => f.key as string), ...EXTRA_SNAKE_FLAGS]));
   const verbose = argv.includes('--verbose');
   const program = new Command('recur')
     .description("PyTorch's recurrent stack in TypeScript: train, predict, evaluate and track RNN/LSTM/GRU models on the article's seq-sum-mod task.")
@@ -28,13 +34,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const [, load] of COMMANDS) {
-    let mod: { register: Registrar } | undefined;
+  for (const name of COMMANDS) {
+    let mod: { register: Registrar };
     try {
-      mod = await load();
+      mod = (await import(`./${name}.js`)) as { register: Registrar };
     } catch (e) {
-      if (verbose) console.error(e);
-      continue;
+      // A command whose module is absent from this build is simply not offered.
+      if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`/${name}.js`)) {
+        if (verbose) console.error(`recur: command '${name}' is not available in this build`);
+        continue;
+      }
+      throw e;
     }
     mod.register(program);
   }

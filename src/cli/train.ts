@@ -1,0 +1,73 @@
+// `recur train`: the article's training script. Flags and defaults come from src/train/config.ts.
+import { Command, Option } from 'commander';
+import { DEFAULT_CONFIG, FLAGS, PRESETS, parseFlagValue, resolveConfig } from '../train/config.js';
+import type { TrainConfig } from '../train/config.js';
+import { runTraining, RunError } from '../train/run-node.js';
+import { CliError } from './errors.js';
+
+export function addTrainFlags(cmd: Command): Command {
+  for (const spec of FLAGS) {
+    const def = DEFAULT_CONFIG[spec.key];
+    const placeholder = spec.kind === 'bool' ? '[bool]' : `<${spec.kind === 'choice' ? spec.choices!.join('|') : spec.kind === 'string' ? 'value' : spec.kind}>`;
+    const opt = new Option(`--${spec.key} ${placeholder}`, `${spec.help} (default: ${def === null ? 'none' : String(def)})`);
+    opt.argParser((raw: string | undefined) => {
+      try {
+        return spec.kind === 'bool' && raw === undefined ? true : parseFlagValue(spec, String(raw));
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    });
+    if (spec.kind === 'bool') opt.preset(true);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** The training flags the user actually gave, keyed like TrainConfig. */
+export function givenFlags(opts: Record<string, unknown>): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const spec of FLAGS) if (opts[spec.key] !== undefined) out[spec.key] = opts[spec.key];
+  return out as Partial<TrainConfig>;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('train the article\'s RnnClsNet on seq-sum-mod (defaults: the article\'s baseline)')
+    .option('--preset <name>', `start from a named experiment: ${Object.keys(PRESETS).join(', ')}`)
+    .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint (bit-exact)')
+    .option('--json', 'print one JSON object per line (logged steps, evaluations, final result)')
+    .addHelpText('after', `
+Flags also accept kebab-case (--hidden-dim 32). Every run gets a directory <save_dir>/<run_name>
+(-2, -3, ... when taken) with config.json, meta.json, metrics.jsonl and checkpoints/.
+Examples:
+  recur train                                   # the article's baseline, 20,000 steps
+  recur train --preset sota_warmup --seed 1
+  recur train --hidden_dim 32 --num_layers 3 --batch_size 64 --lr 0.005 --run_name sota
+  recur train --resume output/sota`);
+  addTrainFlags(cmd);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const given = givenFlags(opts);
+    let config: TrainConfig;
+    if (opts.resume) {
+      const keys = Object.keys(given);
+      if (keys.length || opts.preset) {
+        throw new CliError(`--resume continues a run with its saved config; it cannot be combined with ${[...keys.map((k) => `--${k}`), ...(opts.preset ? ['--preset'] : [])].join(', ')}`);
+      }
+      config = { ...DEFAULT_CONFIG };
+    } else {
+      try {
+        config = resolveConfig(given, opts.preset as string | undefined);
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+    }
+    try {
+      const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json) });
+      process.exitCode = r.status === 'finished' ? 0 : r.status === 'interrupted' ? 130 : 3;
+    } catch (e) {
+      if (e instanceof RunError) throw new CliError(e.message, e.exitCode);
+      throw e;
+    }
+  });
+}

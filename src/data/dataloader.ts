@@ -1,0 +1,29 @@
+// Batches consecutive samples of an iterable dataset, as torch.utils.data.DataLoader does for an
+// IterableDataset with a collate function.
+export interface DataLoaderOptions<S, B> {
+  batchSize: number;
+  collateFn: (samples: S[]) => B;
+  /** Drop a last incomplete batch of a finite dataset. */
+  dropLast?: boolean;
+}
+
+export class DataLoader<S, B> implements Iterable<B> {
+  constructor(readonly dataset: Iterable<S>, readonly opts: DataLoaderOptions<S, B>) {
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0) {
+      throw new Error(`batch_size should be a positive integer value, but got batch_size=${opts.batchSize}`);
+    }
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    const { batchSize, collateFn, dropLast = false } = this.opts;
+    let buf: S[] = [];
+    for (const s of this.dataset) {
+      buf.push(s);
+      if (buf.length === batchSize) {
+        yield collateFn(buf);
+        buf = [];
+      }
+    }
+    if (buf.length > 0 && !dropLast) yield collateFn(buf);
+  }
+}

@@ -1,0 +1,47 @@
+// y = x W^T + b, W: [outFeatures, inFeatures], b: [outFeatures]. Init as PyTorch:
+// W, b ~ U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)).
+import { Module } from './module.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { allocate } from '../tensor/dtype.js';
+import { add, matmul, transpose } from '../tensor/ops.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  dtype?: DType;
+  generator?: Generator;
+}
+
+export function uniformParam(shape: number[], bound: number, dtype: DType, gen: Generator): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = allocate(dtype, n);
+  for (let i = 0; i < n; i++) d[i] = gen.uniform(-bound, bound);
+  return new Tensor(d, shape, dtype, true);
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${k} must be a non-negative integer, got ${v}`);
+    }
+    const dtype = opts.dtype ?? 'float32';
+    const gen = opts.generator ?? defaultGenerator;
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+    this.weight = this.registerParameter('weight', uniformParam([outFeatures, inFeatures], bound, dtype, gen))!;
+    this.bias = this.registerParameter('bias', opts.bias === false ? null : uniformParam([outFeatures], bound, dtype, gen));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape[x.ndim - 1] !== this.inFeatures) {
+      const rows = x.ndim >= 2 ? x.data.length / x.shape[x.ndim - 1] : 1;
+      throw new Error(`mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.ndim - 1]} and ${this.inFeatures}x${this.outFeatures})`);
+    }
+    const y = matmul(x, transpose(this.weight, 0, 1));
+    return this.bias ? add(y, this.bias) : y;
+  }
+}

@@ -1,0 +1,288 @@
+// nn.CrossEntropyLoss / F.cross_entropy (PyTorch 1.13), one fused autograd node.
+//
+// Layout: input (C), (N, C) or (N, C, d1, ...); element e = (b, s) over N × S (S = Π d_k), class c of
+// element e at input[(b*C + c)*S + s]. lp = log_softmax over the class dim, p = softmax.
+//
+// Index targets y_e (int64, shape (), (N) or (N, d1, ...)), smoothing ε (ε <= 0 means none), w ≡ 1
+// without class weights:
+//   l_e = (1−ε)·w[y_e]·(−lp[e, y_e]) + (ε/C)·Σ_c w[c]·(−lp[e, c]),  l_e = 0 where y_e == ignoreIndex
+//   'none' → l, 'sum' → Σ l_e, 'mean' → Σ l_e / Σ_{e not ignored} w[y_e]   (all ignored → 0/0 = NaN)
+//   ∂l_e/∂x[e, c] = (1−ε)·w[y_e]·(p_c − δ_{c,y_e}) + (ε/C)·(Σ_k w[k]·p_c − w[c])
+// Probability targets t (float, same shape as input): t' = t(1−ε) + ε/C when ε > 0,
+//   l_e = −Σ_c w[c]·t'[e, c]·lp[e, c];  'mean' divides by N·S (numel / C), not by the weights
+//   ∂l_e/∂x[e, c] = (Σ_k w[k] t'_k)·p_c − w[c]·t'_c ;  ∂l_e/∂t[e, c] = −w[c]·lp[e, c]·(1−ε or 1)
+import { Module } from './module.js';
+import { Tensor, makeResult, gradOf, numel } from '../tensor/tensor.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
+import { allocate, isFloat } from '../tensor/dtype.js';
+
+export type Reduction = 'none' | 'mean' | 'sum';
+
+export interface CrossEntropyOptions {
+  /** Class weights, shape (C). */
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  labelSmoothing?: number;
+}
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+const scalarName = (dtype: DType): string => (dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Long');
+/** C++ `<<` of a double (6 significant digits). */
+const cppDouble = (x: number): string => String(Number(x.toPrecision(6)));
+
+export function checkReduction(reduction: unknown): asserts reduction is Reduction {
+  if (reduction !== 'none' && reduction !== 'mean' && reduction !== 'sum') {
+    throw new Error(`${String(reduction)} is not a valid value for reduction`);
+  }
+}
+
+function checkSmoothing(ls: number): void {
+  if (typeof ls !== 'number' || Number.isNaN(ls)) throw new Error(`label_smoothing must be a number, got ${String(ls)}`);
+  // 1.13 only rejects values above 1; a negative value is accepted and means no smoothing.
+  if (ls > 1) throw new Error(`label_smoothing must be between 0.0 and 1.0. Got: ${cppDouble(ls)}`);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Row-wise log-sum-exp over the class dim: lse[e] for every element e. */
+function logSumExp(x: ArrayLike<number>, N: number, C: number, S: number): Float64Array {
+  const lse = new Float64Array(N * S);
+  for (let b = 0; b < N; b++) {
+    for (let s = 0; s < S; s++) {
+      const base = b * C * S + s;
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) if (x[base + c * S] > m) m = x[base + c * S];
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(x[base + c * S] - m);
+      lse[b * S + s] = m === -Infinity ? -Infinity : m + Math.log(z);
+    }
+  }
+  return lse;
+}
+
+/** Functional cross-entropy (F.cross_entropy). See the header for formulas. */
+export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = opts.reduction ?? 'mean';
+  checkReduction(reduction);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const ls = opts.labelSmoothing ?? 0;
+  const weight = opts.weight ?? null;
+  if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new Error('cross_entropy: input and target must be Tensors');
+  if (!isFloat(input.dtype)) throw new Error(`cross_entropy: expected a floating point input, got ${input.dtype}`);
+  if (sameShape(input.shape, target.shape)) {
+    // Same shapes ⇒ class probabilities (PyTorch's rule, even for a 0-d input).
+    if (!isFloat(target.dtype)) {
+      throw new Error(`Expected floating point type for target with class probabilities, got ${scalarName(target.dtype)}`);
+    }
+    if (ignoreIndex >= 0) throw new Error('ignore_index is not supported for floating point target');
+    if (input.ndim === 0) {
+      throw new Error('cross_entropy: input must have shape (C), (N, C) or (N, C, d1, ...), but got a 0-D tensor');
+    }
+    return probTargetLoss(input, target, weight, reduction, ls);
+  }
+  checkSmoothing(ls);
+  return indexTargetLoss(input, target, weight, reduction, ignoreIndex, ls);
+}
+
+function classWeights(weight: Tensor | null, C: number, prefix: string): ArrayLike<number> | null {
+  if (weight === null) return null;
+  if (weight.ndim !== 1 || weight.data.length !== C) {
+    throw new Error(`${prefix}weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${fmt(weight.shape)}`);
+  }
+  return weight.data;
+}
+
+function indexTargetLoss(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  reduction: Reduction,
+  ignoreIndex: number,
+  ls: number,
+): Tensor {
+  const nd = input.ndim;
+  if (nd < 1) throw new Error(`Expected 1 or more dimensions (got ${nd})`);
+  if (nd !== 1) {
+    if (target.ndim === 0) {
+      throw new Error(`Expected input batch_size (${input.shape[0]}) to match target batch_size (got a 0-D target).`);
+    }
+    if (input.shape[0] !== target.shape[0]) {
+      throw new Error(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
+    }
+  }
+  if (nd <= 2) {
+    if (target.ndim > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
+    const noBatch = nd === 1 && target.ndim === 0;
+    if (!noBatch && input.shape[0] !== target.shape[0]) {
+      throw new Error(`size mismatch (got input: ${fmt(input.shape)}, target: ${fmt(target.shape)})`);
+    }
+  } else if (!sameShape(target.shape.slice(1), input.shape.slice(2)) || target.ndim !== nd - 1) {
+    throw new Error(`Expected target size ${fmt([input.shape[0], ...input.shape.slice(2)])}, got ${fmt(target.shape)}`);
+  }
+  const C = nd === 1 ? input.shape[0] : input.shape[1];
+  const w = classWeights(weight, C, '');
+  if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${scalarName(target.dtype)}`);
+  const N = nd === 1 ? 1 : input.shape[0];
+  const S = nd <= 2 ? 1 : numel(input.shape.slice(2));
+  const E = N * S;
+  const y = target.data;
+  for (let e = 0; e < E; e++) {
+    const t = y[e];
+    if (t !== ignoreIndex && (t < 0 || t >= C)) throw new Error(`Target ${t} is out of bounds.`);
+  }
+  const eps = ls > 0 ? ls : 0;
+  const x = input.data;
+  const lse = logSumExp(x, N, C, S);
+  let sumW = C;
+  if (w !== null) {
+    sumW = 0;
+    for (let c = 0; c < C; c++) sumW += w[c];
+  }
+  const loss = new Float64Array(E);
+  let total = 0;
+  let denom = 0;
+  for (let b = 0; b < N; b++) {
+    for (let s = 0; s < S; s++) {
+      const e = b * S + s;
+      const t = y[e];
+      if (t === ignoreIndex) continue;
+      const base = b * C * S + s;
+      const wy = w === null ? 1 : w[t];
+      let l = (1 - eps) * wy * (lse[e] - x[base + t * S]);
+      if (eps > 0) {
+        let sm = 0;
+        for (let c = 0; c < C; c++) sm += (w === null ? 1 : w[c]) * (lse[e] - x[base + c * S]);
+        l += (eps / C) * sm;
+      }
+      loss[e] = l;
+      total += l;
+      denom += wy;
+    }
+  }
+  const out = reductionOutput(loss, total, denom, reduction, target.shape, input.dtype);
+  return makeResult(out.data, out.shape, input.dtype, [input], (g) => {
+    const gx = gradOf(input);
+    if (gx === null) return;
+    for (let b = 0; b < N; b++) {
+      for (let s = 0; s < S; s++) {
+        const e = b * S + s;
+        const t = y[e];
+        if (t === ignoreIndex) continue;
+        const ge = reduction === 'none' ? g[e] : reduction === 'sum' ? g[0] : g[0] / denom;
+        const base = b * C * S + s;
+        const a = ge * (1 - eps) * (w === null ? 1 : w[t]);
+        const k = ge * (eps / C);
+        for (let c = 0; c < C; c++) {
+          const i = base + c * S;
+          const p = Math.exp(x[i] - lse[e]);
+          let d = a * p + k * (sumW * p - (w === null ? 1 : w[c]));
+          if (c === t) d -= a;
+          gx[i] += d;
+        }
+      }
+    }
+  });
+}
+
+function probTargetLoss(input: Tensor, target: Tensor, weight: Tensor | null, reduction: Reduction, ls: number): Tensor {
+  const nd = input.ndim;
+  const C = nd === 1 ? input.shape[0] : input.shape[1];
+  const w = classWeights(weight, C, 'cross_entropy: ');
+  checkSmoothing(ls);
+  const eps = ls > 0 ? ls : 0;
+  const N = nd === 1 ? 1 : input.shape[0];
+  const S = nd <= 2 ? 1 : numel(input.shape.slice(2));
+  const E = N * S;
+  const x = input.data;
+  const tt = target.data;
+  const lse = logSumExp(x, N, C, S);
+  const tp = (i: number): number => (eps > 0 ? tt[i] * (1 - eps) + eps / C : tt[i]);
+  const loss = new Float64Array(E);
+  let total = 0;
+  for (let b = 0; b < N; b++) {
+    for (let s = 0; s < S; s++) {
+      const e = b * S + s;
+      const base = b * C * S + s;
+      let l = 0;
+      for (let c = 0; c < C; c++) {
+        const i = base + c * S;
+        l += (w === null ? 1 : w[c]) * tp(i) * (lse[e] - x[i]);
+      }
+      loss[e] = l;
+      total += l;
+    }
+  }
+  const outShape = nd === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  // mean divides by the number of elements N·S (NaN for an empty input, as PyTorch).
+  const out = reductionOutput(loss, total, input.data.length === 0 ? 0 : E, reduction, outShape, input.dtype);
+  const denom = input.data.length === 0 ? 0 : E;
+  return makeResult(out.data, out.shape, input.dtype, [input, target], (g) => {
+    const gx = gradOf(input);
+    const gt = gradOf(target);
+    for (let b = 0; b < N; b++) {
+      for (let s = 0; s < S; s++) {
+        const e = b * S + s;
+        const ge = reduction === 'none' ? g[e] : reduction === 'sum' ? g[0] : g[0] / denom;
+        const base = b * C * S + s;
+        let swt = 0;
+        for (let c = 0; c < C; c++) swt += (w === null ? 1 : w[c]) * tp(base + c * S);
+        for (let c = 0; c < C; c++) {
+          const i = base + c * S;
+          const wc = w === null ? 1 : w[c];
+          const lp = x[i] - lse[e];
+          if (gx !== null) gx[i] += ge * (swt * Math.exp(lp) - wc * tp(i));
+          if (gt !== null) gt[i] += ge * -wc * lp * (eps > 0 ? 1 - eps : 1);
+        }
+      }
+    }
+  });
+}
+
+function reductionOutput(
+  loss: Float64Array,
+  total: number,
+  denom: number,
+  reduction: Reduction,
+  noneShape: number[],
+  dtype: DType,
+): { data: FloatArray; shape: number[] } {
+  if (reduction === 'none') {
+    const d = allocate(dtype, loss.length) as FloatArray;
+    d.set(loss);
+    return { data: d, shape: [...noneShape] };
+  }
+  const d = allocate(dtype, 1) as FloatArray;
+  d[0] = reduction === 'sum' ? total : total / denom;
+  return { data: d, shape: [] };
+}
+
+/** nn.CrossEntropyLoss: `forward(input, target)` = crossEntropy with the options given here. */
+export class CrossEntropyLoss extends Module {
+  readonly weight: Tensor | null;
+  readonly ignoreIndex: number;
+  readonly reduction: Reduction;
+  readonly labelSmoothing: number;
+
+  constructor(opts: CrossEntropyOptions = {}) {
+    super();
+    this.weight = opts.weight ?? null;
+    this.ignoreIndex = opts.ignoreIndex ?? -100;
+    this.reduction = opts.reduction ?? 'mean';
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
+    // PyTorch only notices these at the first call; failing at construction is earlier, same message.
+    checkReduction(this.reduction);
+    checkSmoothing(this.labelSmoothing);
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return crossEntropy(input, target, {
+      weight: this.weight,
+      ignoreIndex: this.ignoreIndex,
+      reduction: this.reduction,
+      labelSmoothing: this.labelSmoothing,
+    });
+  }
+}

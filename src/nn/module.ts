@@ -1,0 +1,127 @@
+// Base class of every layer, as torch.nn.Module: parameters and sub-modules are registered by
+// name in order, so namedParameters() and stateDict() use PyTorch's dotted keys
+// (`rnn.weight_ih_l0`, `embedding.weight`) and weights move between the two.
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+
+export class Module {
+  training = true;
+  private readonly _parameters = new Map<string, Tensor | null>();
+  private readonly _modules = new Map<string, Module>();
+
+  /** Registers (or replaces) a parameter; `null` records an absent optional parameter. */
+  registerParameter(name: string, param: Tensor | null): Tensor | null {
+    if (name.includes('.') || name === '') throw new Error(`parameter name can't contain "." or be empty, got '${name}'`);
+    if (param !== null) param.requiresGrad_(true);
+    this._parameters.set(name, param);
+    return param;
+  }
+
+  registerModule<M extends Module>(name: string, module: M): M {
+    if (name.includes('.') || name === '') throw new Error(`module name can't contain "." or be empty, got '${name}'`);
+    this._modules.set(name, module);
+    return module;
+  }
+
+  /** The parameter registered under `name` on this module (not a sub-module). */
+  getParameter(name: string): Tensor {
+    const p = this._parameters.get(name);
+    if (!p) throw new Error(`${this.constructor.name} has no parameter '${name}'`);
+    return p;
+  }
+
+  *namedChildren(): Generator<[string, Module]> {
+    yield* this._modules.entries();
+  }
+
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, m] of this._modules) yield* m.namedModules(prefix ? `${prefix}.${name}` : name);
+  }
+
+  /** `[name, tensor]` pairs in registration order, sub-modules depth first (PyTorch's order). */
+  namedParameters(prefix = ''): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    for (const [mp, m] of this.namedModules(prefix)) {
+      for (const [name, p] of m._parameters) {
+        if (p === null || seen.has(p)) continue;
+        seen.add(p);
+        out.push([mp ? `${mp}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Total number of parameter elements (the article's "Model Params"). */
+  numParameters(): number {
+    return this.parameters().reduce((s, p) => s + p.data.length, 0);
+  }
+
+  /** `{ name: tensor }` with PyTorch's keys; the tensors are the live parameters (detached views). */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, p] of this.namedParameters()) out[name] = p.detach();
+    return out;
+  }
+
+  /**
+   * Copies `state` into the parameters. Strict by default: missing keys, unexpected keys and
+   * shape mismatches are one error that lists them all.
+   */
+  loadStateDict(state: Record<string, Tensor | { shape: number[]; data: ArrayLike<number> }>, strict = true): {
+    missingKeys: string[];
+    unexpectedKeys: string[];
+  } {
+    const own = new Map(this.namedParameters());
+    const missingKeys = [...own.keys()].filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));
+    const mismatches: string[] = [];
+    for (const [k, p] of own) {
+      const src = state[k];
+      if (!src) continue;
+      if (src.shape.length !== p.shape.length || src.shape.some((s, i) => s !== p.shape[i])) {
+        mismatches.push(
+          `size mismatch for ${k}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${p.shape.join(', ')}].`,
+        );
+      }
+    }
+    const problems: string[] = [...mismatches];
+    if (strict && missingKeys.length) problems.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && unexpectedKeys.length) problems.splice(strict && missingKeys.length ? 1 : 0, 0, `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (problems.length) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`);
+    }
+    for (const [k, p] of own) {
+      const src = state[k];
+      if (!src) continue;
+      const data = src instanceof Tensor ? src.data : src.data;
+      for (let i = 0; i < p.data.length; i++) p.data[i] = data[i];
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears every parameter's gradient (PyTorch ≥2.0 default: set to null). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** The dtype of the first parameter (modules are single-dtype). */
+  get dtype(): DType {
+    const p = this.parameters()[0];
+    return p ? p.dtype : 'float32';
+  }
+}

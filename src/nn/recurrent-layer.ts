@@ -1,0 +1,109 @@
+// One direction of one recurrent layer over a packed batch as ONE autograd node: the forward and
+// backward are the kernels in src/kernels/packed-layer.ts. The node's flat result is
+// [y (Ttot×Hout) | h_n (B×Hout) | c_n (B×H, LSTM)], split into three tensors that share it.
+import { Tensor, gradOf, isGradEnabled, makeResult, splitResult } from '../tensor/tensor.js';
+import type { FloatArray } from '../tensor/dtype.js';
+import { allocate } from '../tensor/dtype.js';
+import {
+  allocTape, gateCount, packedLayerBackward, packedLayerForward,
+} from '../kernels/packed-layer.js';
+import type { LayerGrads, LayerShape } from '../kernels/packed-layer.js';
+
+export type { CellMode, LayerShape } from '../kernels/packed-layer.js';
+
+/** Tensors of one layer-direction: wIh [GH, In], wHh [GH, Hout], bIh/bHh [GH], wHr [P, H]. */
+export interface LayerWeights {
+  wIh: Tensor;
+  wHh: Tensor;
+  bIh: Tensor | null;
+  bHh: Tensor | null;
+  wHr: Tensor | null;
+}
+
+export interface LayerResult {
+  y: Tensor; // [Ttot, Hout]
+  hN: Tensor; // [B, Hout]
+  cN: Tensor | null; // [B, H] (LSTM)
+}
+
+function addInto(t: Tensor | null, g: Float64Array | null): void {
+  if (t === null || g === null) return;
+  const dst = gradOf(t);
+  if (dst === null) return;
+  for (let k = 0; k < g.length; k++) dst[k] += g[k];
+}
+
+/**
+ * x [Ttot, In] packed rows, batchSizes [T] (padded input: all B), h0 [B, Hout], c0 [B, H] (LSTM).
+ * Shapes are checked by the caller (the module); this only runs the layer.
+ */
+export function recurrentLayer(
+  shape: LayerShape, w: LayerWeights, x: Tensor, batchSizes: ArrayLike<number>, reverse: boolean,
+  h0: Tensor, c0: Tensor | null,
+): LayerResult {
+  const H = shape.hiddenSize;
+  const Hout = shape.projSize > 0 ? shape.projSize : H;
+  const GH = gateCount(shape.mode) * H;
+  const lstm = shape.mode === 'LSTM';
+  const rows = x.shape[0];
+  const B = h0.shape[0];
+  const dtype = x.dtype;
+  const nY = rows * Hout;
+  const nH = B * Hout;
+  const nC = lstm ? B * H : 0;
+  const flat = allocate(dtype, nY + nH + nC) as FloatArray;
+  const y = flat.subarray(0, nY);
+  const hN = flat.subarray(nY, nY + nH);
+  const cN = lstm ? flat.subarray(nY + nH) : null;
+
+  const tensors = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
+  const parents = tensors.filter((t): t is Tensor => t !== null);
+  const needGrad = isGradEnabled() && parents.some((t) => t.requiresGrad);
+  const params = {
+    wIh: w.wIh.data as FloatArray, wHh: w.wHh.data as FloatArray,
+    bIh: w.bIh ? (w.bIh.data as FloatArray) : null, bHh: w.bHh ? (w.bHh.data as FloatArray) : null,
+    wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
+  };
+  const bs = Int32Array.from(batchSizes as ArrayLike<number>);
+  const tape = needGrad ? allocTape(shape, rows) : null;
+  packedLayerForward(
+    shape, params, x.data as FloatArray, bs, reverse, h0.data as FloatArray,
+    c0 ? (c0.data as FloatArray) : null, y, hN, cN, tape,
+  );
+
+  const whole = makeResult(flat, [flat.length], dtype, parents, (g) => {
+    const grads: LayerGrads = {
+      dX: x.requiresGrad ? new Float64Array(rows * shape.inputSize) : null,
+      dh0: new Float64Array(nH),
+      dc0: lstm ? new Float64Array(nC) : null,
+      dWih: new Float64Array(GH * shape.inputSize),
+      dWhh: new Float64Array(GH * Hout),
+      dBih: w.bIh ? new Float64Array(GH) : null,
+      dBhh: w.bHh ? new Float64Array(GH) : null,
+      dWhr: w.wHr ? new Float64Array(w.wHr.data.length) : null,
+    };
+    packedLayerBackward(
+      shape, params, x.data as FloatArray, bs, reverse, tape!,
+      g.subarray(0, nY), g.subarray(nY, nY + nH), lstm ? g.subarray(nY + nH) : null, grads,
+    );
+    addInto(x, grads.dX);
+    addInto(h0, grads.dh0);
+    addInto(c0, grads.dc0);
+    addInto(w.wIh, grads.dWih);
+    addInto(w.wHh, grads.dWhh);
+    addInto(w.bIh, grads.dBih);
+    addInto(w.bHh, grads.dBhh);
+    addInto(w.wHr, grads.dWhr);
+  });
+  if (!whole.requiresGrad) {
+    return {
+      y: new Tensor(y, [rows, Hout], dtype),
+      hN: new Tensor(hN, [B, Hout], dtype),
+      cN: cN ? new Tensor(cN, [B, H], dtype) : null,
+    };
+  }
+  const parts = [{ offset: 0, shape: [rows, Hout] }, { offset: nY, shape: [B, Hout] }];
+  if (lstm) parts.push({ offset: nY + nH, shape: [B, H] });
+  const [ty, th, tc] = splitResult(whole, parts);
+  return { y: ty, hN: th, cN: tc ?? null };
+}

@@ -1,0 +1,336 @@
+// RNNBase: the layer/direction stack shared by RNN, LSTM and GRU (torch.nn.RNNBase).
+// Each layer-direction is one autograd node (recurrentLayer); this file only validates,
+// reorders (batch_first, unbatched, packed permutations), concatenates directions and applies
+// dropout between layers.
+import { Module } from './module.js';
+import { uniformParam } from './linear.js';
+import { dropout as dropoutFn } from './dropout.js';
+import { recurrentLayer } from './recurrent-layer.js';
+import type { CellMode, LayerShape, LayerWeights } from './recurrent-layer.js';
+import { PackedSequence } from './utils/packed-sequence.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { cat, indexSelect, reshape, select, squeeze, stack, transpose, unsqueeze } from '../tensor/ops.js';
+import { zeros } from '../tensor/create.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
+
+export interface RNNBaseOptions {
+  numLayers?: number;
+  bias?: boolean;
+  batchFirst?: boolean;
+  dropout?: number;
+  bidirectional?: boolean;
+  dtype?: DType;
+  generator?: Generator;
+}
+
+/** Python's `type(v).__name__` for the values a TS caller can pass. */
+export function pyTypeName(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null || v === undefined) return 'NoneType';
+  return typeof v;
+}
+
+/** Python's repr of a float (`1.0`, `0.5`, `1e-05`). */
+export function pyFloat(v: number): string {
+  if (Number.isInteger(v)) return v.toFixed(1);
+  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(v);
+}
+
+const py = (b: boolean) => (b ? 'True' : 'False');
+const pyTuple = (s: number[]) => `(${s.join(', ')})`;
+const pyList = (s: number[]) => `[${s.join(', ')}]`;
+
+export const RNN_BASE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'generator'];
+
+export function checkOptionKeys(opts: object, allowed: string[], owner = 'RNNBase'): void {
+  for (const k of Object.keys(opts)) {
+    if (!allowed.includes(k)) throw new Error(`${owner}.__init__() got an unexpected keyword argument '${k}'`);
+  }
+}
+
+export function checkSize(name: string, v: unknown, allowZero: boolean): void {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${name} should be of type int, got: ${pyTypeName(v)}`);
+  if (allowZero && v < 0) throw new Error(`${name} must be non-negative, got ${v}`);
+  if (!allowZero && v <= 0) throw new Error(`${name} must be greater than zero`);
+}
+
+export type RecurrentInput = Tensor | PackedSequence;
+
+export class RNNBase extends Module {
+  readonly mode: CellMode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  /** Read at every forward (changing it takes effect on the next call, as in PyTorch). */
+  dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  readonly generator: Generator;
+  /** Parameter names in `_flat_weights_names` order. */
+  readonly flatWeightsNames: string[] = [];
+
+  constructor(mode: CellMode, inputSize: number, hiddenSize: number, opts: RNNBaseOptions & { projSize?: number }) {
+    super();
+    if (hiddenSize === undefined) throw new TypeError("RNNBase.__init__() missing 1 required positional argument: 'hidden_size'");
+    const numLayers = opts.numLayers ?? 1;
+    const dropout = opts.dropout ?? 0;
+    const projSize = opts.projSize ?? 0;
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
+      throw new Error('dropout should be a number in range [0, 1] representing the probability of an element being zeroed');
+    }
+    if (dropout > 0 && numLayers === 1) {
+      console.warn(
+        'dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects ' +
+          `num_layers greater than 1, but got dropout=${pyFloat(dropout)} and num_layers=${numLayers}`,
+      );
+    }
+    checkSize('hidden_size', hiddenSize, false);
+    if (typeof inputSize !== 'number' || !Number.isInteger(inputSize)) {
+      throw new TypeError(`input_size should be of type int, got: ${pyTypeName(inputSize)}`);
+    }
+    checkSize('num_layers', numLayers, false);
+    if (typeof projSize !== 'number' || !Number.isInteger(projSize)) {
+      throw new TypeError(`proj_size should be of type int, got: ${pyTypeName(projSize)}`);
+    }
+    if (projSize < 0) throw new Error('proj_size should be a positive integer or zero to disable projections');
+    if (projSize >= hiddenSize) throw new Error('proj_size has to be smaller than hidden_size');
+    const G = mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1;
+    if (inputSize < 0) {
+      throw new Error(`Trying to create tensor with negative dimension ${inputSize}: [${G * hiddenSize}, ${inputSize}]`);
+    }
+    const dtype = opts.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'float64') {
+      throw new Error(`RNN modules support dtype float32 or float64, got ${String(dtype)}`);
+    }
+
+    this.mode = mode;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = numLayers;
+    this.bias = opts.bias ?? true;
+    this.batchFirst = opts.batchFirst ?? false;
+    this.dropout = dropout;
+    this.bidirectional = opts.bidirectional ?? false;
+    this.projSize = projSize;
+    this.generator = opts.generator ?? defaultGenerator;
+
+    // Parameters in PyTorch's registration order, each ~ U(-1/sqrt(H), 1/sqrt(H)) drawn in order.
+    const D = this.bidirectional ? 2 : 1;
+    const Hout = projSize > 0 ? projSize : hiddenSize;
+    const bound = 1 / Math.sqrt(hiddenSize);
+    for (let layer = 0; layer < numLayers; layer++) {
+      for (let d = 0; d < D; d++) {
+        const sfx = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+        const layerIn = layer === 0 ? inputSize : Hout * D;
+        const shapes: Array<[string, number[]]> = [
+          [`weight_ih${sfx}`, [G * hiddenSize, layerIn]],
+          [`weight_hh${sfx}`, [G * hiddenSize, Hout]],
+        ];
+        if (this.bias) shapes.push([`bias_ih${sfx}`, [G * hiddenSize]], [`bias_hh${sfx}`, [G * hiddenSize]]);
+        if (projSize > 0) shapes.push([`weight_hr${sfx}`, [projSize, hiddenSize]]);
+        for (const [name, shape] of shapes) {
+          this.registerParameter(name, uniformParam(shape, bound, dtype, this.generator));
+          this.flatWeightsNames.push(name);
+        }
+      }
+    }
+  }
+
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Output features per direction (projSize if > 0, else hiddenSize). */
+  get hiddenOut(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
+  /** The parameters of each (layer, direction), in order (PyTorch's `all_weights`). */
+  get allWeights(): Tensor[][] {
+    const out: Tensor[][] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.numDirections; d++) {
+        const w = this.layerWeights(l, d);
+        out.push([w.wIh, w.wHh, w.bIh, w.bHh, w.wHr].filter((t): t is Tensor => t !== null));
+      }
+    }
+    return out;
+  }
+
+  layerWeights(layer: number, direction: number): LayerWeights {
+    const sfx = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
+    return {
+      wIh: this.getParameter(`weight_ih${sfx}`),
+      wHh: this.getParameter(`weight_hh${sfx}`),
+      bIh: this.bias ? this.getParameter(`bias_ih${sfx}`) : null,
+      bHh: this.bias ? this.getParameter(`bias_hh${sfx}`) : null,
+      wHr: this.projSize > 0 ? this.getParameter(`weight_hr${sfx}`) : null,
+    };
+  }
+
+  extraRepr(): string {
+    let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
+    if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
+    if (this.bias !== true) s += `, bias=${py(this.bias)}`;
+    if (this.batchFirst !== false) s += `, batch_first=${py(this.batchFirst)}`;
+    if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
+    if (this.bidirectional !== false) s += `, bidirectional=${py(this.bidirectional)}`;
+    return s;
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}(${this.extraRepr()})`;
+  }
+
+  /** Class name used in messages ("RNN", "LSTM", "GRU"). */
+  protected get kind(): string {
+    return this.mode === 'LSTM' ? 'LSTM' : this.mode === 'GRU' ? 'GRU' : 'RNN';
+  }
+
+  /**
+   * The shared forward. `h0`/`c0` are in the user's layout and batch order (null = zeros);
+   * `hxGiven` is false when the caller passed no hx at all. Returns output (same kind as input),
+   * h_n and c_n (LSTM).
+   */
+  protected runStack(
+    input: RecurrentInput, h0: Tensor | null, c0: Tensor | null,
+  ): { output: RecurrentInput; hN: Tensor; cN: Tensor | null } {
+    const lstm = this.mode === 'LSTM';
+    const D = this.numDirections;
+    const H = this.hiddenSize;
+    const Hout = this.hiddenOut;
+    const packed = input instanceof PackedSequence;
+    const x0 = packed ? input.data : input;
+    if (!(x0 instanceof Tensor)) throw new Error(`${this.kind}: input must be a Tensor or a PackedSequence`);
+
+    // 1. Dimensionality of input and hx.
+    let batched = true;
+    if (packed) {
+      if (x0.ndim !== 2) throw new Error(`input must have 2 dimensions, got ${x0.ndim}`);
+    } else {
+      if (x0.ndim !== 2 && x0.ndim !== 3) {
+        throw new Error(`${this.kind}: Expected input to be 2D or 3D, got ${x0.ndim}D ${this.kind === 'RNN' ? 'tensor ' : ''}instead`);
+      }
+      batched = x0.ndim === 3;
+      const want = batched ? 3 : 2;
+      const label = batched ? 'batched 3-D' : 'unbatched 2-D';
+      if (lstm) {
+        if (h0 !== null && (h0.ndim !== want || c0!.ndim !== want)) {
+          throw new Error(`For ${label} input, hx and cx should also be ${want}-D but got (${h0.ndim}-D, ${c0!.ndim}-D) tensors`);
+        }
+      } else if (h0 !== null && h0.ndim !== want) {
+        throw new Error(`For ${label} input, hx should also be ${want}-D but got ${h0.ndim}-D tensor`);
+      }
+    }
+
+    // 2. To time-major rows [Ttot, In] plus batchSizes.
+    let x = x0;
+    let hx = h0;
+    let cx = c0;
+    if (!batched) {
+      x = unsqueeze(x, 1);
+      if (hx !== null) hx = unsqueeze(hx, 1);
+      if (cx !== null) cx = unsqueeze(cx, 1);
+    }
+    if (x.shape[x.ndim - 1] !== this.inputSize) {
+      throw new Error(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${x.shape[x.ndim - 1]}`);
+    }
+    let batchSizes: Int32Array;
+    let B: number;
+    let T = 0;
+    if (packed) {
+      batchSizes = Int32Array.from(input.batchSizes.data);
+      B = batchSizes.length ? batchSizes[0] : 0;
+    } else {
+      T = this.batchFirst && batched ? x.shape[1] : x.shape[0];
+      B = this.batchFirst && batched ? x.shape[0] : x.shape[1];
+      batchSizes = new Int32Array(T).fill(B);
+    }
+
+    // 3. Hidden sizes (checked before any permutation, against the batch the kernel will see).
+    const expH = [D * this.numLayers, B, Hout];
+    const expC = [D * this.numLayers, B, H];
+    const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+    if (hx !== null) {
+      if (lstm) {
+        if (!same(hx.shape, expH)) throw new Error(`Expected hidden[0] size ${pyTuple(expH)}, got ${pyList(hx.shape)}`);
+        if (!same(cx!.shape, expC)) throw new Error(`Expected hidden[1] size ${pyTuple(expC)}, got ${pyList(cx!.shape)}`);
+      } else if (!same(hx.shape, expH)) {
+        throw new Error(`Expected hidden size ${pyTuple(expH)}, got ${pyList(hx.shape)}`);
+      }
+    }
+    if (!packed && T === 0) throw new Error('Expected sequence length to be larger than 0 in RNN');
+    const dtype = this.dtype;
+    if (x.dtype !== dtype || (hx !== null && hx.dtype !== dtype) || (cx !== null && cx.dtype !== dtype)) {
+      throw new Error('mat1 and mat2 must have the same dtype');
+    }
+
+    // 4. Packed: hx into sorted order. Padded batch-first: to time-major.
+    if (packed && input.sortedIndices !== null) {
+      if (hx !== null) hx = indexSelect(hx, 1, input.sortedIndices);
+      if (cx !== null) cx = indexSelect(cx, 1, input.sortedIndices);
+    }
+    let rows: Tensor;
+    if (packed) rows = x;
+    else {
+      const tm = this.batchFirst && batched ? transpose(x, 0, 1) : x;
+      rows = reshape(tm, [T * B, this.inputSize]);
+    }
+
+    // 5. The stack.
+    const zeroH = hx === null ? zeros([B, Hout], { dtype }) : null;
+    const zeroC = lstm && cx === null ? zeros([B, H], { dtype }) : null;
+    const hNs: Tensor[] = [];
+    const cNs: Tensor[] = [];
+    let layerIn = rows;
+    for (let l = 0; l < this.numLayers; l++) {
+      const shape: LayerShape = {
+        mode: this.mode, inputSize: l === 0 ? this.inputSize : D * Hout, hiddenSize: H, projSize: this.projSize,
+      };
+      const ys: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const idx = l * D + d;
+        const h0l = hx !== null ? select(hx, 0, idx) : zeroH!;
+        const c0l = lstm ? (cx !== null ? select(cx, 0, idx) : zeroC!) : null;
+        const r = recurrentLayer(shape, this.layerWeights(l, d), layerIn, batchSizes, d === 1, h0l, c0l);
+        ys.push(r.y);
+        hNs.push(r.hN);
+        if (r.cN !== null) cNs.push(r.cN);
+      }
+      const layerOut = D === 1 ? ys[0] : cat(ys, 1);
+      // Dropout between layers only (never on the last layer's output or on h_n), training only.
+      layerIn = l < this.numLayers - 1 && this.training && this.dropout > 0
+        ? dropoutFn(layerOut, this.dropout, true, this.generator)
+        : layerOut;
+    }
+    const outRows = layerIn; // [Ttot, D*Hout]
+
+    // 6. Back to the user's layout and batch order.
+    let hN = stack(hNs, 0);
+    let cN = lstm ? stack(cNs, 0) : null;
+    if (packed && input.unsortedIndices !== null) {
+      hN = indexSelect(hN, 1, input.unsortedIndices);
+      if (cN !== null) cN = indexSelect(cN, 1, input.unsortedIndices);
+    }
+    let output: RecurrentInput;
+    if (packed) {
+      output = new PackedSequence(outRows, input.batchSizes, input.sortedIndices, input.unsortedIndices);
+    } else {
+      let o = reshape(outRows, [T, B, D * Hout]);
+      if (this.batchFirst && batched) o = transpose(o, 0, 1);
+      output = batched ? o : squeeze(o, 1);
+    }
+    if (!batched) {
+      hN = squeeze(hN, 1);
+      if (cN !== null) cN = squeeze(cN, 1);
+    }
+    return { output, hN, cN };
+  }
+}

@@ -1,0 +1,79 @@
+// torch.nn.RNN / LSTM / GRU. The work is in RNNBase (stack) and src/kernels (cells, packed walk).
+//   forward(input, hx?) → [output, h_n]   (LSTM: [output, [h_n, c_n]])
+// input: (L, N, H_in) | (N, L, H_in) with batchFirst | unbatched (L, H_in) | PackedSequence.
+// hx: (D*numLayers, N, H_out) in the user's batch order (unbatched: (D*numLayers, H_out)).
+import { RNNBase, RNN_BASE_KEYS, checkOptionKeys } from './rnn-base.js';
+import type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export { RNNBase } from './rnn-base.js';
+export type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+export { RNNCell, LSTMCell, GRUCell, RNNCellBase } from './rnn-cell.js';
+export type { RNNCellOptions } from './rnn-cell.js';
+
+export interface RNNOptions extends RNNBaseOptions {
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+export interface LSTMOptions extends RNNBaseOptions {
+  projSize?: number;
+}
+
+export type GRUOptions = RNNBaseOptions;
+
+export class RNN extends RNNBase {
+  readonly nonlinearity: 'tanh' | 'relu';
+
+  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+    if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
+    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'nonlinearity']);
+    const nl = opts.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new Error(`Unknown nonlinearity '${String(nl)}'`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
+    this.nonlinearity = nl;
+  }
+
+  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, hx, null);
+    return [output, hN];
+  }
+}
+
+export class GRU extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: GRUOptions = {}) {
+    if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
+    checkOptionKeys(opts, RNN_BASE_KEYS);
+    super('GRU', inputSize, hiddenSize, opts);
+  }
+
+  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, hx, null);
+    return [output, hN];
+  }
+}
+
+export class LSTM extends RNNBase {
+  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
+    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'projSize']);
+    super('LSTM', inputSize, hiddenSize, opts);
+  }
+
+  /** hx = [h0, c0] (both or neither); h0 has projSize features when projSize > 0, c0 hiddenSize. */
+  forward(input: RecurrentInput, hx: [Tensor, Tensor] | null = null): [RecurrentInput, [Tensor, Tensor]] {
+    if (hx instanceof Tensor) {
+      // PyTorch unpacks a single tensor along dim 0 into (h, c); report it the way it does.
+      const d = hx.ndim - 1;
+      const batched = !(input instanceof Tensor) || input.ndim === 3;
+      if (input instanceof Tensor && (batched ? d !== 3 : d !== 2)) {
+        const want = batched ? 3 : 2;
+        throw new Error(`For ${batched ? 'batched 3-D' : 'unbatched 2-D'} input, hx and cx should also be ${want}-D but got (${d}-D, ${d}-D) tensors`);
+      }
+      throw new Error('LSTM: hx must be a pair [h0, c0], got a single Tensor');
+    }
+    if (hx !== null && (!Array.isArray(hx) || hx.length !== 2)) {
+      throw new Error('LSTM: hx must be a pair [h0, c0]');
+    }
+    const { output, hN, cN } = this.runStack(input, hx ? hx[0] : null, hx ? hx[1] : null);
+    return [output, [hN, cN!]];
+  }
+}

@@ -1,0 +1,162 @@
+// Adam / AdamW update over flat typed arrays: one call updates `n` elements of a parameter and its
+// state, so the trainer can later point it at one big flat buffer (llm.c style) instead of one
+// call per tensor. Pure typed-array code: imports nothing but the fma32 helper.
+//
+// Formula (torch/optim/adam.py `_single_tensor_adam`, 1.13; step is the already incremented count):
+//   g  = maximize ? −grad : grad
+//   Adam:  g += wd·p                    (L2 into the gradient)    AdamW: p *= 1 − lr·wd (decoupled)
+//   m  = β1·m + (1−β1)·g                exp_avg.mul_(β1).add_(g, alpha=1−β1)
+//   v  = β2·v + (1−β2)·g·g              exp_avg_sq.mul_(β2).addcmul_(g, g, value=1−β2)
+//   vmax = max(vmax, v)                 (amsgrad: max of the *uncorrected* v)
+//   denom = sqrt(v or vmax) / sqrt(1−β2^step) + eps      (eps after bias correction)
+//   p  = p + (−lr/(1−β1^step))·m / denom                 param.addcdiv_(m, denom, value=−step_size)
+//
+// float32 arrays: every tensor op of the PyTorch sequence is rounded to float32 where PyTorch
+// rounds it, with its Python-float scalars (β1, 1−β1, eps, −step_size, …) first cast to float32,
+// and the `add_(x, alpha)` / `addcmul_` steps fused (fma32.ts). Bias corrections and step size are
+// computed in double, as Python does. float64 arrays: plain double arithmetic (PyTorch's AVX2
+// kernels fuse the same steps in double; the difference is at the last-ulp level).
+
+import { fma32 } from './fma32.js';
+
+export type FloatArray = Float32Array | Float64Array;
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** The step number after incrementing (1 for the first update). */
+  step: number;
+  amsgrad: boolean;
+  maximize: boolean;
+  /** true: AdamW's decoupled weight decay; false: Adam's L2 term added to the gradient. */
+  decoupled: boolean;
+}
+
+/** The scalars of one update, computed in double as torch/optim/adam.py does in Python. */
+function scalars(h: AdamHyper): { stepSize: number; bc2Sqrt: number } {
+  const bc1 = 1 - h.beta1 ** h.step;
+  const bc2 = 1 - h.beta2 ** h.step;
+  return { stepSize: h.lr / bc1, bc2Sqrt: Math.sqrt(bc2) };
+}
+
+/**
+ * Fused Adam/AdamW update of `param[0..n)` in place, with state `m`, `v` (and `vmax` when
+ * amsgrad). All arrays must have the same element type and at least `n` elements.
+ */
+export function adamUpdate(
+  param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, vmax: FloatArray | null, n: number, h: AdamHyper,
+): void {
+  if (h.amsgrad && vmax === null) throw new Error('adamUpdate: amsgrad needs a max_exp_avg_sq buffer');
+  if (param instanceof Float32Array) adamF32(param, grad as Float32Array, m as Float32Array, v as Float32Array, vmax as Float32Array | null, n, h);
+  else adamF64(param, grad as Float64Array, m as Float64Array, v as Float64Array, vmax as Float64Array | null, n, h);
+}
+
+function adamF32(
+  param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, h: AdamHyper,
+): void {
+  const fr = Math.fround;
+  const { stepSize, bc2Sqrt } = scalars(h);
+  const b1 = fr(h.beta1), omb1 = fr(1 - h.beta1), b2 = fr(h.beta2), omb2 = fr(1 - h.beta2);
+  const negStep = fr(-stepSize), bc2s = fr(bc2Sqrt), eps = fr(h.eps), wd = fr(h.weightDecay);
+  const decay = fr(1 - h.lr * h.weightDecay);
+  const l2 = !h.decoupled && h.weightDecay !== 0;
+  const { decoupled, maximize, amsgrad } = h;
+  for (let i = 0; i < n; i++) {
+    let p = param[i];
+    let g = maximize ? -grad[i] : grad[i];
+    if (decoupled) p = fr(p * decay);
+    else if (l2) g = fma32(p, wd, g);
+    const mi = fma32(g, omb1, fr(m[i] * b1));
+    const vi = fma32(fr(omb2 * g), g, fr(v[i] * b2));
+    m[i] = mi;
+    v[i] = vi;
+    let s = vi;
+    if (amsgrad) {
+      s = Math.max(vmax![i], vi); // NaN-propagating, like torch.maximum
+      vmax![i] = s;
+    }
+    const denom = fr(fr(fr(Math.sqrt(s)) / bc2s) + eps);
+    param[i] = fr(p + fr(fr(negStep * mi) / denom));
+  }
+}
+
+function adamF64(
+  param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, vmax: Float64Array | null, n: number, h: AdamHyper,
+): void {
+  const { stepSize, bc2Sqrt } = scalars(h);
+  const b1 = h.beta1, omb1 = 1 - h.beta1, b2 = h.beta2, omb2 = 1 - h.beta2;
+  const negStep = -stepSize, eps = h.eps, wd = h.weightDecay;
+  const decay = 1 - h.lr * h.weightDecay;
+  const l2 = !h.decoupled && h.weightDecay !== 0;
+  const { decoupled, maximize, amsgrad } = h;
+  for (let i = 0; i < n; i++) {
+    let p = param[i];
+    let g = maximize ? -grad[i] : grad[i];
+    if (decoupled) p = p * decay;
+    else if (l2) g = g + p * wd;
+    const mi = m[i] * b1 + g * omb1;
+    const vi = v[i] * b2 + omb2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    let s = vi;
+    if (amsgrad) {
+      s = Math.max(vmax![i], vi);
+      vmax![i] = s;
+    }
+    const denom = Math.sqrt(s) / bc2Sqrt + eps;
+    param[i] = p + (negStep * mi) / denom;
+  }
+}
+
+/**
+ * Naive twin of adamUpdate: a literal transcription of `_single_tensor_adam(w)`, one full pass
+ * (and one temporary array) per tensor op, each result rounded to the array's precision. The
+ * tests require adamUpdate to match it bit for bit.
+ */
+export function adamUpdateNaive(
+  param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, vmax: FloatArray | null, n: number, h: AdamHyper,
+): void {
+  const f32 = param instanceof Float32Array;
+  const rd = f32 ? Math.fround : (x: number) => x;
+  const sc = rd; // Python float scalar → tensor dtype
+  const addAlpha = f32 ? fma32 : (x: number, alpha: number, self: number) => self + x * alpha; // self + alpha·x
+  const make = () => (f32 ? new Float32Array(n) : new Float64Array(n));
+  // grad = grads[i] if not maximize else -grads[i]
+  let g = make();
+  for (let i = 0; i < n; i++) g[i] = h.maximize ? -grad[i] : grad[i];
+  if (h.decoupled) {
+    // param.mul_(1 - lr * weight_decay)
+    for (let i = 0; i < n; i++) param[i] = rd(param[i] * sc(1 - h.lr * h.weightDecay));
+  } else if (h.weightDecay !== 0) {
+    // grad = grad.add(param, alpha=weight_decay)
+    const g2 = make();
+    for (let i = 0; i < n; i++) g2[i] = addAlpha(param[i], sc(h.weightDecay), g[i]);
+    g = g2;
+  }
+  // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+  for (let i = 0; i < n; i++) m[i] = rd(m[i] * sc(h.beta1));
+  for (let i = 0; i < n; i++) m[i] = addAlpha(g[i], sc(1 - h.beta1), m[i]);
+  // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)   (value·t1 first, then ·t2, fused add)
+  for (let i = 0; i < n; i++) v[i] = rd(v[i] * sc(h.beta2));
+  for (let i = 0; i < n; i++) v[i] = addAlpha(rd(sc(1 - h.beta2) * g[i]), g[i], v[i]);
+  const bias_correction1 = 1 - h.beta1 ** h.step;
+  const bias_correction2 = 1 - h.beta2 ** h.step;
+  const step_size = h.lr / bias_correction1;
+  const bias_correction2_sqrt = Math.sqrt(bias_correction2);
+  let src: FloatArray = v;
+  if (h.amsgrad) {
+    // torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+    for (let i = 0; i < n; i++) vmax![i] = Math.max(vmax![i], v[i]);
+    src = vmax!;
+  }
+  // denom = (src.sqrt() / bias_correction2_sqrt).add_(eps)
+  const denom = make();
+  for (let i = 0; i < n; i++) denom[i] = rd(Math.sqrt(src[i]));
+  for (let i = 0; i < n; i++) denom[i] = rd(denom[i] / sc(bias_correction2_sqrt));
+  for (let i = 0; i < n; i++) denom[i] = rd(denom[i] + sc(h.eps));
+  // param.addcdiv_(exp_avg, denom, value=-step_size)   (self + value·t1 / t2)
+  for (let i = 0; i < n; i++) param[i] = rd(param[i] + rd(rd(sc(-step_size) * m[i]) / denom[i]));
+}

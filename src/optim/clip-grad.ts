@@ -1,0 +1,69 @@
+// torch.nn.utils.clip_grad_norm_ (1.13): the norm of all gradients taken together (as if
+// concatenated), then every gradient is multiplied in place by min(max_norm / (total + 1e-6), 1).
+// As in PyTorch the multiplication always happens, so a NaN/inf total norm spreads into the
+// gradients unless errorIfNonfinite is set. Returns the total norm (before clipping).
+import { Tensor } from '../tensor/tensor.js';
+import { pyFloat } from './py-format.js';
+
+export interface ClipGradNormOptions {
+  errorIfNonfinite?: boolean;
+}
+
+/**
+ * Clips the gradients of `params` (a tensor or a list) to total p-norm `maxNorm`; `normType` may
+ * be `Infinity`. Parameters without a gradient are ignored; none at all → returns 0.
+ * float32 gradients: per-tensor norms and the total are rounded to float32, as torch.norm returns
+ * them (the sums themselves are accumulated in double here).
+ */
+export function clipGradNorm(
+  params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, opts: ClipGradNormOptions = {},
+): number {
+  const list = params instanceof Tensor ? [params] : [...params];
+  const grads = list.filter((p) => p.grad !== null).map((p) => p.grad!);
+  if (grads.length === 0) return 0;
+  const f32 = grads[0].dtype === 'float32';
+  const rd = f32 ? Math.fround : (x: number) => x;
+  const pnorm = (xs: ArrayLike<number>): number => {
+    if (normType === Infinity) {
+      let m = 0;
+      for (let i = 0; i < xs.length; i++) {
+        const a = Math.abs(xs[i]);
+        if (a > m || Number.isNaN(a)) m = a;
+        if (Number.isNaN(m)) break;
+      }
+      return m;
+    }
+    let s = 0;
+    if (normType === 2) {
+      for (let i = 0; i < xs.length; i++) s += xs[i] * xs[i];
+      return Math.sqrt(s);
+    }
+    if (normType === 1) {
+      for (let i = 0; i < xs.length; i++) s += Math.abs(xs[i]);
+      return s;
+    }
+    if (normType === 0) {
+      for (let i = 0; i < xs.length; i++) s += xs[i] !== 0 ? 1 : 0;
+      return s;
+    }
+    for (let i = 0; i < xs.length; i++) s += Math.abs(xs[i]) ** normType;
+    return s ** (1 / normType);
+  };
+  const norms = grads.map((g) => rd(pnorm(g.data)));
+  const total = normType === Infinity ? (norms.length === 1 ? norms[0] : rd(pnorm(norms))) : rd(pnorm(norms));
+  if (opts.errorIfNonfinite && !Number.isFinite(total)) {
+    throw new Error(
+      `The total norm of order ${pyFloat(normType)} for gradients from \`parameters\` is non-finite, so it cannot be clipped. ` +
+        'To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`',
+    );
+  }
+  // clip_coef = max_norm / (total_norm + 1e-6) in the norm's dtype; a Python number divided by a
+  // tensor is `tensor.reciprocal() * number` in PyTorch. clamp(max=1) keeps NaN.
+  const coef = rd(rd(1 / rd(total + rd(1e-6))) * rd(maxNorm));
+  const clamped = coef > 1 ? 1 : coef;
+  for (const g of grads) {
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) d[i] = d[i] * clamped; // typed array store rounds float32
+  }
+  return total;
+}

@@ -1,0 +1,269 @@
+// Tensor and reverse-mode autograd, in the spirit of micrograd's engine.py: every op returns a
+// value plus a closure that adds into its inputs' gradients; backward() walks a topological order.
+// Tensors are always contiguous, row-major; `data` is a flat typed array.
+import * as ops from './ops.js';
+import type { DType, FloatArray, Storage } from './dtype.js';
+import { allocate, isFloat } from './dtype.js';
+
+export type { DType, FloatArray, Storage } from './dtype.js';
+
+let gradEnabled = true;
+
+/** Runs `fn` with gradient recording off (like `torch.no_grad()`); restores the previous mode. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+type BackwardFn = (gOut: FloatArray) => void;
+
+export class Tensor {
+  data: Storage;
+  readonly shape: number[];
+  readonly dtype: DType;
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf tensor (like PyTorch, non-leaf tensors keep none). */
+  grad: Tensor | null = null;
+  /** Inputs of the op that made this tensor (empty for leaves). */
+  _prev: Tensor[] = [];
+  _backward: BackwardFn | null = null;
+  /** Gradient buffer used only while backward() runs. */
+  _g: FloatArray | null = null;
+  /** Optional name for error messages and debugging. */
+  name?: string;
+
+  constructor(data: Storage, shape: number[], dtype: DType, requiresGrad = false) {
+    if (data.length !== numel(shape)) {
+      throw new Error(`shape [${shape.join(', ')}] is invalid for input of size ${data.length}`);
+    }
+    this.data = data;
+    this.shape = shape;
+    this.dtype = dtype;
+    if (requiresGrad && !isFloat(dtype)) {
+      throw new Error('Only Tensors of floating point dtype can require gradients');
+    }
+    this.requiresGrad = requiresGrad;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return this.data.length;
+  }
+
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normDim(dim, this.ndim)];
+  }
+
+  get isLeaf(): boolean {
+    return this._backward === null;
+  }
+
+  /** Marks this tensor as a leaf that accumulates gradients; returns `this`. */
+  requiresGrad_(flag = true): this {
+    if (flag && !isFloat(this.dtype)) throw new Error('Only Tensors of floating point dtype can require gradients');
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  item(): number {
+    if (this.data.length !== 1) {
+      throw new Error(`a Tensor with ${this.data.length} elements cannot be converted to Scalar`);
+    }
+    return this.data[0];
+  }
+
+  toArray(): any {
+    return ops.toNested(this.data, this.shape);
+  }
+
+  toString(): string {
+    return `tensor(${JSON.stringify(this.toArray())}, dtype=${this.dtype})`;
+  }
+
+  /** Runs reverse-mode autograd from this tensor. `grad` defaults to 1 for a one-element tensor. */
+  backward(grad?: Tensor | FloatArray | number): void {
+    if (!this.requiresGrad) {
+      throw new Error('element 0 of tensors does not require grad and does not have a grad_fn');
+    }
+    const seed = allocate(this.dtype, this.data.length) as FloatArray;
+    if (grad === undefined) {
+      if (this.data.length !== 1) throw new Error('grad can be implicitly created only for scalar outputs');
+      seed[0] = 1;
+    } else if (typeof grad === 'number') {
+      seed.fill(grad);
+    } else {
+      const g = grad instanceof Tensor ? grad.data : grad;
+      if (g.length !== seed.length) {
+        throw new Error(`Mismatch in shape: grad_output has ${g.length} elements and output has ${seed.length}`);
+      }
+      seed.set(g);
+    }
+    const order = topoOrder(this);
+    this._g = seed;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      if (t._g !== null && t._backward !== null) t._backward(t._g);
+    }
+    for (const t of order) {
+      if (t._backward === null && t.requiresGrad && t._g !== null) {
+        if (t.grad === null) t.grad = new Tensor(t._g, [...t.shape], t.dtype);
+        else {
+          const acc = t.grad.data as FloatArray;
+          const g = t._g;
+          for (let k = 0; k < acc.length; k++) acc[k] += g[k];
+        }
+      }
+      t._g = null;
+    }
+  }
+
+  /** A tensor sharing data with this one but cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, [...this.shape], this.dtype, false);
+  }
+
+  // Methods mirror the functions in ops.ts (`a.add(b)` is `add(a, b)`).
+  add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  pow(e: number): Tensor { return ops.pow(this, e); }
+  clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
+  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(): Tensor { return ops.max(this); }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  reshape(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, flatShape(shape)); }
+  view(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, flatShape(shape)); }
+  flatten(): Tensor { return ops.reshape(this, [this.data.length]); }
+  transpose(d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); }
+  permute(...dims: number[] | [number[]]): Tensor { return ops.permute(this, flatShape(dims)); }
+  get T(): Tensor { return ops.transpose(this, 0, 1); }
+  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  index(i: number): Tensor { return ops.select(this, 0, i); }
+  select(dim: number, i: number): Tensor { return ops.select(this, dim, i); }
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  indexSelect(dim: number, index: Tensor | ArrayLike<number>): Tensor { return ops.indexSelect(this, dim, index); }
+  clone(): Tensor { return ops.clone(this); }
+  to(dtype: DType): Tensor { return ops.toDtype(this, dtype); }
+  float(): Tensor { return ops.toDtype(this, 'float32'); }
+  double(): Tensor { return ops.toDtype(this, 'float64'); }
+  long(): Tensor { return ops.toDtype(this, 'int64'); }
+}
+
+function flatShape(args: number[] | [number[]]): number[] {
+  return Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+export function normDim(dim: number, ndim: number): number {
+  const lo = -Math.max(ndim, 1);
+  const hi = Math.max(ndim, 1) - 1;
+  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+    throw new Error(`Dimension out of range (expected to be in range of [${lo}, ${hi}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
+}
+
+/** Iterative DFS (deep unrolled graphs would overflow a recursive one). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i < t._prev.length) {
+      top[1] = i + 1;
+      const p = t._prev[i];
+      if (!seen.has(p) && p.requiresGrad) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Creates the result of an op. When grad mode is on and any parent requires grad, the result
+ * records `parents` and `backward`, which receives d(loss)/d(result) as a flat buffer and adds
+ * into the parents' buffers obtained with `gradOf(parent)`.
+ */
+export function makeResult(
+  data: Storage,
+  shape: number[],
+  dtype: DType,
+  parents: Tensor[],
+  backward: BackwardFn,
+): Tensor {
+  const out = new Tensor(data, shape, dtype);
+  if (gradEnabled && isFloat(dtype)) {
+    let any = false;
+    for (const p of parents) if (p.requiresGrad) { any = true; break; }
+    if (any) {
+      out.requiresGrad = true;
+      out._prev = parents;
+      out._backward = backward;
+    }
+  }
+  return out;
+}
+
+/** The gradient buffer of `t` during backward (allocated as zeros), or null if `t` needs none. */
+export function gradOf(t: Tensor): FloatArray | null {
+  if (!t.requiresGrad) return null;
+  if (t._g === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+  return t._g;
+}
+
+/**
+ * Splits the flat result of a multi-output op (e.g. an RNN layer giving output, h_n and c_n) into
+ * tensors that share its storage. Their gradients flow back into `whole`, whose backward then runs
+ * once with all of them.
+ */
+export function splitResult(whole: Tensor, parts: Array<{ offset: number; shape: number[] }>): Tensor[] {
+  return parts.map(({ offset, shape }) => {
+    const n = numel(shape);
+    const view = whole.data.subarray(offset, offset + n) as Storage;
+    return makeResult(view, shape, whole.dtype, [whole], (g) => {
+      const dst = gradOf(whole);
+      if (dst === null) return;
+      for (let k = 0; k < n; k++) dst[offset + k] += g[k];
+    });
+  });
+}

@@ -1,0 +1,246 @@
+// The default RunStore: plain files under a runs root (default ./output/, shared with checkpoints).
+//
+//   <root>/<runId>/meta.json       RunMeta, replaced atomically (write temp file, rename over)
+//   <root>/<runId>/metrics.jsonl   one MetricRow per line, append-only (O_APPEND)
+//
+// Crash safety: each `appendMetrics` is one write(2) of whole lines to an O_APPEND descriptor, so
+// once it returns the rows are in the kernel and survive SIGKILL of the writer (not a power loss:
+// nothing is fsync'd). A killed writer can at worst leave one unterminated last line; readers stop
+// at the last '\n', and a writer reopening the log (resume) first terminates such a line so it stays
+// a single ignored corrupt line instead of swallowing the next row.
+// Concurrency: ids are claimed with mkdir (atomic, fails if it exists) and retried with the next
+// suffix, so processes starting runs with the same name at once get distinct directories.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { appendRows, encodeRow, parseLines } from './metrics.js';
+import { effectiveStatus, normalizeMeta, validateMeta, type LivenessProbe } from './status.js';
+import {
+  candidateId,
+  compareEntries,
+  CorruptMetaError,
+  isSafeRunId,
+  RunExistsError,
+  RunNotFoundError,
+  sanitizeRunName,
+  type CreateRunOptions,
+  type RunStore,
+} from './store.js';
+import type { MetricRow, MetricsChunk, RunEntry, RunMeta } from './types.js';
+
+export const META_FILE = 'meta.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+export function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function nodeLivenessProbe(): LivenessProbe {
+  return { host: os.hostname(), isPidAlive };
+}
+
+let tmpCounter = 0;
+
+// Writes `text` to `file` so that readers see either the old or the new content.
+export function writeFileAtomicSync(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* the temp file may not exist */
+    }
+    throw e;
+  }
+}
+
+export class FileStore implements RunStore {
+  readonly kind = 'file';
+  readonly root: string;
+  private readonly fds = new Map<string, number>();
+  private readonly probe: LivenessProbe;
+
+  constructor(root = './output/', probe?: LivenessProbe) {
+    this.root = path.resolve(root);
+    this.probe = probe ?? nodeLivenessProbe();
+  }
+
+  runDir(id: string): string {
+    if (!isSafeRunId(id)) throw new RunNotFoundError(id);
+    return path.join(this.root, id);
+  }
+
+  async createRun(meta: Omit<RunMeta, 'id'>, opts: CreateRunOptions = {}): Promise<RunMeta> {
+    fs.mkdirSync(this.root, { recursive: true });
+    const base = sanitizeRunName(meta.name);
+    if (opts.exactId) {
+      // The directory may already exist (a trainer that made it for checkpoints); the meta file
+      // is the claim, created exclusively.
+      const dir = this.runDir(base);
+      fs.mkdirSync(dir, { recursive: true });
+      const full: RunMeta = { ...meta, id: base };
+      try {
+        fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(full, null, 2) + '\n', { flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RunExistsError(base);
+        throw e;
+      }
+      return full;
+    }
+    for (let n = 1; ; n++) {
+      const id = candidateId(base, n);
+      try {
+        fs.mkdirSync(path.join(this.root, id));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
+      }
+      const full: RunMeta = { ...meta, id };
+      this.writeMeta(full);
+      return full;
+    }
+  }
+
+  async listRuns(): Promise<RunEntry[]> {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = await fs.promises.readdir(this.root, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    const out: RunEntry[] = [];
+    await Promise.all(
+      dirents
+        .filter((d) => d.isDirectory() && isSafeRunId(d.name))
+        .map(async (d) => {
+          const e = await this.entry(d.name);
+          if (e) out.push(e);
+        }),
+    );
+    return out.sort(compareEntries);
+  }
+
+  async hasRun(id: string): Promise<boolean> {
+    if (!isSafeRunId(id)) return false;
+    const dir = path.join(this.root, id);
+    return fs.existsSync(path.join(dir, META_FILE)) || fs.existsSync(path.join(dir, METRICS_FILE));
+  }
+
+  async readMeta(id: string): Promise<RunMeta> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(path.join(this.runDir(id), META_FILE), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (await this.hasRun(id)) throw new CorruptMetaError(id, 'meta.json is missing');
+      throw new RunNotFoundError(id);
+    }
+    return parseMeta(id, text);
+  }
+
+  writeMeta(meta: RunMeta): void {
+    writeFileAtomicSync(path.join(this.runDir(meta.id), META_FILE), JSON.stringify(meta, null, 2) + '\n');
+  }
+
+  async updateMeta(id: string, patch: Partial<Omit<RunMeta, 'id'>>): Promise<RunMeta> {
+    const next: RunMeta = { ...(await this.readMeta(id)), ...patch, id };
+    this.writeMeta(next);
+    return next;
+  }
+
+  appendMetrics(id: string, rows: readonly MetricRow[]): void {
+    if (rows.length === 0) return;
+    const text = rows.map(encodeRow).join('');
+    fs.writeSync(this.openLog(id), text);
+  }
+
+  async readMetrics(id: string, since = 0): Promise<MetricsChunk> {
+    const file = path.join(this.runDir(id), METRICS_FILE);
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (!(await this.hasRun(id))) throw new RunNotFoundError(id);
+      return { rows: [], cursor: 0, corruptLines: 0, reset: since !== 0 };
+    }
+    try {
+      const size = (await fh.stat()).size;
+      const reset = since < 0 || since > size || !Number.isInteger(since);
+      const from = reset ? 0 : since;
+      const buf = Buffer.alloc(size - from);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      // Stop at the last newline: what follows is a line still being written, or the remains of a
+      // killed writer. Either way it is not a row (yet).
+      const end = buf.subarray(0, got).lastIndexOf(0x0a) + 1;
+      const { rows, corruptLines } = parseLines(buf.toString('utf8', 0, end));
+      return { rows: appendRows([], rows), cursor: from + end, corruptLines, reset };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  closeRun(id: string): void {
+    const fd = this.fds.get(id);
+    if (fd === undefined) return;
+    this.fds.delete(id);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private openLog(id: string): number {
+    let fd = this.fds.get(id);
+    if (fd !== undefined) return fd;
+    // a+: appends always go to the end (O_APPEND); reads (pread) are used for the last byte only.
+    fd = fs.openSync(path.join(this.runDir(id), METRICS_FILE), 'a+');
+    const size = fs.fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      fs.readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+    }
+    this.fds.set(id, fd);
+    return fd;
+  }
+
+  private async entry(id: string): Promise<RunEntry | null> {
+    if (!(await this.hasRun(id))) return null; // a directory that is not a run (e.g. checkpoints only)
+    try {
+      const meta = await this.readMeta(id);
+      return { id, meta, status: effectiveStatus(meta, this.probe) };
+    } catch (e) {
+      return { id, meta: null, error: (e as Error).message, status: 'corrupt' };
+    }
+  }
+}
+
+function parseMeta(id: string, text: string): RunMeta {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new CorruptMetaError(id, (e as Error).message);
+  }
+  const err = validateMeta(o);
+  if (err) throw new CorruptMetaError(id, err);
+  // The directory name is the id, whatever the file says (a run directory may have been renamed).
+  return { ...normalizeMeta(o as Record<string, unknown>), id };
+}

@@ -1,0 +1,216 @@
+// The training loop of the article, as a library (browser-safe: no I/O here). Per step, exactly as
+// the PyTorch reference: zero_grad → loss = CE(model(x, lengths), y) → backward → [clip] →
+// optimizer.step() → scheduler.step(). All randomness comes from seeded generators whose states
+// are part of the checkpoint, so a resumed run continues bit-exactly.
+import { RnnClsNet } from '../models/rnn-cls-net.js';
+import { crossEntropy } from '../nn/loss.js';
+import { Adam } from '../optim/adam.js';
+import { clipGradNorm } from '../optim/clip-grad.js';
+import { LinearLR, CosineAnnealingLR, SequentialLR } from '../optim/lr-scheduler.js';
+import type { LRScheduler } from '../optim/lr-scheduler.js';
+import { Tensor, noGrad } from '../tensor/tensor.js';
+import { argmax } from '../tensor/ops.js';
+import { Generator } from '../tensor/random.js';
+import { PyRandom } from '../data/pyrandom.js';
+import type { IntRng } from '../data/rng.js';
+import { getTask } from '../tasks/registry.js';
+import type { Task } from '../tasks/registry.js';
+import type { Sample } from '../tasks/seq-sum-mod.js';
+import type { TrainConfig } from './config.js';
+
+/** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
+export function streamSeed(seed: number, stream: 'data' | 'eval'): number {
+  // Distinct odd offsets keep the streams apart; results stay safe integers.
+  return (seed * 2654435761 + (stream === 'data' ? 0x5eed : 0xe5a1)) % 9007199254740881;
+}
+
+export function makeModel(config: TrainConfig, generator: Generator): RnnClsNet {
+  const task = getTask(config.task);
+  return new RnnClsNet({
+    vocabSize: task.vocabSize(config),
+    embedDim: config.embed_dim,
+    hiddenDim: config.hidden_dim,
+    numLayers: config.num_layers,
+    numClasses: task.numClasses(config),
+    cell: config.cell,
+    bidirectional: config.bidirectional,
+    dropout: config.dropout,
+    dtype: 'float32',
+    generator,
+  });
+}
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  /** The learning rate this step used. */
+  lr: number;
+  gradNorm: number;
+}
+
+export interface TrainerState {
+  step: number;
+  optimizer: unknown;
+  scheduler: unknown;
+  modelRng: unknown;
+  dataRng: unknown;
+  evalRng: unknown;
+}
+
+export class Trainer {
+  readonly task: Task;
+  readonly model: RnnClsNet;
+  readonly optimizer: Adam;
+  readonly scheduler: LRScheduler;
+  /** Draws initial weights, then dropout masks. */
+  readonly modelRng: Generator;
+  readonly dataRng: IntRng;
+  readonly evalRng: Generator;
+  private readonly stream: { next(): Sample };
+  private fixedEval: Sample[] | null = null;
+  step = 0;
+
+  constructor(readonly config: TrainConfig) {
+    if (config.seed === null) throw new Error('Trainer needs a resolved seed');
+    this.task = getTask(config.task);
+    this.task.validate(config);
+    this.modelRng = new Generator(config.seed);
+    this.model = makeModel(config, this.modelRng);
+    this.dataRng = config.data_rng === 'python' ? pythonRng(config.seed) : new Generator(streamSeed(config.seed, 'data'));
+    this.evalRng = new Generator(config.eval_seed ?? streamSeed(config.seed, 'eval'));
+    this.stream = this.task.stream(config, this.dataRng);
+    this.optimizer = new Adam(this.model.parameters(), { lr: config.lr });
+    this.scheduler = makeScheduler(this.optimizer, config);
+  }
+
+  /** The learning rate the next step will use. */
+  get lr(): number {
+    return this.optimizer.paramGroups[0].lr;
+  }
+
+  nextBatch(): Sample[] {
+    const out = new Array<Sample>(this.config.batch_size);
+    for (let i = 0; i < out.length; i++) out[i] = this.stream.next();
+    return out;
+  }
+
+  trainStep(): StepResult {
+    const samples = this.nextBatch();
+    const { inputs, lengths, targets } = this.task.collate(samples, this.config);
+    this.model.train();
+    this.optimizer.zeroGrad();
+    const logits = this.model.forward(inputs, lengths);
+    const loss = crossEntropy(logits, targets);
+    loss.backward();
+    const params = this.model.parameters();
+    const gradNorm = this.config.clip_grad_norm > 0
+      ? clipGradNorm(params, this.config.clip_grad_norm)
+      : globalGradNorm(params);
+    const lr = this.lr;
+    this.optimizer.step();
+    this.scheduler.step();
+    this.step++;
+    return { step: this.step, loss: loss.item(), lr, gradNorm };
+  }
+
+  /**
+   * Accuracy on `n` samples: a fixed set when eval_seed is given, otherwise fresh samples from the
+   * evaluation stream (which never touches the training stream). Lengths default to training's.
+   */
+  evaluate(n = this.config.eval_samples, lengths?: { minLen: number; maxLen: number }): number {
+    let samples: Sample[];
+    if (lengths) {
+      const s = this.task.stream(this.config, this.evalRng, lengths);
+      samples = Array.from({ length: n }, () => s.next());
+    } else if (this.config.eval_seed !== null) {
+      if (this.fixedEval === null || this.fixedEval.length !== n) {
+        const s = this.task.stream(this.config, new Generator(this.config.eval_seed));
+        this.fixedEval = Array.from({ length: n }, () => s.next());
+      }
+      samples = this.fixedEval;
+    } else {
+      const s = this.task.stream(this.config, this.evalRng);
+      samples = Array.from({ length: n }, () => s.next());
+    }
+    return accuracy(this.model, this.task, this.config, samples);
+  }
+
+  getState(): TrainerState {
+    return {
+      step: this.step,
+      optimizer: this.optimizer.stateDict(),
+      scheduler: this.scheduler.stateDict(),
+      modelRng: this.modelRng.getState(),
+      dataRng: this.dataRng.getState(),
+      evalRng: this.evalRng.getState(),
+    };
+  }
+
+  setState(s: TrainerState): void {
+    this.step = s.step;
+    this.optimizer.loadStateDict(s.optimizer as never);
+    this.scheduler.loadStateDict(s.scheduler as never);
+    this.modelRng.setState(s.modelRng as never);
+    this.dataRng.setState(s.dataRng as never);
+    this.evalRng.setState(s.evalRng as never);
+  }
+}
+
+/** Python's `random.Random(seed)` as an IntRng (its state methods are spelled as Python's). */
+function pythonRng(seed: number): IntRng {
+  const py = new PyRandom(seed);
+  return {
+    randint: (a, b) => py.randint(a, b),
+    getState: () => py.getstate(),
+    setState: (s) => py.setstate(s),
+  };
+}
+
+export function makeScheduler(optimizer: Adam, c: TrainConfig): LRScheduler {
+  const cosine = new CosineAnnealingLR(optimizer, { TMax: c.total_steps, etaMin: c.min_lr });
+  if (c.warmup_step <= 0) return cosine;
+  const warm = new LinearLR(optimizer, { startFactor: 0.01, totalIters: c.warmup_step });
+  return new SequentialLR(optimizer, { schedulers: [warm, cosine], milestones: [c.warmup_step] });
+}
+
+function globalGradNorm(params: Tensor[]): number {
+  let s = 0;
+  for (const p of params) {
+    const g = p.grad?.data;
+    if (!g) continue;
+    for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  }
+  return Math.sqrt(s);
+}
+
+/** Fraction of samples whose argmax prediction equals the target (eval mode, no grad). */
+export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samples: Sample[], batch = 1000): number {
+  if (samples.length === 0) return NaN;
+  const wasTraining = model.training;
+  model.eval();
+  let correct = 0;
+  noGrad(() => {
+    for (let i = 0; i < samples.length; i += batch) {
+      const chunk = samples.slice(i, i + batch);
+      const { inputs, lengths, targets } = task.collate(chunk, config);
+      const pred = argmax(model.forward(inputs, lengths), 1).data;
+      for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
+    }
+  });
+  model.train(wasTraining);
+  return correct / samples.length;
+}
+
+/** Class probabilities for one sequence (predict). */
+export function predictOne(model: RnnClsNet, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
+  const wasTraining = model.training;
+  model.eval();
+  const probs = noGrad(() => {
+    const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
+    return model.forward(inputs, lengths).softmax(1).data;
+  });
+  model.train(wasTraining);
+  let best = 0;
+  for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+  return { prediction: best, probability: probs[best], probs: Array.from(probs) };
+}
