@@ -8,7 +8,6 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../src/track/file-store.js';
 import { startDashboard, type DashboardServer } from '../src/track/server.js';
-// @ts-expect-error: a plain .mjs build script without types
 import { buildDashboard } from '../tools/build-dashboard.mjs';
 import { tmpRoot, writeArticleFixture, writeFixtureRun, BASE_CONFIG } from './track-fixtures.js';
 

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { register as registerRuns } from '../src/cli/runs.js';
 import { FileStore } from '../src/track/file-store.js';
+import { startDashboard } from '../src/track/server.js';
 import { tmpRoot } from './track-fixtures.js';
 
 const REPO = path.resolve(__dirname, '..');
@@ -166,7 +167,15 @@ describe('tracking across processes', () => {
     expect(rows.length).toBeGreaterThanOrEqual(reported + 1);
     expect(rows.map((r) => r.step)).toEqual(Array.from({ length: rows.length }, (_, i) => i));
 
-    // `recur runs` says so too.
+    // The dashboard's API says so...
+    const srv = await startDashboard({ root, playDir: null });
+    try {
+      const api = await (await fetch(new URL('api/runs', srv.url))).json();
+      expect(api.runs.map((r: { id: string; status: string; rows: number }) => [r.id, r.status, r.rows])).toEqual([['killed', 'interrupted', rows.length]]);
+    } finally {
+      await srv.close();
+    }
+    // ...and `recur runs` too.
     const out: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(String(s)));
     try {

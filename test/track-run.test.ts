@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { initBrowserRun } from '../src/track/browser.js';
 import { FileStore, gitInfo, init, MemoryStore } from '../src/track/index.js';
 import { VERSION } from '../src/version.js';
 import { tmpRoot } from './track-fixtures.js';
@@ -143,6 +145,27 @@ describe('init()', () => {
     expect(run.dir).toBe('');
     expect((await store.readMetrics('mem')).rows).toHaveLength(1);
     expect((await store.readMeta('mem')).status).toBe('finished');
+  });
+});
+
+describe('browser entry', () => {
+  it('bundles for the browser without any Node module', async () => {
+    const res = await build({
+      entryPoints: [path.join(__dirname, '..', 'src', 'track', 'browser.ts')],
+      bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent',
+    });
+    const code = res.outputFiles[0].text;
+    expect(code).not.toMatch(/from\s*["']node:|require\(["'](node:)?(fs|path|os|child_process)["']\)/);
+  });
+
+  it('records a run in a memory store', async () => {
+    const store = new MemoryStore();
+    const run = await initBrowserRun({ name: 'play', config: { seed: 3, lr: 0.01 }, store });
+    run.log({ loss: 2 }, 10);
+    await run.finish();
+    const meta = await store.readMeta('play');
+    expect(meta).toMatchObject({ seed: 3, status: 'finished', recurVersion: VERSION, git: null });
+    expect((await store.readMetrics('play')).rows).toEqual([expect.objectContaining({ step: 10, loss: 2 })]);
   });
 });
 
