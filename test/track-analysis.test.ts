@@ -101,10 +101,14 @@ describe('compare and summary columns', () => {
 
   it('computes best/last accuracy, final loss, steps and duration', () => {
     const cols = runColumns(runs[0], {
-      loss: { count: 3, last: 0.4, lastStep: 300, min: 0.3, max: 2, first: 2 },
-      accuracy: { count: 2, last: 0.7, lastStep: 200, min: 0.1, max: 0.8, first: 0.1 },
+      loss: { count: 3, last: 0.4, lastStep: 300, lastT: 0, min: 0.3, max: 2, first: 2 },
+      accuracy: { count: 2, last: 0.7, lastStep: 200, lastT: 0, min: 0.1, max: 0.8, first: 0.1 },
     }, 'finished');
     expect(cols).toEqual({ bestAccuracy: 0.8, lastAccuracy: 0.7, finalLoss: 0.4, steps: 300, durationMs: 125_000 });
+    // Killed without an end time: up to the later of the heartbeat and the last logged row.
+    const killed = { ...runs[0], status: 'running' as const, endedAt: null, heartbeatAt: '2024-01-01T00:00:10.000Z' };
+    const t = Date.parse('2024-01-01T00:00:42.000Z');
+    expect(runColumns(killed, { loss: { count: 1, last: 1, lastStep: 5, lastT: t, min: 1, max: 1, first: 1 } }, 'interrupted').durationMs).toBe(42_000);
     expect(formatDuration(125_000)).toBe('2m 05s');
     expect(formatDuration(3_725_000)).toBe('1h 02m');
   });
@@ -153,8 +157,8 @@ describe('static charts and report', () => {
   it('builds a self-contained report with table, differences and one chart per metric', () => {
     const rows: MetricRow[] = [{ step: 0, t: 0, 'Model Params': 746 }, { step: 100, t: 1, loss: 2 }, { step: 200, t: 2, loss: 1, accuracy: 0.5 }];
     const stats = {
-      loss: { count: 2, last: 1, lastStep: 200, min: 1, max: 2, first: 2 },
-      accuracy: { count: 1, last: 0.5, lastStep: 200, min: 0.5, max: 0.5, first: 0.5 },
+      loss: { count: 2, last: 1, lastStep: 200, lastT: 2, min: 1, max: 2, first: 2 },
+      accuracy: { count: 1, last: 0.5, lastStep: 200, lastT: 2, min: 0.5, max: 0.5, first: 0.5 },
     };
     const html = reportHtml([
       { id: 'baseline', meta: meta('baseline', { lr: 0.001 }), status: 'finished', stats, rows },

@@ -214,3 +214,26 @@ describe('recur predict and eval', () => {
     for (const x of j.byLength) expect(x.accuracy).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('stops after writing a checkpoint, marks the run interrupted and keeps every logged metric', async () => {
+    const { recurAsync } = await import('./helpers/cli.js');
+    const root = tmpDir();
+    const child = recurAsync(['train', '--hidden_dim', '8', '--embed_dim', '4', '--total_steps', '1000000', '--log_every', '50',
+      '--save_every', '1000000', '--eval_every', '1000000', '--seed', '2', '--save_dir', root, '--run_name', 'int', '--json']);
+    let out = '';
+    await new Promise<void>((res) => child.stdout!.on('data', (d) => { out += d; if (/"step":50,"loss"/.test(out)) res(); }));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((res) => child.once('exit', (c) => res(c)));
+    expect(code).toBe(130);
+    const end = JSON.parse(out.trim().split('\n').pop()!);
+    expect(end.status).toBe('interrupted');
+    const dir = path.join(root, 'int');
+    const steps = fs.readdirSync(path.join(dir, 'checkpoints')).filter((n) => n.startsWith('step-'));
+    expect(steps).toEqual([`step-${String(end.step).padStart(6, '0')}`]);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')).status).toBe('interrupted');
+    // The metrics log has every logged step up to the stop.
+    const logged = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => 'loss' in r);
+    expect(logged.map((r) => r.step)).toEqual(Array.from({ length: Math.floor(end.step / 50) }, (_, i) => 50 * (i + 1)));
+  });
+});

@@ -123,12 +123,13 @@ export function updateStats(stats: Record<string, MetricStats>, rows: readonly M
       if (k === 'step' || k === 't') continue;
       const s = stats[k];
       if (!s) {
-        stats[k] = { count: 1, last: v, lastStep: r.step, min: Number.isNaN(v) ? Infinity : v, max: Number.isNaN(v) ? -Infinity : v, first: v };
+        stats[k] = { count: 1, last: v, lastStep: r.step, lastT: r.t, min: Number.isNaN(v) ? Infinity : v, max: Number.isNaN(v) ? -Infinity : v, first: v };
         continue;
       }
       s.count++;
       s.last = v;
       s.lastStep = r.step;
+      s.lastT = r.t;
       if (v < s.min) s.min = v;
       if (v > s.max) s.max = v;
     }

@@ -131,17 +131,21 @@ export function runColumns(meta: RunMeta | null, stats: Record<string, MetricSta
   if (loss) cols.finalLoss = stats[loss].last;
   const steps = Object.values(stats).map((s) => s.lastStep);
   if (steps.length) cols.steps = Math.max(...steps);
-  if (meta) cols.durationMs = runDurationMs(meta, status, now);
+  const lastT = Math.max(...Object.values(stats).map((s) => (Number.isFinite(s.lastT) ? s.lastT : -Infinity)));
+  if (meta) cols.durationMs = runDurationMs(meta, status, now, lastT);
   return cols;
 }
 
-// Wall time of a run: to its end, to now while running, to its last heartbeat when it died
-// without recording an end.
-export function runDurationMs(meta: RunMeta, status: string, now = Date.now()): number | undefined {
+// Wall time of a run: to its end, to now while running, to its last sign of life (heartbeat or
+// last logged row, `lastT`) when it died without recording an end.
+export function runDurationMs(meta: RunMeta, status: string, now = Date.now(), lastT = -Infinity): number | undefined {
   const start = Date.parse(meta.startedAt);
   if (!Number.isFinite(start)) return undefined;
   let end = meta.endedAt ? Date.parse(meta.endedAt) : NaN;
-  if (!Number.isFinite(end)) end = status === 'running' ? now : Date.parse(meta.heartbeatAt);
+  if (!Number.isFinite(end)) {
+    const beat = Date.parse(meta.heartbeatAt);
+    end = status === 'running' ? now : Math.max(Number.isFinite(beat) ? beat : -Infinity, lastT);
+  }
   return Number.isFinite(end) ? Math.max(0, end - start) : undefined;
 }
 

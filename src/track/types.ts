@@ -67,6 +67,7 @@ export interface MetricStats {
   count: number;
   last: number;
   lastStep: number;
+  lastT: number; // wall time (ms) of the last value
   min: number;
   max: number;
   first: number;

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench`: recur and PyTorch side by side, same machine, same run, same configuration and
+// the same per-step data generation (a fresh random batch each step, as in the article).
+//
+//   node bench/run.mjs                 all cases (~3 min)
+//   node bench/run.mjs --quick         short windows (~30 s)
+//   node bench/run.mjs --case sota     one case (repeat --case or give a comma list for several)
+//   node bench/run.mjs --no-torch      recur only
+//
+// Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
+// `/usr/bin/python3 bench/torch_bench.py`), so each peak RSS is that case's alone. A rate is the
+// median over several timed windows after a warm-up. recur is imported from dist/ (npm run build).
+// Results: a table on stdout and bench/results/latest.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const PYTHON = '/usr/bin/python3';
+
+const ARTICLE = { max_number: 9, embed_dim: 10, min_seq_len: 2, max_seq_len: 5, lr: 0.001, min_lr: 0.0001, total_steps: 20000 };
+const SOTA = { ...ARTICLE, hidden_dim: 32, num_layers: 3, batch_size: 64, lr: 0.005 };
+/** name → case. kind: train (steps/s) | predict (one sequence, µs) | eval (samples/s). */
+const CASES = {
+  baseline: { kind: 'train', ...ARTICLE, hidden_dim: 16, num_layers: 1, batch_size: 16, cell: 'rnn' },
+  sota: { kind: 'train', ...SOTA, cell: 'rnn' },
+  'sota-lstm': { kind: 'train', ...SOTA, cell: 'lstm' },
+  'sota-gru': { kind: 'train', ...SOTA, cell: 'gru' },
+  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn' },
+  predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
+  eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },
+};
+
+function parseArgs(argv) {
+  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, json: join(here, 'results', 'latest.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--quick') a.quick = true;
+    else if (k === '--no-torch') a.torch = false;
+    else if (k === '--case') a.cases.push(...argv[++i].split(','));
+    else if (k === '--child') a.child = argv[++i];
+    else if (k === '--windows') a.windows = Number(argv[++i]);
+    else if (k === '--window-sec') a.windowSec = Number(argv[++i]);
+    else if (k === '--warmup-sec') a.warmupSec = Number(argv[++i]);
+    else if (k === '--json') a.json = argv[++i];
+    else if (k === '--help' || k === '-h') {
+      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
+      process.exit(0);
+    } else throw new Error(`unknown argument ${k}`);
+  }
+  if (a.quick) Object.assign(a, { windows: 3, windowSec: 0.3, warmupSec: 0.3 });
+  for (const c of a.cases) if (!CASES[c]) throw new Error(`unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
+  if (a.cases.length === 0) a.cases = Object.keys(CASES);
+  return a;
+}
+
+/** Same protocol as torch_bench.py: warm-up, then windows of ≥ windowSec and ≥ 1 call each. */
+function timed(fn, windows, windowSec, warmupSec) {
+  const now = () => performance.now() / 1000;
+  const tEnd = now() + warmupSec;
+  fn();
+  while (now() < tEnd) fn();
+  const rates = [];
+  for (let w = 0; w < windows; w++) {
+    const t0 = now();
+    let done = fn();
+    while (now() - t0 < windowSec) done += fn();
+    rates.push(done / (now() - t0));
+  }
+  return rates;
+}
+
+/** Child: one recur case, JSON on stdout. */
+async function runChild(name, a) {
+  const recur = await import(join(root, 'dist', 'index.js'));
+  const c = CASES[name];
+  const config = recur.resolveConfig({
+    seed: 0, cell: c.cell, hidden_dim: c.hidden_dim, num_layers: c.num_layers, batch_size: c.batch_size,
+    embed_dim: c.embed_dim, max_number: c.max_number, min_seq_len: c.min_seq_len, max_seq_len: c.max_seq_len,
+    lr: c.lr, min_lr: c.min_lr, total_steps: c.total_steps,
+  });
+  const trainer = new recur.Trainer(config);
+  let rates, unit;
+  if (c.kind === 'train') {
+    rates = timed(() => { trainer.trainStep(); return 1; }, a.windows, a.windowSec, a.warmupSec);
+    unit = 'steps/s';
+  } else if (c.kind === 'predict') {
+    const gen = new recur.Generator(1);
+    const seq = Array.from({ length: c.length }, () => Math.floor(gen.random() * (c.max_number + 1)));
+    rates = timed(() => { recur.predictOne(trainer.model, trainer.task, config, seq); return 1; }, a.windows, a.windowSec, a.warmupSec);
+    unit = 'calls/s';
+  } else {
+    const stream = trainer.task.stream(config, new recur.Generator(2));
+    const n = c.eval_samples;
+    rates = timed(() => {
+      const samples = Array.from({ length: n }, () => stream.next());
+      recur.accuracy(trainer.model, trainer.task, config, samples, c.eval_batch);
+      return n;
+    }, a.windows, a.windowSec, a.warmupSec);
+    unit = 'samples/s';
+  }
+  process.stdout.write(JSON.stringify({ rates, unit, maxRssKB: process.resourceUsage().maxRSS }));
+}
+
+const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+function runProcess(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+  try { return JSON.parse(r.stdout); } catch { return { error: `bad output: ${r.stdout.slice(0, 200)}` }; }
+}
+
+function torchAvailable() {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? null : `${PYTHON} cannot import torch (apt-get install -y python3-torch)`;
+}
+
+function fmtRate(v) {
+  if (v === undefined || v === null || !Number.isFinite(v)) return '—';
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.child) return runChild(a.child, a);
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const torchMissing = a.torch ? torchAvailable() : 'disabled with --no-torch';
+  if (torchMissing) console.log(`PyTorch: not measured (${torchMissing}); reporting recur alone.`);
+  const timing = ['--windows', String(a.windows)];
+  const results = [];
+  const t0 = Date.now();
+  for (const name of a.cases) {
+    const c = CASES[name];
+    const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', String(a.warmupSec)]);
+    const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', String(a.warmupSec)]);
+    const r = { case: name, config: c, recur: rec, torch: tor };
+    r.recurRate = rec.rates ? median(rec.rates) : null;
+    r.torchRate = tor?.rates ? median(tor.rates) : null;
+    r.ratio = r.recurRate && r.torchRate ? r.recurRate / r.torchRate : null;
+    results.push(r);
+    if (rec.error) console.error(`recur ${name}: ${rec.error}`);
+    if (tor?.error) console.error(`torch ${name}: ${tor.error}`);
+    process.stderr.write(`  ${name} done (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+
+  const head = ['case', 'unit', 'recur', 'PyTorch', 'ratio', 'recur RSS', 'PyTorch RSS'];
+  const rows = results.map((r) => {
+    const predict = r.config.kind === 'predict';
+    const show = (rate) => (predict ? (rate ? `${(1e6 / rate).toFixed(1)} µs` : '—') : fmtRate(rate));
+    const mb = (x) => (x && x.maxRssKB ? `${(x.maxRssKB / 1024).toFixed(0)} MB` : '—');
+    return [
+      r.case, predict ? 'latency' : r.recur.unit ?? '', show(r.recurRate), show(r.torchRate),
+      r.ratio ? `${r.ratio.toFixed(2)}×` : '—', mb(r.recur), mb(r.torch),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => cells.map((s, i) => (i === 0 ? String(s).padEnd(widths[i]) : String(s).padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  console.log(`(median of ${a.windows} windows of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded)`);
+
+  const out = {
+    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchMissing, quick: a.quick, results,
+  };
+  mkdirSync(dirname(a.json), { recursive: true });
+  writeFileSync(a.json, JSON.stringify(out, null, 2) + '\n');
+  console.log(`results: ${a.json}`);
+}
+
+main().catch((e) => { console.error(e.message ?? e); process.exit(1); });

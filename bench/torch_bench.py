@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""PyTorch side of `npm run bench` (bench/run.mjs): one case per process, JSON on stdout.
+
+The article's setup, single-threaded: RnnClsNet (Embedding(padding_idx=-1) -> RNN/LSTM/GRU on
+pack_padded_sequence(enforce_sorted=False) -> Linear on h_n[-1]), cross-entropy, Adam, cosine
+schedule; every step draws a fresh batch with Python's `random` and pads it (the article's
+collate_fn). Rates are medians of timed windows after a warm-up.
+
+  /usr/bin/python3 bench/torch_bench.py --case '{"kind":"train",...}' --windows 5 --window_sec 1
+"""
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+import warnings
+
+import torch
+import torch.nn as nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+warnings.simplefilter("ignore")
+torch.set_num_threads(1)
+
+
+class RnnClsNet(nn.Module):
+    def __init__(self, max_number, embed_dim, hidden_dim, num_layers, cell):
+        super().__init__()
+        self.cell = cell
+        self.embedding = nn.Embedding(max_number + 2, embed_dim, padding_idx=-1)
+        Cell = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+        self.rnn = Cell(embed_dim, hidden_dim, num_layers=num_layers, batch_first=True)
+        self.fc = nn.Linear(hidden_dim, max_number + 1)
+
+    def forward(self, x, lengths):
+        emb = self.embedding(x)
+        packed = pack_padded_sequence(emb, lengths, batch_first=True, enforce_sorted=False)
+        _, h = self.rnn(packed)
+        h_n = h[0] if self.cell == "lstm" else h
+        return self.fc(h_n[-1])
+
+
+def batch(rng, c, n):
+    seqs, lens, ys = [], [], []
+    for _ in range(n):
+        k = rng.randint(c["min_seq_len"], c["max_seq_len"])
+        seq = [rng.randint(0, c["max_number"]) for _ in range(k)]
+        seqs.append(torch.tensor(seq, dtype=torch.int64))
+        lens.append(k)
+        ys.append(sum(seq) % (c["max_number"] + 1))
+    x = pad_sequence(seqs, batch_first=True, padding_value=c["max_number"] + 1)
+    return x, torch.tensor(lens, dtype=torch.int64), torch.tensor(ys, dtype=torch.int64)
+
+
+def timed(fn, windows, window_sec, warmup_sec):
+    """Runs fn() (one unit of work, returns units done) for warmup_sec, then `windows` windows of at
+    least window_sec (and at least one call) each; returns the per-window rates (units/s)."""
+    t_end = time.perf_counter() + warmup_sec
+    fn()
+    while time.perf_counter() < t_end:
+        fn()
+    rates = []
+    for _ in range(windows):
+        t0 = time.perf_counter()
+        done = fn()
+        while time.perf_counter() - t0 < window_sec:
+            done += fn()
+        rates.append(done / (time.perf_counter() - t0))
+    return rates
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", required=True)
+    ap.add_argument("--windows", type=int, default=5)
+    ap.add_argument("--window_sec", type=float, default=1.0)
+    ap.add_argument("--warmup_sec", type=float, default=1.0)
+    a = ap.parse_args()
+    c = json.loads(a.case)
+    torch.manual_seed(0)
+    rng = random.Random(0)
+    model = RnnClsNet(c["max_number"], c["embed_dim"], c["hidden_dim"], c["num_layers"], c["cell"])
+    kind = c["kind"]
+    if kind == "train":
+        opt = torch.optim.Adam(model.parameters(), lr=c["lr"])
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=c["total_steps"], eta_min=c["min_lr"])
+        loss_fn = nn.CrossEntropyLoss()
+        model.train()
+
+        def step():
+            x, lengths, y = batch(rng, c, c["batch_size"])
+            opt.zero_grad()
+            loss = loss_fn(model(x, lengths), y)
+            loss.backward()
+            opt.step()
+            sched.step()
+            return 1
+        rates = timed(step, a.windows, a.window_sec, a.warmup_sec)
+        unit = "steps/s"
+    elif kind == "predict":
+        model.eval()
+        seq = [rng.randint(0, c["max_number"]) for _ in range(c["length"])]
+
+        def one():
+            with torch.no_grad():
+                x = torch.tensor([seq], dtype=torch.int64)
+                probs = torch.softmax(model(x, torch.tensor([len(seq)], dtype=torch.int64)), 1)
+                int(probs.argmax(1).item())
+            return 1
+        rates = timed(one, a.windows, a.window_sec, a.warmup_sec)
+        unit = "calls/s"
+    elif kind == "eval":
+        model.eval()
+        n = c["eval_samples"]
+
+        def ev():
+            with torch.no_grad():
+                for i in range(0, n, c["eval_batch"]):
+                    x, lengths, y = batch(rng, c, min(c["eval_batch"], n - i))
+                    (model(x, lengths).argmax(1) == y).sum().item()
+            return n
+        rates = timed(ev, a.windows, a.window_sec, a.warmup_sec)
+        unit = "samples/s"
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    json.dump({"rates": rates, "unit": unit, "maxRssKB": rss_kb, "torch": torch.__version__}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
