@@ -23,6 +23,7 @@ let root: string;
 let srv: DashboardServer;
 let ctx: BrowserContext;
 let page: Page;
+let profile: string | undefined;
 const pageErrors: string[] = [];
 const BIG_POINTS = 5000;
 
@@ -82,7 +83,7 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(root, 'broken'));
   fs.writeFileSync(path.join(root, 'broken', 'meta.json'), '{ not json');
   srv = await startDashboard({ root, assetsDir: assets, playDir: null, port: 0 });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-chromium-'));
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-chromium-'));
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -102,6 +103,7 @@ afterAll(async () => {
   await ctx?.close();
   await srv?.close();
   if (base) fs.rmSync(base, { recursive: true, force: true });
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasChromium)('dashboard in chromium', () => {

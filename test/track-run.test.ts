@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { build } from 'esbuild';
 import { initBrowserRun } from '../src/track/browser.js';
 import { FileStore, gitInfo, init, MemoryStore } from '../src/track/index.js';
@@ -90,7 +90,10 @@ describe('init()', () => {
     run.setSummary({ best_accuracy: 0.6 });
     await run.finish('failed');
     await run.finish('finished'); // later calls do nothing
-    run.log({ loss: 1 }, 1); // ignored after finish
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    run.log({ loss: 1 }, 1); // ignored after finish, with a warning
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/log\(\) after finish\(\) is ignored/));
+    warn.mockRestore();
     const meta = JSON.parse(fs.readFileSync(path.join(run.dir, 'meta.json'), 'utf8'));
     expect(meta.status).toBe('failed');
     expect(meta.summary).toEqual({ accuracy: 0.5, best_accuracy: 0.6 });

@@ -159,8 +159,11 @@ class Dashboard {
       for (let r = todo.shift(); r; r = todo.shift()) {
         this.loading.add(r.id);
         try {
-          this.data.set(r.id, await fetchMetrics(r.id, this.data.get(r.id)));
-          changed = true;
+          const had = this.data.get(r.id);
+          const oldCursor = had?.cursor;
+          const got = await fetchMetrics(r.id, had);
+          this.data.set(r.id, got);
+          if (got.cursor !== oldCursor || !had) changed = true;
         } catch {
           /* the run may have been deleted; the next poll sorts it out */
         } finally {

@@ -1,0 +1,110 @@
+// The training worker: runs recur's Trainer in small time slices so a 'stop' message is seen
+// within one slice (~SLICE_MS), and posts the logged metrics in batches every ~POST_MS.
+// Same loop as the CLI (src/train/run-node.ts): log loss/current_lr/grad_norm every log_every
+// steps, accuracy every eval_every steps and once at the end.
+import { Trainer, encodeModel } from 'recur';
+import type { TrainConfig } from 'recur';
+import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
+
+const SLICE_MS = 12;
+const POST_MS = 50;
+
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  postMessage(msg: FromWorker, transfer?: Transferable[]): void;
+}
+const scope = self as unknown as WorkerScope;
+
+let stopRequested = false;
+let running = false;
+
+scope.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.type === 'stop') {
+    stopRequested = true;
+  } else if (msg.type === 'train') {
+    if (running) {
+      scope.postMessage({ type: 'error', message: 'already training: stop the current run first' });
+      return;
+    }
+    stopRequested = false;
+    running = true;
+    train(msg.config)
+      .catch((err: unknown) => scope.postMessage({ type: 'error', message: (err as Error)?.message ?? String(err) }))
+      .finally(() => { running = false; });
+  }
+};
+
+/** Lets queued messages (a 'stop') run: a MessageChannel round trip, not clamped like setTimeout. */
+const channel = new MessageChannel();
+const waiting: Array<() => void> = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
+
+function modelBytes(trainer: Trainer): Uint8Array {
+  return encodeModel(trainer.model, { step: trainer.step, config: trainer.config });
+}
+
+async function train(config: TrainConfig): Promise<void> {
+  const trainer = new Trainer(config);
+  scope.postMessage({ type: 'started', params: trainer.model.numParameters(), config });
+  const t0 = performance.now();
+  let pending: MetricPoint[] = [];
+  let lastPost = t0;
+  // steps/s over a sliding window of (time, step) marks, ~1 s long.
+  const marks: Array<[number, number]> = [[t0, 0]];
+  const rate = (now: number): number => {
+    while (marks.length > 2 && now - marks[1][0] > 1000) marks.shift();
+    const [t, s] = marks[0];
+    return now > t ? ((trainer.step - s) * 1000) / (now - t) : 0;
+  };
+  const flush = (now: number): void => {
+    marks.push([now, trainer.step]);
+    scope.postMessage({ type: 'metrics', points: pending, step: trainer.step, stepsPerSec: rate(now), elapsedMs: now - t0 });
+    pending = [];
+    lastPost = now;
+  };
+  const evaluate = (): void => {
+    pending.push({ step: trainer.step, accuracy: trainer.evaluate() });
+    const model = modelBytes(trainer);
+    scope.postMessage({ type: 'snapshot', step: trainer.step, model }, [model.buffer]);
+  };
+
+  let status: 'finished' | 'stopped' | 'failed' = 'finished';
+  let message: string | undefined;
+  outer: while (trainer.step < config.total_steps) {
+    const sliceEnd = performance.now() + SLICE_MS;
+    do {
+      const r = trainer.trainStep();
+      if (!Number.isFinite(r.loss)) {
+        status = 'failed';
+        message = `loss became ${r.loss} at step ${r.step}; try a lower lr or clip_grad_norm`;
+        break outer;
+      }
+      if (r.step % config.log_every === 0) {
+        pending.push({ step: r.step, loss: r.loss, current_lr: r.lr, grad_norm: r.gradNorm });
+      }
+      if (r.step % config.eval_every === 0 && r.step !== config.total_steps) evaluate();
+    } while (trainer.step < config.total_steps && performance.now() < sliceEnd);
+    const now = performance.now();
+    if (now - lastPost >= POST_MS) flush(now);
+    await yieldToEvents();
+    if (stopRequested) {
+      status = 'stopped';
+      break;
+    }
+  }
+  if (status === 'finished') pending.push({ step: trainer.step, accuracy: trainer.evaluate() });
+  const now = performance.now();
+  flush(now);
+  const model = modelBytes(trainer);
+  scope.postMessage(
+    { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0 },
+    [model.buffer],
+  );
+}
