@@ -29,7 +29,8 @@ const CASES = {
   sota: { kind: 'train', ...SOTA, cell: 'rnn' },
   'sota-lstm': { kind: 'train', ...SOTA, cell: 'lstm' },
   'sota-gru': { kind: 'train', ...SOTA, cell: 'gru' },
-  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn' },
+  // Seconds per step: fewer windows (each still ≥ 1 step) and a one-step warm-up keep the run short.
+  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0 },
   predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
   eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },
 };
@@ -52,6 +53,7 @@ function parseArgs(argv) {
     } else throw new Error(`unknown argument ${k}`);
   }
   if (a.quick) Object.assign(a, { windows: 3, windowSec: 0.3, warmupSec: 0.3 });
+  if (a.quick) CASES.large.windows = 1;
   for (const c of a.cases) if (!CASES[c]) throw new Error(`unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
   if (a.cases.length === 0) a.cases = Object.keys(CASES);
   return a;
@@ -130,13 +132,15 @@ async function main() {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const torchMissing = a.torch ? torchAvailable() : 'disabled with --no-torch';
   if (torchMissing) console.log(`PyTorch: not measured (${torchMissing}); reporting recur alone.`);
-  const timing = ['--windows', String(a.windows)];
   const results = [];
   const t0 = Date.now();
   for (const name of a.cases) {
     const c = CASES[name];
-    const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', String(a.warmupSec)]);
-    const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', String(a.warmupSec)]);
+    const windows = String(Math.min(a.windows, c.windows ?? a.windows));
+    const warm = String(c.warmup ?? a.warmupSec);
+    const timing = ['--windows', windows];
+    const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm]);
+    const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm]);
     const r = { case: name, config: c, recur: rec, torch: tor };
     r.recurRate = rec.rates ? median(rec.rates) : null;
     r.torchRate = tor?.rates ? median(tor.rates) : null;
@@ -162,7 +166,7 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded)`);
+  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded)`);
 
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,

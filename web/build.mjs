@@ -66,13 +66,22 @@ export async function buildLib({ outfile = LIB_OUT, entry = path.join(ROOT, 'src
     legalComments: 'none',
     logLevel: 'silent',
     metafile: true,
+    write: false,
     plugins: [noNodeBuiltins],
   });
+  const js = r.outputFiles.find((f) => f.path.endsWith('.js'));
   // Belt and braces: nothing in the output may still refer to node: modules.
-  const text = fs.readFileSync(outfile, 'utf8');
-  const m = /(?:from|import)\s*\(?\s*["'](node:[^"']+)["']/.exec(text);
-  if (m) throw new Error(`${path.relative(ROOT, outfile)} imports ${m[1]}`);
-  return { outfile, inputs: Object.keys(r.metafile.inputs).length, bytes: text.length };
+  const m = /(?:from|import)\s*\(?\s*["'](node:[^"']+)["']/.exec(js.text);
+  if (m) throw new Error(`${path.relative(ROOT, outfile)} would import ${m[1]}`);
+  // Written atomically (temp file + rename): test processes build concurrently.
+  for (const f of r.outputFiles) writeAtomic(f.path, f.contents);
+  return { outfile, inputs: Object.keys(r.metafile.inputs).length, bytes: js.contents.length };
+}
+
+function writeAtomic(file, bytes) {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
 }
 
 export async function buildPlay({ outDir = PLAY_OUT, minify = true } = {}) {
@@ -107,6 +116,7 @@ export async function buildPlay({ outDir = PLAY_OUT, minify = true } = {}) {
     plugins: [noNodeBuiltins],
   });
   fs.copyFileSync(lib.outfile, path.join(outDir, 'recur.js'));
+  if (fs.existsSync(`${lib.outfile}.map`)) fs.copyFileSync(`${lib.outfile}.map`, path.join(outDir, 'recur.js.map'));
   for (const f of ['index.html', 'golden.html']) fs.copyFileSync(path.join(PLAY_SRC, f), path.join(outDir, f));
   if (fs.existsSync(GOLDEN_JSON)) fs.copyFileSync(GOLDEN_JSON, path.join(outDir, 'golden.json'));
   return { outDir, lib };

@@ -16,7 +16,7 @@
 //
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
-import { addATB, addAW, addColSum, linearRows } from './gemm.js';
+import { addColSum, gemmABt, gemmAddAB, gemmAddAtB } from './gemm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -64,16 +64,34 @@ export interface LayerGrads {
   dWhr: Float64Array | null; // [P, H]
 }
 
-/** Float64 view of the weights: a float32 tensor is widened once per call so that every inner
- *  loop sees only Float64Array (monomorphic element access is much faster in V8). */
-function asF64(a: Floats): Float64Array {
-  return a instanceof Float64Array ? a : Float64Array.from(a);
+// Scratch buffers reused across calls (grow-only, one per slot), so a training step allocates no
+// workspace: the kernels are synchronous and never nested, and nothing here outlives a call
+// except the caller-owned tape and outputs. Only [0, n) of a slot is meaningful.
+const pool: Float64Array[] = [];
+function scratch(slot: number, n: number): Float64Array {
+  let a = pool[slot];
+  if (a === undefined || a.length < n) {
+    a = new Float64Array(Math.max(n, a !== undefined ? a.length * 2 : 0));
+    pool[slot] = a;
+  }
+  return a;
+}
+const enum Slot { X, WIH, WHH, BIH, BHH, WHR, GI, GH, HS, CS, HRAW, DGI, DGH, DHROW, DH, DHRAW, HRAWALL }
+
+/** Float64 copy of `a` in a scratch slot (every inner loop then sees only Float64Array, which V8
+ *  compiles monomorphically); a Float64Array is used as is. */
+function asF64(a: Floats, slot: Slot): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const out = scratch(slot, a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
 }
 
-function paramsF64(p: LayerParams): { wIh: Float64Array; wHh: Float64Array; bIh: Float64Array | null; bHh: Float64Array | null; wHr: Float64Array | null } {
+interface ParamsF64 { wIh: Float64Array; wHh: Float64Array; bIh: Float64Array | null; bHh: Float64Array | null; wHr: Float64Array | null }
+function paramsF64(p: LayerParams): ParamsF64 {
   return {
-    wIh: asF64(p.wIh), wHh: asF64(p.wHh), bIh: p.bIh ? asF64(p.bIh) : null, bHh: p.bHh ? asF64(p.bHh) : null,
-    wHr: p.wHr ? asF64(p.wHr) : null,
+    wIh: asF64(p.wIh, Slot.WIH), wHh: asF64(p.wHh, Slot.WHH), bIh: p.bIh ? asF64(p.bIh, Slot.BIH) : null,
+    bHh: p.bHh ? asF64(p.bHh, Slot.BHH) : null, wHr: p.wHr ? asF64(p.wHr, Slot.WHR) : null,
   };
 }
 
@@ -107,6 +125,9 @@ export function allocTape(shape: LayerShape, rows: number): LayerTape {
  * x [Ttot, In], batchSizes [T] (bs[0] = B), h0 [B, Hout] | null (zeros), c0 [B, H] | null (zeros)
  * → y [Ttot, Hout], hN [B, Hout], cN [B, H] (LSTM; else null). `tape` (allocTape) is filled for
  * backward when given.
+ *
+ * Per step t with n = bs[t] active rows: GH_t [n, GH] = hS[0..n) W_hhᵀ + b_hh (one blocked product
+ * for all active rows), then the cell row by row; for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
  */
 export function packedLayerForward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
@@ -125,59 +146,41 @@ export function packedLayerForward(
   const lstm = mode === 'LSTM';
   const gru = mode === 'GRU';
 
-  // Workspaces, allocated once per call.
-  const gi = new Float64Array(rows * GH); // [Ttot, GH] input projections (+ b_ih)
-  const gh = new Float64Array(GH); // [GH] hidden projection of the current row (+ b_hh)
-  const hS = new Float64Array(B * Hout); // [B, Hout] running state
-  const cS = new Float64Array(lstm ? B * H : 0); // [B, H] running cell state
-  const hRaw = new Float64Array(lstm ? H : 0); // [H] LSTM o ⊙ tanh(c') before projection
-  const save = tape !== null ? tape.save : new Float64Array(S);
-  if (h0 !== null) for (let k = 0; k < B * Hout; k++) hS[k] = h0[k];
-  if (lstm && c0 !== null) for (let k = 0; k < B * H; k++) cS[k] = c0[k];
+  const gi = scratch(Slot.GI, rows * GH); // [Ttot, GH] input projections (+ b_ih)
+  const gh = scratch(Slot.GH, B * GH); // [B, GH] hidden projections of the current step (+ b_hh)
+  const hS = scratch(Slot.HS, B * Hout); // [B, Hout] running state
+  const cS = scratch(Slot.CS, lstm ? B * H : 0); // [B, H] running cell state
+  const hRaw = scratch(Slot.HRAW, lstm ? B * H : 0); // [B, H] LSTM o ⊙ tanh(c') before projection
+  const save = tape !== null ? tape.save : scratch(Slot.DGI, B * S); // no tape: rows reuse [B, S]
+  for (let k = 0; k < B * Hout; k++) hS[k] = h0 !== null ? h0[k] : 0;
+  if (lstm) for (let k = 0; k < B * H; k++) cS[k] = c0 !== null ? c0[k] : 0;
 
   const w = paramsF64(p);
-  linearRows(asF64(x), rows, In, w.wIh, GH, w.bIh, gi);
+  gemmABt(asF64(x, Slot.X), 0, w.wIh, 0, w.bIh, gi, 0, rows, GH, In);
   const { wHh, bHh, wHr } = w;
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const n = batchSizes[t];
     const base = off[t];
+    if (tape !== null) {
+      tape.hPrev.set(hS.subarray(0, n * Hout), base * Hout);
+      if (lstm) tape.cPrev.set(cS.subarray(0, n * H), base * H);
+    }
+    gemmABt(hS, 0, wHh, 0, bHh, gh, 0, n, GH, Hout);
     for (let i = 0; i < n; i++) {
       const r = base + i;
-      const hp = i * Hout;
-      const sO = tape !== null ? r * S : 0;
-      if (tape !== null) {
-        tape.hPrev.set(hS.subarray(hp, hp + Hout), r * Hout);
-        if (lstm) tape.cPrev.set(cS.subarray(i * H, i * H + H), r * H);
-      }
-      // gh = h W_hh^T + b_hh
-      for (let g = 0; g < GH; g++) {
-        const wo = g * Hout;
-        let acc = bHh !== null ? bHh[g] : 0;
-        for (let k = 0; k < Hout; k++) acc += wHh[wo + k] * hS[hp + k];
-        gh[g] = acc;
-      }
-      if (lstm) {
-        lstmCellForward(H, gi, r * GH, gh, 0, cS, i * H, hRaw, 0, save, sO);
-        if (wHr !== null) {
-          for (let j = 0; j < P; j++) {
-            const wo = j * H;
-            let acc = 0;
-            for (let k = 0; k < H; k++) acc += wHr[wo + k] * hRaw[k];
-            hS[hp + j] = acc;
-          }
-        } else {
-          for (let k = 0; k < H; k++) hS[hp + k] = hRaw[k];
-        }
-      } else if (gru) {
-        gruCellForward(H, gi, r * GH, gh, 0, hS, hp, save, sO);
-      } else {
-        rnnCellForward(H, relu, gi, r * GH, gh, 0, hS, hp, save, sO);
-      }
-      const yo = r * Hout;
-      for (let k = 0; k < Hout; k++) y[yo + k] = hS[hp + k];
+      const sO = tape !== null ? r * S : i * S;
+      if (lstm) lstmCellForward(H, gi, r * GH, gh, i * GH, cS, i * H, hRaw, i * H, save, sO);
+      else if (gru) gruCellForward(H, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
+      else rnnCellForward(H, relu, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
     }
+    if (lstm) {
+      if (wHr !== null) gemmABt(hRaw, 0, wHr, 0, null, hS, 0, n, P, H);
+      else for (let k = 0; k < n * H; k++) hS[k] = hRaw[k];
+    }
+    const yo = base * Hout;
+    for (let k = 0; k < n * Hout; k++) y[yo + k] = hS[k];
   }
   for (let k = 0; k < B * Hout; k++) hN[k] = hS[k];
   if (cN !== null) for (let k = 0; k < B * H; k++) cN[k] = cS[k];
@@ -186,6 +189,11 @@ export function packedLayerForward(
 /**
  * Backward of packedLayerForward (same shape/params/x/batchSizes/reverse and its tape).
  * dY [Ttot, Hout], dhN [B, Hout], dcN [B, H] — each may be null (= zero).
+ *
+ * Per step (mirror order), for the n active rows: dh = dhS + dY_t; [LSTM+proj: dhRaw = dh W_hr];
+ * the cell gives dGi, dGh and resets dhS (GRU: to its direct z ⊙ term); then dhS[0..n) += dGh_t W_hh
+ * as one blocked product. After the walk: dW_ih += dGiᵀ X, dW_hh += dGhᵀ hPrev, db = column sums,
+ * dX += dGi W_ih, dW_hr += dHᵀ hRaw.
  */
 export function packedLayerBackward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
@@ -207,13 +215,13 @@ export function packedLayerBackward(
   const { wHh, wHr } = w;
   const { save, hPrev, cPrev } = tape;
 
-  const dGi = new Float64Array(rows * GH); // [Ttot, GH] d loss / d gi
-  const dGh = gru ? new Float64Array(rows * GH) : dGi; // [Ttot, GH] d loss / d gh
-  const dHrow = wHr !== null ? new Float64Array(rows * Hout) : null; // [Ttot, P] d loss / d h (projected)
+  const dGi = scratch(Slot.DGI, rows * GH); // [Ttot, GH] d loss / d gi
+  const dGh = gru ? scratch(Slot.DGH, rows * GH) : dGi; // [Ttot, GH] d loss / d gh
+  const dHrow = wHr !== null ? scratch(Slot.DHROW, rows * Hout) : null; // [Ttot, P] d loss / d h (projected)
   const dhS = out.dh0; // [B, Hout] running d loss / d state
   const dcS = lstm ? out.dc0! : null; // [B, H]
-  const dh = new Float64Array(Hout); // [Hout] current row's total d loss / d h'
-  const dhRaw = new Float64Array(lstm ? H : 0); // [H]
+  const dh = scratch(Slot.DH, B * Hout); // [B, Hout] this step's total d loss / d h'
+  const dhRaw = wHr !== null ? scratch(Slot.DHRAW, B * H) : dh; // [B, H]
   for (let k = 0; k < B * Hout; k++) dhS[k] = dhN !== null ? dhN[k] : 0;
   if (dcS !== null) for (let k = 0; k < B * H; k++) dcS[k] = dcN !== null ? dcN[k] : 0;
 
@@ -221,53 +229,48 @@ export function packedLayerBackward(
     const t = reverse ? T - 1 - s : s;
     const n = batchSizes[t];
     const base = off[t];
-    for (let i = 0; i < n; i++) {
-      const r = base + i;
-      const hp = i * Hout;
-      for (let k = 0; k < Hout; k++) dh[k] = dhS[hp + k] + (dY !== null ? dY[r * Hout + k] : 0);
-      if (lstm) {
-        if (wHr !== null) {
-          dHrow!.set(dh, r * Hout);
-          dhRaw.fill(0);
-          for (let j = 0; j < P; j++) {
-            const a = dh[j];
-            const wo = j * H;
-            for (let k = 0; k < H; k++) dhRaw[k] += a * wHr[wo + k];
-          }
-        } else {
-          dhRaw.set(dh);
-        }
-        lstmCellBackward(H, dhRaw, 0, dcS!, i * H, cPrev, r * H, save, r * S, dGi, r * GH);
-        for (let k = 0; k < Hout; k++) dhS[hp + k] = 0;
-      } else if (gru) {
-        gruCellBackward(H, dh, 0, hPrev, r * Hout, save, r * S, dGi, r * GH, dGh, r * GH, dhS, hp);
-      } else {
-        rnnCellBackward(H, relu, dh, 0, save, r * S, dGi, r * GH);
-        for (let k = 0; k < Hout; k++) dhS[hp + k] = 0;
+    const yo = base * Hout;
+    for (let k = 0; k < n * Hout; k++) dh[k] = dhS[k] + (dY !== null ? dY[yo + k] : 0);
+    if (lstm) {
+      if (wHr !== null) {
+        dHrow!.set(dh.subarray(0, n * Hout), yo);
+        dhRaw.fill(0, 0, n * H);
+        gemmAddAB(dh, 0, wHr, dhRaw, 0, n, P, H);
       }
-      // dh_prev += dgh W_hh   ([GH] · [GH, Hout])
-      const go = r * GH;
-      for (let g = 0; g < GH; g++) {
-        const a = dGh[go + g];
-        if (a === 0) continue;
-        const wo = g * Hout;
-        for (let k = 0; k < Hout; k++) dhS[hp + k] += a * wHh[wo + k];
+      for (let i = 0; i < n; i++) {
+        const r = base + i;
+        lstmCellBackward(H, dhRaw, i * H, dcS!, i * H, cPrev, r * H, save, r * S, dGi, r * GH);
       }
+      dhS.fill(0, 0, n * Hout);
+    } else if (gru) {
+      for (let i = 0; i < n; i++) {
+        const r = base + i;
+        gruCellBackward(H, dh, i * Hout, hPrev, r * Hout, save, r * S, dGi, r * GH, dGh, r * GH, dhS, i * Hout);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const r = base + i;
+        rnnCellBackward(H, relu, dh, i * Hout, save, r * S, dGi, r * GH);
+      }
+      dhS.fill(0, 0, n * Hout);
     }
+    // dh_prev += dgh W_hh   ([n, GH] · [GH, Hout])
+    gemmAddAB(dGh, base * GH, wHh, dhS, 0, n, GH, Hout);
   }
 
   // Weight, bias and input gradients: one product each over all rows.
-  addATB(dGi, asF64(x), rows, GH, In, out.dWih);
-  addATB(dGh, hPrev, rows, GH, Hout, out.dWhh);
+  const x64 = asF64(x, Slot.X);
+  gemmAddAtB(dGi, x64, rows, GH, In, out.dWih);
+  gemmAddAtB(dGh, hPrev, rows, GH, Hout, out.dWhh);
   if (out.dBih !== null) addColSum(dGi, rows, GH, out.dBih);
   if (out.dBhh !== null) addColSum(dGh, rows, GH, out.dBhh);
-  if (out.dX !== null) addAW(dGi, w.wIh, rows, GH, In, out.dX);
+  if (out.dX !== null) gemmAddAB(dGi, 0, w.wIh, out.dX, 0, rows, GH, In);
   if (wHr !== null && out.dWhr !== null) {
-    // dW_hr += dH^T hRaw with hRaw = o ⊙ tanh(c') rebuilt from the saved gates.
-    const hRawAll = new Float64Array(rows * H); // [Ttot, H]
+    // dW_hr += dHᵀ hRaw with hRaw = o ⊙ tanh(c') rebuilt from the saved gates.
+    const hRawAll = scratch(Slot.HRAWALL, rows * H); // [Ttot, H]
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < H; k++) hRawAll[r * H + k] = save[r * S + 3 * H + k] * save[r * S + 4 * H + k];
     }
-    addATB(dHrow!, hRawAll, rows, P, H, out.dWhr);
+    gemmAddAtB(dHrow!, hRawAll, rows, P, H, out.dWhr);
   }
 }

@@ -25,6 +25,12 @@ export interface Executor {
   /** First call: stop starting trials and ask running ones to checkpoint and stop. Second: hurry. */
   stop(): void;
   readonly description: string;
+  /** Trials run on this machine, in the sweep directory. */
+  readonly local: boolean;
+  /** Called before anything is written (e.g. to check that the queue is reachable). */
+  open?(): Promise<void>;
+  /** Releases what open() took, if run() did not. */
+  close?(): void;
 }
 
 /** The compiled child entry (dist/sweep/trial-child.js), also when this module runs from src/. */
@@ -60,8 +66,9 @@ export function forkTrial(job: TrialJob, onEvent: (e: TrialEvent) => void, isSto
   let result: TrialResult | null = null;
   let runDir: string | null = null;
   const t0 = performance.now();
-  child.on('message', (m: TrialEvent | { type: 'result'; result: TrialResult }) => {
-    if (m.type === 'result') result = m.result;
+  child.on('message', (m: TrialEvent | { type: 'result'; result: TrialResult } | { type: 'ready' }) => {
+    if (m.type === 'ready') child.send({ type: 'run', job }, (e) => void e);
+    else if (m.type === 'result') result = m.result;
     else {
       if (m.type === 'start') runDir = m.runDir;
       onEvent(m);
@@ -93,11 +100,11 @@ export function forkTrial(job: TrialJob, onEvent: (e: TrialEvent) => void, isSto
     child.on('error', (e) => finish(`could not start (${e.message})`));
     child.on('exit', (code, signal) => finish(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   });
-  child.send({ type: 'run', job });
   return { child, done };
 }
 
 export class LocalPool implements Executor {
+  readonly local = true;
   private stopping = 0;
   private readonly running = new Set<ChildProcess>();
 

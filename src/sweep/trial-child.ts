@@ -1,4 +1,5 @@
 // Entry of a trial's child process (forked by pool-node.ts). Protocol over the IPC channel:
+//   child → parent  { type: 'ready' }
 //   parent → child  { type: 'run', job: TrialJob }
 //   child → parent  TrialEvent ({ type: 'start' | 'progress', ... }), then { type: 'result', result }
 // SIGINT/SIGTERM stop training after a checkpoint (runTraining's handlers); a lost parent (the
@@ -25,7 +26,7 @@ process.on('disconnect', () => {
   if (!stopping) process.kill(process.pid, 'SIGTERM');
 });
 
-process.once('message', (msg: { type: string; job: TrialJob }) => {
+process.on('message', (msg: { type: string; job: TrialJob }) => {
   if (msg?.type !== 'run') return;
   runTrial(msg.job, (e) => void send(e))
     .then(async (result) => {
@@ -39,3 +40,6 @@ process.once('message', (msg: { type: string; job: TrialJob }) => {
       process.exit(1);
     });
 });
+// The job is sent only after this: an ES module's top level may run after early IPC messages
+// were delivered (and dropped, with no listener yet).
+void send({ type: 'ready' });

@@ -18,6 +18,8 @@ import type { TestSpec, TrialResult } from './results.js';
 
 export interface TrialJob {
   sweep: string;
+  /** The sweep's random id (sweep.json): queue job ids are `<uid>.<trial>.<attempt>`. */
+  uid: string;
   trial: string;
   /** Full config; save_dir is where the sweep's runs live on the machine that runs the trial. */
   config: TrainConfig;

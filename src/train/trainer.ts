@@ -17,6 +17,7 @@ import { getTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/registry.js';
 import type { Sample } from '../tasks/seq-sum-mod.js';
 import type { TrainConfig } from './config.js';
+import { FusedRnnClsNet, fusedDisabledByEnv, fusedUnsupported, inferenceKernel } from './fused.js';
 
 /** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
 export function streamSeed(seed: number, stream: 'data' | 'eval'): number {
@@ -57,6 +58,12 @@ export interface TrainerState {
   evalRng: unknown;
 }
 
+export interface TrainerOptions {
+  /** Use the fused flat-buffer step (src/train/fused.ts) when the model allows it. Default: true,
+   *  unless the environment sets RECUR_NO_FUSED=1. false: the autograd path (its naive twin). */
+  fused?: boolean;
+}
+
 export class Trainer {
   readonly task: Task;
   readonly model: RnnClsNet;
@@ -68,9 +75,11 @@ export class Trainer {
   readonly evalRng: Generator;
   private readonly stream: { next(): Sample };
   private fixedEval: Sample[] | null = null;
+  /** The fused step, or null when training through autograd. */
+  readonly fused: FusedRnnClsNet | null;
   step = 0;
 
-  constructor(readonly config: TrainConfig) {
+  constructor(readonly config: TrainConfig, opts: TrainerOptions = {}) {
     if (config.seed === null) throw new Error('Trainer needs a resolved seed');
     this.task = getTask(config.task);
     this.task.validate(config);
@@ -79,6 +88,8 @@ export class Trainer {
     this.dataRng = config.data_rng === 'python' ? pythonRng(config.seed) : new Generator(streamSeed(config.seed, 'data'));
     this.evalRng = new Generator(config.eval_seed ?? streamSeed(config.seed, 'eval'));
     this.stream = this.task.stream(config, this.dataRng);
+    const wantFused = opts.fused ?? !fusedDisabledByEnv();
+    this.fused = wantFused && fusedUnsupported(this.model, true) === null ? new FusedRnnClsNet(this.model) : null;
     this.optimizer = new Adam(this.model.parameters(), { lr: config.lr });
     this.scheduler = makeScheduler(this.optimizer, config);
   }
@@ -98,10 +109,16 @@ export class Trainer {
     const samples = this.nextBatch();
     const { inputs, lengths, targets } = this.task.collate(samples, this.config);
     this.model.train();
-    this.optimizer.zeroGrad();
-    const logits = this.model.forward(inputs, lengths);
-    const loss = crossEntropy(logits, targets);
-    loss.backward();
+    let lossValue: number;
+    if (this.fused !== null) {
+      lossValue = this.fused.step(inputs, lengths, targets); // sets every .grad (views of one buffer)
+    } else {
+      this.optimizer.zeroGrad();
+      const logits = this.model.forward(inputs, lengths);
+      const loss = crossEntropy(logits, targets);
+      loss.backward();
+      lossValue = loss.item();
+    }
     const params = this.model.parameters();
     const gradNorm = this.config.clip_grad_norm > 0
       ? clipGradNorm(params, this.config.clip_grad_norm)
@@ -110,7 +127,7 @@ export class Trainer {
     this.optimizer.step();
     this.scheduler.step();
     this.step++;
-    return { step: this.step, loss: loss.item(), lr, gradNorm };
+    return { step: this.step, loss: lossValue, lr, gradNorm };
   }
 
   /**
@@ -189,12 +206,19 @@ export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samp
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
+  const kernel = inferenceKernel(model);
   noGrad(() => {
     for (let i = 0; i < samples.length; i += batch) {
       const chunk = samples.slice(i, i + batch);
       const { inputs, lengths, targets } = task.collate(chunk, config);
-      const pred = argmax(model.forward(inputs, lengths), 1).data;
-      for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
+      if (kernel !== null) {
+        const C = model.fc.outFeatures;
+        const logits = kernel.forward(inputs.data, inputs.shape[1], lengths.data);
+        for (let k = 0; k < chunk.length; k++) if (argmaxRow(logits, k * C, C) === targets.data[k]) correct++;
+      } else {
+        const pred = argmax(model.forward(inputs, lengths), 1).data;
+        for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
+      }
     }
   });
   model.train(wasTraining);
@@ -205,12 +229,40 @@ export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samp
 export function predictOne(model: RnnClsNet, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
   const wasTraining = model.training;
   model.eval();
+  const kernel = inferenceKernel(model);
   const probs = noGrad(() => {
     const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
+    if (kernel !== null) return softmaxRow(kernel.forward(inputs.data, inputs.shape[1], lengths.data));
     return model.forward(inputs, lengths).softmax(1).data;
   });
   model.train(wasTraining);
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
   return { prediction: best, probability: probs[best], probs: Array.from(probs) };
+}
+
+/** First index of the largest value of row [o, o+C) (NaN wins, as ops.argmax). */
+function argmaxRow(x: Float32Array, o: number, C: number): number {
+  let best = 0;
+  let bv = x[o];
+  for (let s = 1; s < C; s++) {
+    const v = x[o + s];
+    if (v > bv || (Number.isNaN(v) && !Number.isNaN(bv))) { bv = v; best = s; }
+  }
+  return best;
+}
+
+/** softmax of one row exactly as ops.softmax computes it (float32 stores). */
+function softmaxRow(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  let m = -Infinity;
+  for (let s = 0; s < x.length; s++) m = Math.max(m, x[s]);
+  let z = 0;
+  for (let s = 0; s < x.length; s++) {
+    const e = Math.exp(x[s] - m);
+    out[s] = e;
+    z += e;
+  }
+  for (let s = 0; s < x.length; s++) out[s] /= z;
+  return out;
 }

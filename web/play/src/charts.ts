@@ -14,10 +14,11 @@ export interface ChartRun {
   y: Record<Metric, number[]>;
 }
 
-const METRICS: Array<{ key: Metric; title: string; fmt: (v: number) => string; range?: [number, number] }> = [
+const lrTick = (v: number) => (v === 0 ? '0' : v.toExponential(1).replace('.0e', 'e'));
+const METRICS: Array<{ key: Metric; title: string; fmt: (v: number) => string; tick?: (v: number) => string; range?: [number, number] }> = [
   { key: 'loss', title: 'loss', fmt: (v) => v.toFixed(3) },
-  { key: 'accuracy', title: 'accuracy', fmt: (v) => `${(v * 100).toFixed(0)}%`, range: [0, 1] },
-  { key: 'current_lr', title: 'current_lr', fmt: (v) => v.toExponential(1) },
+  { key: 'accuracy', title: 'accuracy', fmt: (v) => `${(v * 100).toFixed(1)}%`, tick: (v) => `${Math.round(v * 100)}%`, range: [0, 1] },
+  { key: 'current_lr', title: 'current_lr', fmt: (v) => v.toExponential(2), tick: lrTick },
 ];
 
 export const PALETTE = ['#6a4fc8', '#e8590c', '#1c7ed6', '#2f9e44', '#c2255c', '#0c8599', '#868e96'];
@@ -138,7 +139,10 @@ export class LiveCharts {
         scales: { x: { time: false }, y: m.range ? { range: m.range } : { auto: true } },
         axes: [
           { stroke: '#6e7781', grid: { stroke: '#eef1f4' }, ticks: { stroke: '#d8dee4' }, size: 28 },
-          { stroke: '#6e7781', grid: { stroke: '#eef1f4' }, ticks: { stroke: '#d8dee4' }, size: 52, values: (_u, vals) => vals.map((v) => (v === null ? '' : m.fmt(v))) },
+          {
+            stroke: '#6e7781', grid: { stroke: '#eef1f4' }, ticks: { stroke: '#d8dee4' }, size: 50,
+            ...(m.tick ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (v === null ? '' : m.tick!(v))) } : {}),
+          },
         ],
       };
       const plot = this.boxes.get(m.key)!.querySelector('.chart-plot') as HTMLElement;

@@ -15,18 +15,21 @@ const GROUPS: Array<[string, string[]]> = [
 ];
 
 export interface TrainForm {
-  /** The preset the fields were last filled from ('custom' after an edit). */
+  /** The preset the fields were last filled from. */
   readonly preset: () => string;
+  /** `key=value` of every field that differs from the preset (seed aside). */
+  changes(config: TrainConfig): string[];
   /** A validated config (seed drawn when left empty), or null after marking the bad fields. */
   read(): { config: TrainConfig; error: null } | { config: null; error: string };
   setEnabled(enabled: boolean): void;
 }
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...kids: Array<Node | string>) => {
-  const e = Object.assign(document.createElement(tag), props);
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...kids: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
   e.append(...kids);
   return e;
-};
+}
 
 function show(v: unknown): string {
   return v === null || v === undefined ? '' : String(v);
@@ -70,10 +73,9 @@ export function buildForm(host: HTMLElement, presetSelect: HTMLSelectElement, in
   }
 
   let preset = initialPreset in PRESETS ? initialPreset : Object.keys(PRESETS)[0];
-  presetSelect.replaceChildren(
-    ...Object.keys(PRESETS).map((p) => el('option', { value: p }, p)),
-    el('option', { value: 'custom', disabled: true }, 'custom'),
-  );
+  presetSelect.replaceChildren(...Object.keys(PRESETS).map((p) => el('option', { value: p }, p)));
+  const badge = el('span', { className: 'modified', title: 'some flags differ from the preset' }, 'modified');
+  presetSelect.after(badge);
 
   const fill = (name: string): void => {
     const c = resolveConfig({}, name);
@@ -88,6 +90,7 @@ export function buildForm(host: HTMLElement, presetSelect: HTMLSelectElement, in
     }
     preset = name;
     presetSelect.value = name;
+    badge.hidden = true;
   };
   fill(preset);
 
@@ -97,8 +100,7 @@ export function buildForm(host: HTMLElement, presetSelect: HTMLSelectElement, in
       input.classList.add('changed');
       input.classList.remove('invalid');
       errors.get(key)!.textContent = '';
-      preset = 'custom';
-      presetSelect.value = 'custom';
+      badge.hidden = false;
     });
   }
 
@@ -121,15 +123,20 @@ export function buildForm(host: HTMLElement, presetSelect: HTMLSelectElement, in
       }
       if (firstError) return { config: null, error: firstError };
       try {
-        const name = preset === 'custom' ? undefined : preset;
-        const config = resolveConfig(overrides, name);
-        if (preset === 'custom') config.run_name = 'custom';
+        // As `recur train --preset NAME --flag value`: the run is named after the preset.
+        const config = resolveConfig(overrides, preset);
         // Like the CLI: a seed is drawn when none is given, and recorded with the model.
         if (config.seed === null) config.seed = Math.floor(Math.random() * 2 ** 31);
         return { config, error: null };
       } catch (e) {
         return { config: null, error: (e as Error).message };
       }
+    },
+    changes(config) {
+      const base = resolveConfig({}, preset);
+      return specs
+        .filter((f) => f.key !== 'seed' && config[f.key] !== base[f.key])
+        .map((f) => `${f.key}=${show(config[f.key])}`);
     },
     setEnabled(enabled) {
       presetSelect.disabled = !enabled;

@@ -67,6 +67,9 @@ function newWorker(): Worker {
   w.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data);
   w.onerror = (e) => {
     setState('failed', `worker error: ${e.message}`);
+    run = null;
+    worker = null; // a fresh worker next time
+    w.terminate();
   };
   return w;
 }
@@ -85,7 +88,8 @@ ui.train.addEventListener('click', () => {
   ui.formError.textContent = '';
   const config = r.config;
   worker ??= newWorker();
-  const chart = charts.startRun(`${config.run_name} · seed ${config.seed}`);
+  const changed = form.changes(config);
+  const chart = charts.startRun([config.run_name, ...changed, `seed ${config.seed}`].join(' · '));
   run = { config, chart, stopClicked: null };
   ui.progress.style.width = '0%';
   ui.step.textContent = `0 / ${fmtInt(config.total_steps)}`;
@@ -106,6 +110,7 @@ ui.clear.addEventListener('click', () => charts.clear());
 function onWorker(msg: FromWorker): void {
   if (msg.type === 'error') {
     setState('failed', msg.message);
+    run = null;
     return;
   }
   if (!run) return;
@@ -126,9 +131,11 @@ function onWorker(msg: FromWorker): void {
       break;
     }
     case 'snapshot':
-      useModel(loadModelBytes(msg.model, `trained here (step ${fmtInt(msg.step)}, training…)`));
+      queueSnapshot(msg.model, msg.step);
       break;
     case 'done': {
+      clearTimeout(snapshot.timer);
+      snapshot.pending = null;
       useModel(loadModelBytes(msg.model, `trained here: ${c.run_name}, seed ${c.seed}`));
       const took = `${(msg.elapsedMs / 1000).toFixed(1)} s, ${msg.stepsPerSec.toFixed(0)} steps/s`;
       if (msg.status === 'stopped') {
@@ -146,9 +153,25 @@ function onWorker(msg: FromWorker): void {
   }
 }
 
+// Mid-run snapshots refresh the prediction and the heat maps at most once a second, off the
+// message handler, so a burst of evaluations never stacks work on the page thread.
+const snapshot = { pending: null as { bytes: Uint8Array; step: number } | null, timer: 0, last: 0 };
+function queueSnapshot(bytes: Uint8Array, step: number): void {
+  snapshot.pending = { bytes, step };
+  if (snapshot.timer) return;
+  snapshot.timer = window.setTimeout(() => {
+    snapshot.timer = 0;
+    const s = snapshot.pending;
+    snapshot.pending = null;
+    if (!s || !run) return;
+    snapshot.last = performance.now();
+    useModel(loadModelBytes(s.bytes, `trained here (step ${fmtInt(s.step)}, training…)`), true);
+  }, Math.max(0, snapshot.last + 1000 - performance.now()));
+}
+
 // ---- model: load, download, predict, explain ----
 
-function useModel(m: PageModel): void {
+function useModel(m: PageModel, live = false): void {
   current = m;
   const c = m.config;
   const params = m.model.numParameters();
@@ -160,7 +183,7 @@ function useModel(m: PageModel): void {
   ui.modelInfo.append(strong, meta);
   ui.modelInfo.dataset.step = String(m.step ?? '');
   ui.download.disabled = false;
-  refresh();
+  void refresh(live);
 }
 
 ui.file.addEventListener('change', async () => {
@@ -180,7 +203,7 @@ ui.file.addEventListener('change', async () => {
 
 ui.download.addEventListener('click', () => {
   if (!current) return;
-  const url = URL.createObjectURL(new Blob([current.bytes], { type: 'application/octet-stream' }));
+  const url = URL.createObjectURL(new Blob([current.bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;
   a.download = 'model.safetensors';
@@ -193,15 +216,29 @@ ui.download.addEventListener('click', () => {
 let pending = 0;
 ui.digits.addEventListener('input', () => {
   clearTimeout(pending);
-  pending = window.setTimeout(refresh, 120);
+  pending = window.setTimeout(() => void refresh(), 120);
 });
-ui.digits.addEventListener('keydown', (e) => { if (e.key === 'Enter') refresh(); });
-ui.predict.addEventListener('click', refresh);
+ui.digits.addEventListener('keydown', (e) => { if (e.key === 'Enter') void refresh(); });
+ui.predict.addEventListener('click', () => void refresh());
 
-function refresh(): void {
+/** Yields to the event loop between the pieces of a refresh (keeps each task short). */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+let generation = 0;
+let explainedAt = -Infinity;
+
+/**
+ * Prediction, then (in later tasks) the packing and the heat maps. `live` (a mid-training
+ * snapshot): the explanation is redrawn at most every 3 s, to leave the page thread idle.
+ */
+async function refresh(live = false): Promise<void> {
   clearTimeout(pending);
+  const gen = ++generation;
   if (!current) {
+    // No model yet: the packing does not need one.
     ui.answer.dataset.ready = '0';
+    const seq = parseDigits(ui.digits.value, 9);
+    if (typeof seq !== 'string') drawPacking(ui.packing, packLayout(exampleBatch(seq, 9), 10));
+    ui.trajectory.innerHTML = '<p class="hint">Train a model (or load one) to see its hidden states here.</p>';
     return;
   }
   const m = current;
@@ -243,20 +280,29 @@ function refresh(): void {
   );
   ui.answer.dataset.ready = '1';
   ui.answer.dataset.probs = JSON.stringify(a.probs);
-  explain(m, parsed);
+  if (live && performance.now() - explainedAt < 3000) return;
+  explainedAt = performance.now();
+  await nextTask();
+  if (gen !== generation) return;
+  const batch = exampleBatch(parsed, m.config.max_number);
+  drawPacking(ui.packing, packLayout(batch, m.task.padIndex(m.config)));
+  await nextTask();
+  if (gen !== generation) return;
+  explain(m, parsed, batch);
 }
 
-function explain(m: PageModel, seq: number[]): void {
+function explain(m: PageModel, seq: number[], batch: number[][]): void {
   try {
-    const batch = exampleBatch(seq, m.config.max_number);
-    drawPacking(ui.packing, packLayout(batch, m.task.padIndex(m.config)));
     const tr = hiddenTrajectory(m.model, m.task, m.config, batch, 0);
     drawTrajectory(ui.trajectory, tr, seq, ui.hover);
     ui.trajectory.dataset.maxDiff = String(tr.maxDiff);
   } catch (e) {
     ui.trajectory.textContent = `cannot draw: ${(e as Error).message}`;
   }
+  ui.trajectory.dataset.seq = seq.join(' ');
 }
+
+void refresh();
 
 // Test hook: lets the browser tests ask for the numbers behind the drawing.
 (window as unknown as { recurPlay: unknown }).recurPlay = {
