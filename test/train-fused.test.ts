@@ -81,3 +81,27 @@ describe('fused inference = model.forward', () => {
     });
   }
 });
+
+describe('single-sequence fast path (kernel.forwardOne, used by predictOne) = model.forward', () => {
+  for (const cell of ['rnn', 'lstm', 'gru'] as const) {
+    it(`${cell}: odd sizes (tails of the 4-wide dot products), lengths 1–9`, () => {
+      const config = resolveConfig({ seed: 11, cell, hidden_dim: 7, embed_dim: 5, num_layers: 3, batch_size: 8, max_seq_len: 9 });
+      const t = new Trainer(config, { fused: true });
+      for (let s = 0; s < 5; s++) t.trainStep();
+      const kernel = inferenceKernel(t.model)!;
+      t.model.eval();
+      for (let n = 1; n <= 9; n++) {
+        const seq = Array.from({ length: n }, (_, i) => (i * 7 + n) % 10);
+        const { inputs, lengths } = t.task.collate([[seq, n, 0]], config);
+        const ref = noGrad(() => t.model.forward(inputs, lengths));
+        expect(bits(kernel.forwardOne(seq, n)), `length ${n}`).toEqual(bits(ref.data));
+        const p = predictOne(t.model, t.task, config, seq);
+        expect(bits(p.probs)).toEqual(bits(noGrad(() => ref.softmax(1).data)));
+      }
+      // the padding id is a valid row (zeros) on both paths
+      const withPad = [3, 10, 4];
+      const b = t.task.collate([[withPad, 3, 0]], config);
+      expect(bits(kernel.forwardOne(withPad, 3))).toEqual(bits(noGrad(() => t.model.forward(b.inputs, b.lengths)).data));
+    });
+  }
+});

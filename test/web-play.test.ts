@@ -105,28 +105,34 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
     const points = (m: string) => p.$eval(`.chart[data-metric="${m}"]`, (e) => Number((e as HTMLElement).dataset.points));
     await p.waitForFunction(() => Number((document.querySelector('.chart[data-metric="loss"]') as HTMLElement).dataset.points) >= 3, null, { timeout: 20_000 });
     const first = { loss: await points('loss'), lr: await points('current_lr') };
-    // Main-thread responsiveness while the worker trains: a chain of zero-delay timers over two
-    // seconds. `blocked` is the time the page thread could not run them (each gap beyond the
-    // browser's 4 ms timer clamp). Training on the page thread — even in slices — would block
-    // most of the window; here it is idle but for chart updates and the prediction refresh.
-    // The bounds leave room for a 2-core CPU shared with other test files.
-    const { worstGap, blocked } = await p.evaluate(() => new Promise<{ worstGap: number; blocked: number }>((resolve) => {
-      const t0 = performance.now();
-      const end = t0 + 2000;
-      let last = t0;
+    // The training runs in a dedicated worker, and the page thread stays mostly idle: over two
+    // seconds of training, the time Chromium spent running page-thread tasks (CDP
+    // Performance.getMetrics TaskDuration) is a small share; then, over two more, a chain of
+    // zero-delay timers never waits long. Training on the page thread, even in slices, would keep it busy nearly
+    // all the time. The bounds leave room for a 2-core CPU shared with other test files.
+    expect(p.workers().map((w) => new URL(w.url()).pathname)).toContain('/play/worker.js');
+    const cdp = await b.ctx.newCDPSession(p);
+    await cdp.send('Performance.enable');
+    const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')!.value);
+    const task0 = await taskSeconds();
+    const wall0 = Date.now();
+    await p.waitForTimeout(2000);
+    const busy = (await taskSeconds() - task0) / ((Date.now() - wall0) / 1000);
+    await cdp.detach();
+    const worstGap = await p.evaluate(() => new Promise<number>((resolve) => {
+      const end = performance.now() + 2000;
+      let last = performance.now();
       let worst = 0;
-      let busy = 0;
       const tick = () => {
         const now = performance.now();
         worst = Math.max(worst, now - last);
-        busy += Math.max(0, now - last - 5);
         last = now;
-        if (now < end) setTimeout(tick, 0); else resolve({ worstGap: worst, blocked: busy / (now - t0) });
+        if (now < end) setTimeout(tick, 0); else resolve(worst);
       };
       setTimeout(tick, 0);
     }));
-    expect(worstGap).toBeLessThan(400);
-    expect(blocked).toBeLessThan(0.3);
+    expect(worstGap).toBeLessThan(500);
+    expect(busy).toBeLessThan(0.3);
     await p.waitForFunction(() => Number((document.querySelector('.chart[data-metric="accuracy"]') as HTMLElement).dataset.points) >= 1, null, { timeout: 20_000 });
     const later = { loss: await points('loss'), lr: await points('current_lr') };
     expect(later.loss).toBeGreaterThan(first.loss);
@@ -157,7 +163,7 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
       const w = window as unknown as { stopClick: number; stoppedAt: number };
       return w.stoppedAt - w.stopClick;
     });
-    console.log(`stop latency ${latency.toFixed(1)} ms; while training: worst main-thread gap ${worstGap.toFixed(1)} ms, page thread blocked ${(blocked * 100).toFixed(1)}% of 2 s`);
+    console.log(`stop latency ${latency.toFixed(1)} ms; while training: page thread busy ${(busy * 100).toFixed(1)}% of 2 s , worst timer gap ${worstGap.toFixed(1)} ms`);
     expect(latency).toBeGreaterThanOrEqual(0);
     expect(latency).toBeLessThan(200);
     expect(await p.isEnabled('#train')).toBe(true);

@@ -6,7 +6,9 @@ import { CliError } from './errors.js';
 import { FLAGS } from '../train/config.js';
 
 // snake_case flags of commands other than train.
-const EXTRA_SNAKE_FLAGS = ['eval_samples', 'min_len', 'max_len', 'max_length', 'save_dir', 'run_name'];
+const EXTRA_SNAKE_FLAGS = [
+  'per_length', 'test_samples', 'test_seed', 'test_lengths', 'test_per_length', 'retry_failed', 'queue_name', 'lock_ms', 'stalled_ms',
+];
 
 type Registrar = (program: Command) => void;
 
@@ -26,6 +28,13 @@ export function normalizeFlags(argv: string[], known: ReadonlySet<string>): stri
 }
 
 export async function main(rawArgv: string[]): Promise<number> {
+  // `recur runs | head`: a closed pipe ends the output quietly instead of crashing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const argv = normalizeFlags(rawArgv, new Set([...FLAGS.map((f) => f.key as string), ...EXTRA_SNAKE_FLAGS]));
   const verbose = argv.includes('--verbose');
   const program = new Command('recur')

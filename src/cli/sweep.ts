@@ -2,7 +2,6 @@
 // parallel child processes (or through a BullMQ queue), resumable, with a summary per setting.
 import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { PRESETS } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { parseLengths } from '../train/evaluate.js';
@@ -10,9 +9,8 @@ import { gridSettings, parseGridArg, parseSeeds, parseSpecObject, planTrials } f
 import type { GridAxis, Trial } from '../sweep/plan.js';
 import { DEFAULT_TEST } from '../sweep/results.js';
 import type { TestSpec } from '../sweep/results.js';
-import { defaultWorkers, LocalPool } from '../sweep/pool-node.js';
+import { DEFAULT_QUEUE_NAME, defaultWorkers, LocalPool } from '../sweep/pool-node.js';
 import type { Executor } from '../sweep/pool-node.js';
-import { DEFAULT_QUEUE_NAME, QueueError, QueueExecutor } from '../sweep/queue-node.js';
 import { runSweep, SweepError } from '../sweep/runner-node.js';
 import { SweepStateError } from '../sweep/state-node.js';
 import { addTrainFlags, givenFlags } from './train.js';
@@ -53,9 +51,11 @@ export function addRunOptions(cmd: Command): Command {
     .option('--json', 'print one JSON object per line (plan, trial start/end, summary)');
 }
 
-export function makeExecutor(opts: { workers?: number; queue?: string; queue_name?: string; retry_failed?: boolean }): Executor {
+export async function makeExecutor(opts: { workers?: number; queue?: string; queue_name?: string; retry_failed?: boolean }): Promise<Executor> {
   if (opts.queue) {
     if (opts.workers !== undefined) throw new CliError('--workers is for the local pool; with --queue, start `recur worker --concurrency N` processes');
+    // BullMQ is loaded only when a queue is used: it costs every other command ~0.2 s.
+    const { QueueExecutor } = await import('../sweep/queue-node.js');
     return new QueueExecutor({ url: opts.queue, queueName: opts.queue_name, retryFailed: !!opts.retry_failed });
   }
   return new LocalPool(opts.workers ?? defaultWorkers());
@@ -72,16 +72,16 @@ export async function execute(o: {
   opts: { workers?: number; queue?: string; queue_name?: string; retry_failed?: boolean; json?: boolean };
 }): Promise<void> {
   try {
-    const executor = makeExecutor(o.opts);
+    const executor = await makeExecutor(o.opts);
     const r = await runSweep({ ...o, executor, retryFailed: !!o.opts.retry_failed, json: !!o.opts.json });
     process.exitCode = r.interrupted ? 130 : 0;
   } catch (e) {
-    if (e instanceof SweepError || e instanceof SweepStateError || e instanceof QueueError) throw new CliError(e.message);
+    if (e instanceof SweepError || e instanceof SweepStateError || (e as Error).name === 'QueueError') throw new CliError((e as Error).message);
     throw e;
   }
 }
 
-function readSpecFile(file: string) {
+async function readSpecFile(file: string) {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -89,6 +89,8 @@ function readSpecFile(file: string) {
     throw new CliError(`cannot read --spec ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let obj: unknown;
+  // Loaded on use: the YAML parser costs every command ~0.1 s of start-up.
+  const { parse: parseYaml } = await import('yaml');
   try {
     obj = parseYaml(text); // YAML is a superset of JSON: one parser for both
   } catch (e) {
@@ -156,7 +158,7 @@ Examples:
     if (given.run_name !== undefined) throw new CliError('trials are named from their settings; name the sweep with --name');
     const saveDir = (given.save_dir as string | undefined) ?? './output/';
     delete given.save_dir;
-    const spec = opts.spec ? readSpecFile(String(opts.spec)) : { base: {}, grid: [] as GridAxis[], seeds: undefined, name: undefined, preset: undefined };
+    const spec = opts.spec ? await readSpecFile(String(opts.spec)) : { base: {}, grid: [] as GridAxis[], seeds: undefined, name: undefined, preset: undefined };
     let cliGrid: GridAxis[];
     let seeds: number[];
     try {

@@ -12,7 +12,9 @@
 // Shapes: B batch, Tp padded length (= longest sequence), E embed, H hidden, L layers,
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
-import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
+import { allocTape, gateCount, packedLayerBackward, packedLayerForward, savedWidth } from './packed-layer.js';
+import { lstmCellForward } from './cells/lstm.js';
+import { gruCellForward } from './cells/gru.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 
 export interface ClsNetDims {
@@ -55,8 +57,20 @@ export class RnnClsNetKernel {
   private logits = new Float32Array(0); // [B, C]
   private lse = new Float64Array(0); // [B]
   private dLogits = new Float32Array(0); // [B, C]
-  private gWT = new Float32Array(0); // [H, C] gradient of Wᵀ (ops.matmul's layout)
   private dH = new Float32Array(0); // [B, H] d loss / d h_n[-1] in sorted order
+
+  // Single-sequence scratch (forwardOne), grown to the longest sequence seen: float32 layer input
+  // and output [T, max(E, H)], float64 gi [T, GH], gh [GH], h [H], c [H], save [S], logits [C].
+  private oneCap = 0;
+  private oneX = new Float32Array(0);
+  private oneY = new Float32Array(0);
+  private oneGi = new Float64Array(0);
+  private oneGh = new Float64Array(0);
+  private oneH = new Float64Array(0);
+  private oneC = new Float64Array(0);
+  private oneSave = new Float64Array(0);
+  private oneRaw = new Float64Array(0);
+  private oneLogits = new Float32Array(0);
 
   constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays) {}
 
@@ -91,7 +105,6 @@ export class RnnClsNetKernel {
     this.logits = new Float32Array(B * C);
     this.lse = new Float64Array(B);
     this.dLogits = new Float32Array(B * C);
-    this.gWT = new Float32Array(H * C);
     this.dH = new Float32Array(B * H);
   }
 
@@ -147,14 +160,29 @@ export class RnnClsNetKernel {
     const W = this.params.fcW;
     const bias = this.params.fcB;
     const out = this.logits;
+    const fr = Math.fround;
+    const C4 = C - (C % 4);
     for (let b = 0; b < this.B; b++) {
       const ho = this.pos[b] * H;
-      for (let j = 0; j < C; j++) {
+      // Four outputs at a time (independent chains); each keeps its own k order.
+      for (let j = 0; j < C4; j += 4) {
+        const w0 = j * H, w1 = w0 + H, w2 = w1 + H, w3 = w2 + H;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let k = 0; k < H; k++) {
+          const a = h[ho + k];
+          if (a === 0) continue;
+          a0 = fr(a0 + a * W[w0 + k]); a1 = fr(a1 + a * W[w1 + k]);
+          a2 = fr(a2 + a * W[w2 + k]); a3 = fr(a3 + a * W[w3 + k]);
+        }
+        const o = b * C + j;
+        out[o] = a0 + bias[j]; out[o + 1] = a1 + bias[j + 1]; out[o + 2] = a2 + bias[j + 2]; out[o + 3] = a3 + bias[j + 3];
+      }
+      for (let j = C4; j < C; j++) {
         let acc = 0;
         for (let k = 0; k < H; k++) {
           const a = h[ho + k];
           if (a === 0) continue;
-          acc = Math.fround(acc + a * W[j * H + k]);
+          acc = fr(acc + a * W[j * H + k]);
         }
         out[b * C + j] = acc + bias[j]; // float32 store rounds
       }
@@ -166,6 +194,84 @@ export class RnnClsNetKernel {
     this.pack(tokens, Tp, lengths);
     this.forwardAll(false);
     return this.logits.subarray(0, this.B * this.dims.classes);
+  }
+
+  /**
+   * Inference on ONE unpadded sequence (tokens [T], T ≥ 1): logits [C] (a view of an internal
+   * buffer, overwritten by the next call). The same floating-point operations in the same order
+   * as forward() with B = 1 — gi = bias + Σ_k x·W in increasing k (double, as gemmABt), the same
+   * cell functions, float32 rounding of each layer's output and of h_n, the head as forwardAll —
+   * but reading the float32 weights directly (no float64 weight copies), with no sorting, packing
+   * or allocation: what predict needs. Tokens must be valid row indices (the caller checks).
+   */
+  forwardOne(tokens: ArrayLike<number>, T: number): Float32Array {
+    const { mode, embed: E, hidden: H, layers: L, classes: C } = this.dims;
+    const G = gateCount(mode);
+    const GH = G * H;
+    const W = Math.max(E, H);
+    if (T > this.oneCap || this.oneLogits.length !== C) {
+      const cap = Math.max(T, this.oneCap);
+      this.oneCap = cap;
+      this.oneX = new Float32Array(cap * W);
+      this.oneY = new Float32Array(cap * W);
+      this.oneGi = new Float64Array(cap * GH);
+      this.oneGh = new Float64Array(GH);
+      this.oneH = new Float64Array(H);
+      this.oneC = new Float64Array(H);
+      this.oneSave = new Float64Array(savedWidth(mode, H));
+      this.oneRaw = new Float64Array(H);
+      this.oneLogits = new Float32Array(C);
+    }
+    const emb = this.params.emb;
+    let x = this.oneX;
+    let y = this.oneY;
+    for (let t = 0; t < T; t++) {
+      const src = tokens[t] * E;
+      for (let e = 0; e < E; e++) x[t * E + e] = emb[src + e];
+    }
+    const gi = this.oneGi, gh = this.oneGh, h = this.oneH, c = this.oneC, save = this.oneSave, raw = this.oneRaw;
+    const relu = mode === 'RNN_RELU';
+    for (let l = 0; l < L; l++) {
+      const p = this.params.layers[l];
+      const In = l === 0 ? E : H;
+      linearRows(x, T, In, p.wIh as Float32Array, p.bIh as Float32Array | null, GH, gi);
+      h.fill(0);
+      c.fill(0);
+      const wHh = p.wHh as Float32Array;
+      const bHh = p.bHh as Float32Array | null;
+      for (let t = 0; t < T; t++) {
+        linearRow64(h, H, wHh, bHh, GH, gh);
+        const go = t * GH;
+        if (mode === 'LSTM') {
+          lstmCellForward(H, gi, go, gh, 0, c, 0, raw, 0, save, 0);
+          for (let k = 0; k < H; k++) h[k] = raw[k];
+        } else if (mode === 'GRU') {
+          gruCellForward(H, gi, go, gh, 0, h, 0, save, 0);
+        } else {
+          for (let k = 0; k < H; k++) {
+            const v = gi[go + k] + gh[k];
+            h[k] = relu ? (v > 0 ? v : 0) : Math.tanh(v);
+          }
+        }
+        for (let k = 0; k < H; k++) y[t * H + k] = h[k]; // float32 store rounds (layer output y)
+      }
+      const tmp = x; x = y; y = tmp;
+    }
+    // h_n[-1] is the last step's output row (float32), x[(T−1)·H ..]; the head as forwardAll.
+    const fcW = this.params.fcW;
+    const bias = this.params.fcB;
+    const out = this.oneLogits;
+    const ho = (T - 1) * H;
+    for (let j = 0; j < C; j++) {
+      let acc = 0;
+      for (let k = 0; k < H; k++) {
+        const a = x[ho + k];
+        if (a === 0) continue;
+        acc = Math.fround(acc + a * fcW[j * H + k]);
+      }
+      out[j] = acc + bias[j];
+    }
+    return out;
   }
 
   /**
@@ -214,24 +320,51 @@ export class RnnClsNetKernel {
     const gB = grads.fcB;
     gB.fill(0);
     for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) gB[j] += dL[b * C + j];
-    const gWT = this.gWT;
-    gWT.fill(0);
-    for (let b = 0; b < B; b++) {
-      const ho = this.pos[b] * H;
-      for (let k = 0; k < H; k++) {
-        const v = h[ho + k];
-        if (v === 0) continue;
-        for (let j = 0; j < C; j++) gWT[k * C + j] += v * dL[b * C + j];
+    // gW[j, k] = (Wᵀ's gradient)[k, j]: a float32 accumulator per element over b in order —
+    // what the Float32Array += of ops.matmul's backward does — four j at a time.
+    const gW = grads.fcW;
+    const pos = this.pos;
+    const fr = Math.fround;
+    const C4 = C - (C % 4);
+    for (let k = 0; k < H; k++) {
+      for (let j = 0; j < C4; j += 4) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let b = 0; b < B; b++) {
+          const v = h[pos[b] * H + k];
+          if (v === 0) continue;
+          const d = b * C + j;
+          a0 = fr(a0 + v * dL[d]); a1 = fr(a1 + v * dL[d + 1]); a2 = fr(a2 + v * dL[d + 2]); a3 = fr(a3 + v * dL[d + 3]);
+        }
+        gW[j * H + k] = a0; gW[(j + 1) * H + k] = a1; gW[(j + 2) * H + k] = a2; gW[(j + 3) * H + k] = a3;
+      }
+      for (let j = C4; j < C; j++) {
+        let acc = 0;
+        for (let b = 0; b < B; b++) {
+          const v = h[pos[b] * H + k];
+          if (v === 0) continue;
+          acc = fr(acc + v * dL[b * C + j]);
+        }
+        gW[j * H + k] = acc;
       }
     }
-    const gW = grads.fcW;
-    for (let j = 0; j < C; j++) for (let k = 0; k < H; k++) gW[j * H + k] = gWT[k * C + j];
+    // dH[pos[b], k] = Σ_j dL[b, j]·W[j, k] (double, j increasing), four k at a time.
     const dH = this.dH; // sorted order: row pos[b] ← original b
+    const H4 = H - (H % 4);
     for (let b = 0; b < B; b++) {
-      const ho = this.pos[b] * H;
-      for (let k = 0; k < H; k++) {
+      const ho = pos[b] * H;
+      const dO = b * C;
+      for (let k = 0; k < H4; k += 4) {
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let j = 0; j < C; j++) {
+          const d = dL[dO + j];
+          const wo = j * H + k;
+          s0 += d * W[wo]; s1 += d * W[wo + 1]; s2 += d * W[wo + 2]; s3 += d * W[wo + 3];
+        }
+        dH[ho + k] = s0; dH[ho + k + 1] = s1; dH[ho + k + 2] = s2; dH[ho + k + 3] = s3;
+      }
+      for (let k = H4; k < H; k++) {
         let s = 0;
-        for (let j = 0; j < C; j++) s += dL[b * C + j] * W[j * H + k];
+        for (let j = 0; j < C; j++) s += dL[dO + j] * W[j * H + k];
         dH[ho + k] = s;
       }
     }
@@ -280,6 +413,57 @@ export class RnnClsNetKernel {
       }
     }
     return loss;
+  }
+}
+
+/**
+ * out[r, n] = (bias ? bias[n] : 0) + Σ_k x[r, k] · w[n, k] in increasing k, in double — gemmABt's
+ * arithmetic (float32 inputs are exact in double) without float64 copies of the weights. Four
+ * outputs at a time: four independent accumulator chains instead of one latency-bound chain.
+ * x: [R, K] float32, w: [N, K] float32, out: [R, N] float64.
+ */
+function linearRows(x: Float32Array, R: number, K: number, w: Float32Array, bias: Float32Array | null, N: number, out: Float64Array): void {
+  const N4 = N - (N % 4);
+  for (let r = 0; r < R; r++) {
+    const xo = r * K;
+    const oo = r * N;
+    for (let n = 0; n < N4; n += 4) {
+      const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      if (bias !== null) { s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3]; }
+      for (let k = 0; k < K; k++) {
+        const v = x[xo + k];
+        s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
+      }
+      out[oo + n] = s0; out[oo + n + 1] = s1; out[oo + n + 2] = s2; out[oo + n + 3] = s3;
+    }
+    for (let n = N4; n < N; n++) {
+      let s = bias !== null ? bias[n] : 0;
+      const wo = n * K;
+      for (let k = 0; k < K; k++) s += x[xo + k] * w[wo + k];
+      out[oo + n] = s;
+    }
+  }
+}
+
+/** linearRows for one float64 row (the recurrent state): out[n] = bias[n] + Σ_k h[k]·w[n, k]. */
+function linearRow64(h: Float64Array, K: number, w: Float32Array, bias: Float32Array | null, N: number, out: Float64Array): void {
+  const N4 = N - (N % 4);
+  for (let n = 0; n < N4; n += 4) {
+    const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (bias !== null) { s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3]; }
+    for (let k = 0; k < K; k++) {
+      const v = h[k];
+      s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
+    }
+    out[n] = s0; out[n + 1] = s1; out[n + 2] = s2; out[n + 3] = s3;
+  }
+  for (let n = N4; n < N; n++) {
+    let s = bias !== null ? bias[n] : 0;
+    const wo = n * K;
+    for (let k = 0; k < K; k++) s += h[k] * w[wo + k];
+    out[n] = s;
   }
 }
 

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { TrialResult } from './results.js';
 import type { TrialEvent, TrialJob } from './trial-node.js';
 
+/** BullMQ queue of `--queue` sweeps and `recur worker` (here so the CLI need not load BullMQ). */
+export const DEFAULT_QUEUE_NAME = 'recur-trials';
+
 export interface ExecCallbacks {
   onStart(job: TrialJob, e: Extract<TrialEvent, { type: 'start' }> & { where?: string }): void;
   onProgress(job: TrialJob, step: number, total: number): void;

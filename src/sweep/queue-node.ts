@@ -17,11 +17,11 @@ import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ChildProcess } from 'node:child_process';
 import type { ExecCallbacks, Executor } from './pool-node.js';
-import { forkTrial } from './pool-node.js';
+import { DEFAULT_QUEUE_NAME, forkTrial } from './pool-node.js';
 import type { TrialResult } from './results.js';
 import type { TrialJob } from './trial-node.js';
 
-export const DEFAULT_QUEUE_NAME = 'recur-trials';
+export { DEFAULT_QUEUE_NAME };
 
 /** What a worker reports while a trial runs (job.progress). */
 interface JobProgress {
@@ -34,7 +34,9 @@ interface JobProgress {
   resumed?: boolean;
 }
 
-export class QueueError extends Error {}
+export class QueueError extends Error {
+  override name = 'QueueError';
+}
 
 /** An ioredis connection usable by BullMQ, connected, or a one-line error. */
 export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {

@@ -111,18 +111,20 @@ async function drive(
 
   // The sweep itself is a run of the tracker in <save_dir>: `recur runs --root <save_dir>` lists it
   // with its status and, once done, the summary table.
-  const sweepRun = await openSweepRun(dir, o, state, saved !== null);
+  const sweepRun = await openSweepRun(dir, o, state);
 
   const isTodo = (r: TrialRecord) => r.status !== 'finished' && !(r.status === 'failed' && !o.retryFailed);
   const todo = records.filter(isTodo);
   const already = records.filter((r) => r.status === 'finished').length;
+  const keptFailed = o.retryFailed ? 0 : records.filter((r) => r.status === 'failed').length;
   const bad = invalidTrials(todo.map((r) => ({ id: r.id, setting: r.setting, seed: r.seed, config: r.config })));
   const settings = new Set(records.map((r) => r.setting)).size;
   const seeds = new Set(records.map((r) => r.seed)).size;
   emit(
-    { event: 'plan', sweep: o.name, dir, trials: records.length, settings, seeds, done: already, todo: todo.length, executor: o.executor.description, invalid: bad },
+    { event: 'plan', sweep: o.name, dir, trials: records.length, settings, seeds, done: already, failed: keptFailed, todo: todo.length, executor: o.executor.description, invalid: bad },
     `sweep ${o.name}: ${records.length} trials (${settings} setting${settings === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})` +
       (saved ? `, ${already} already finished` : '') +
+      (keptFailed ? `, ${keptFailed} failed earlier (kept; --retry_failed runs them again)` : '') +
       `, ${todo.length} to run on ${o.executor.description} → ${dir}`,
   );
   if (!json) for (const b of bad) err.write(`warning: trial ${b.id} will fail: ${b.reason}\n`);
@@ -278,10 +280,10 @@ async function waitForOrphans(todo: readonly TrialRecord[], note: (t: { id: stri
   }
 }
 
-async function openSweepRun(dir: string, o: SweepOptions, state: SweepState, existed: boolean): Promise<Run> {
+async function openSweepRun(dir: string, o: SweepOptions, state: SweepState): Promise<Run> {
   const config = { kind: o.kind, sweep: o.name, uid: state.uid, ...o.spec };
-  if (existed && fs.existsSync(path.join(dir, 'meta.json'))) {
-    return initRun({ resume: dir, handleSignals: false });
+  if (fs.existsSync(path.join(dir, 'meta.json'))) {
+    return initRun({ resume: dir, config, handleSignals: false });
   }
   return initRun({ dir, name: o.name, project: 'recur', config, seed: null, handleSignals: false });
 }

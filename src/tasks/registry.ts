@@ -20,6 +20,9 @@ export interface Task {
   /** An infinite sample stream, or a fixed number of samples with lengths in [minLen, maxLen]. */
   stream(cfg: TaskConfig, rng: IntRng, opts?: { minLen?: number; maxLen?: number }): { next(): Sample };
   collate(samples: Sample[], cfg: TaskConfig): Batch;
+  /** Token ids of ONE sequence exactly as collate lays out its row when it is alone in a batch
+   *  (no padding); lets predict skip building a batch. Optional: without it predict collates. */
+  encodeOne?(seq: number[], cfg: TaskConfig): ArrayLike<number>;
   /** The right answer for a user-given sequence (for predict). */
   answer(seq: number[], cfg: TaskConfig): number;
 }
@@ -34,6 +37,7 @@ export const seqSumMod: Task = {
   stream: (c, rng, o = {}) =>
     new SeqSumModDataset(rng, { minSeqLen: o.minLen ?? c.min_seq_len, maxSeqLen: o.maxLen ?? c.max_seq_len, maxNumber: c.max_number }),
   collate: (samples, c) => collateSeqSumMod(samples, c.max_number + 1),
+  encodeOne: (seq) => seq,
   answer: (seq, c) => seq.reduce((a, b) => a + b, 0) % (c.max_number + 1),
 };
 

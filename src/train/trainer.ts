@@ -77,6 +77,8 @@ export class Trainer {
   private fixedEval: Sample[] | null = null;
   /** The fused step, or null when training through autograd. */
   readonly fused: FusedRnnClsNet | null;
+  /** model.parameters(), once (the set never changes; loadStateDict copies in place). */
+  private readonly params: Tensor[];
   step = 0;
 
   constructor(readonly config: TrainConfig, opts: TrainerOptions = {}) {
@@ -90,7 +92,9 @@ export class Trainer {
     this.stream = this.task.stream(config, this.dataRng);
     const wantFused = opts.fused ?? !fusedDisabledByEnv();
     this.fused = wantFused && fusedUnsupported(this.model, true) === null ? new FusedRnnClsNet(this.model) : null;
-    this.optimizer = new Adam(this.model.parameters(), { lr: config.lr });
+    this.params = this.model.parameters();
+    this.optimizer = new Adam(this.params, { lr: config.lr });
+    if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads);
     this.scheduler = makeScheduler(this.optimizer, config);
   }
 
@@ -119,10 +123,12 @@ export class Trainer {
       loss.backward();
       lossValue = loss.item();
     }
-    const params = this.model.parameters();
+    const params = this.params;
+    // Fused: every gradient is a view of flatGrads, in parameters() order, so one pass over it sums
+    // the same terms in the same order as globalGradNorm.
     const gradNorm = this.config.clip_grad_norm > 0
       ? clipGradNorm(params, this.config.clip_grad_norm)
-      : globalGradNorm(params);
+      : this.fused !== null ? Math.sqrt(sumSquares(this.fused.flatGrads)) : globalGradNorm(params);
     const lr = this.lr;
     this.optimizer.step();
     this.scheduler.step();
@@ -190,6 +196,12 @@ export function makeScheduler(optimizer: Adam, c: TrainConfig): LRScheduler {
   return new SequentialLR(optimizer, { schedulers: [warm, cosine], milestones: [c.warmup_step] });
 }
 
+function sumSquares(g: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return s;
+}
+
 function globalGradNorm(params: Tensor[]): number {
   let s = 0;
   for (const p of params) {
@@ -227,15 +239,31 @@ export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samp
 
 /** Class probabilities for one sequence (predict). */
 export function predictOne(model: RnnClsNet, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
+  const kernel = inferenceKernel(model);
+  if (kernel !== null && task.encodeOne !== undefined && seq.length > 0) {
+    // Fast path (no batch, no mode switch — the kernel never applies dropout — no allocation but
+    // the result): valid token ids only; anything else takes the general path and its errors.
+    const tokens = task.encodeOne(seq, config);
+    const V = kernel.dims.vocab;
+    let ok = true;
+    for (let i = 0; i < tokens.length; i++) {
+      const v = tokens[i];
+      if (!(Number.isInteger(v) && v >= 0 && v < V)) { ok = false; break; }
+    }
+    if (ok && tokens.length > 0) return pickBest(softmaxRow(kernel.forwardOne(tokens, tokens.length)));
+  }
   const wasTraining = model.training;
   model.eval();
-  const kernel = inferenceKernel(model);
   const probs = noGrad(() => {
     const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
     if (kernel !== null) return softmaxRow(kernel.forward(inputs.data, inputs.shape[1], lengths.data));
     return model.forward(inputs, lengths).softmax(1).data;
   });
   model.train(wasTraining);
+  return pickBest(probs);
+}
+
+function pickBest(probs: ArrayLike<number>): { prediction: number; probability: number; probs: number[] } {
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
   return { prediction: best, probability: probs[best], probs: Array.from(probs) };

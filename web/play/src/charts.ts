@@ -23,6 +23,7 @@ const METRICS: Array<{ key: Metric; title: string; fmt: (v: number) => string; t
 
 export const PALETTE = ['#6a4fc8', '#e8590c', '#1c7ed6', '#2f9e44', '#c2255c', '#0c8599', '#868e96'];
 const MAX_RUNS = 6;
+const REDRAW_MS = 250;
 
 function alpha(color: string, a: number): string {
   const n = parseInt(color.slice(1), 16);
@@ -35,6 +36,7 @@ export class LiveCharts {
   private boxes = new Map<Metric, HTMLElement>();
   private legend: HTMLElement;
   private dirty = false;
+  private lastDraw = -Infinity;
   private colorIndex = 0;
 
   constructor(private readonly host: HTMLElement, legend: HTMLElement) {
@@ -81,9 +83,15 @@ export class LiveCharts {
         run.y[m.key].push(v);
       }
     }
+    if (run === this.current()) {
+      for (const m of METRICS) this.boxes.get(m.key)!.dataset.points = String(run.x[m.key].length);
+    }
+    // Redrawing three canvases costs a few ms; at most every REDRAW_MS keeps the charts live
+    // while leaving the page thread mostly idle.
     if (points.length && !this.dirty) {
       this.dirty = true;
-      requestAnimationFrame(() => this.redraw());
+      const wait = Math.max(0, this.lastDraw + REDRAW_MS - performance.now());
+      setTimeout(() => requestAnimationFrame(() => this.redraw()), wait);
     }
   }
 
@@ -99,6 +107,7 @@ export class LiveCharts {
 
   private redraw(): void {
     this.dirty = false;
+    this.lastDraw = performance.now();
     for (const m of METRICS) {
       this.charts.get(m.key)?.setData(this.data(m.key));
       this.boxes.get(m.key)!.dataset.points = String(this.current()?.x[m.key].length ?? 0);

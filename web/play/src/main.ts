@@ -91,9 +91,8 @@ ui.train.addEventListener('click', () => {
   const changed = form.changes(config);
   const chart = charts.startRun([config.run_name, ...changed, `seed ${config.seed}`].join(' · '));
   run = { config, chart, stopClicked: null };
-  ui.progress.style.width = '0%';
-  ui.step.textContent = `0 / ${fmtInt(config.total_steps)}`;
-  ui.rate.textContent = ui.loss.textContent = ui.acc.textContent = '–';
+  stats.latest = { step: `0 / ${fmtInt(config.total_steps)}`, rate: '–', loss: '–', acc: '–', progress: 0 };
+  showStats(true);
   setState('training', `training ${config.run_name} (seed ${config.seed})…`);
   send({ type: 'train', config });
 });
@@ -106,6 +105,29 @@ ui.stop.addEventListener('click', () => {
 });
 
 ui.clear.addEventListener('click', () => charts.clear());
+
+// The numbers under the Train button: written at most every STATS_MS (each write relayouts and
+// repaints; the worker posts every ~50 ms).
+const STATS_MS = 200;
+const stats = { latest: { step: '', rate: '', loss: '–', acc: '–', progress: 0 }, timer: 0, last: -Infinity };
+function showStats(now = false): void {
+  const write = () => {
+    stats.timer = 0;
+    stats.last = performance.now();
+    const v = stats.latest;
+    ui.step.textContent = v.step;
+    ui.rate.textContent = v.rate;
+    ui.loss.textContent = v.loss;
+    ui.acc.textContent = v.acc;
+    ui.progress.style.transform = `scaleX(${v.progress})`;
+  };
+  if (now) {
+    clearTimeout(stats.timer);
+    write();
+  } else if (!stats.timer) {
+    stats.timer = window.setTimeout(write, Math.max(0, stats.last + STATS_MS - performance.now()));
+  }
+}
 
 function onWorker(msg: FromWorker): void {
   if (msg.type === 'error') {
@@ -121,13 +143,15 @@ function onWorker(msg: FromWorker): void {
       break;
     case 'metrics': {
       charts.add(run.chart, msg.points);
-      ui.step.textContent = `${fmtInt(msg.step)} / ${fmtInt(c.total_steps)}`;
-      ui.rate.textContent = msg.stepsPerSec.toFixed(0);
-      ui.progress.style.width = `${(100 * msg.step) / c.total_steps}%`;
+      const v = stats.latest;
+      v.step = `${fmtInt(msg.step)} / ${fmtInt(c.total_steps)}`;
+      v.rate = msg.stepsPerSec.toFixed(0);
+      v.progress = msg.step / c.total_steps;
       for (const p of msg.points) {
-        if (p.loss !== undefined) ui.loss.textContent = p.loss.toFixed(4);
-        if (p.accuracy !== undefined) ui.acc.textContent = `${(p.accuracy * 100).toFixed(1)}%`;
+        if (p.loss !== undefined) v.loss = p.loss.toFixed(4);
+        if (p.accuracy !== undefined) v.acc = `${(p.accuracy * 100).toFixed(1)}%`;
       }
+      showStats();
       break;
     }
     case 'snapshot':
@@ -146,7 +170,8 @@ function onWorker(msg: FromWorker): void {
       } else {
         setState('finished', `finished ${fmtInt(msg.step)} steps in ${took}`);
       }
-      ui.rate.textContent = msg.stepsPerSec.toFixed(0);
+      stats.latest.rate = msg.stepsPerSec.toFixed(0);
+      showStats(true);
       run = null;
       break;
     }
