@@ -42,8 +42,31 @@ describe('fused RnnClsNet step = autograd path, bit for bit', () => {
       const sa = fast.model.stateDict();
       const sb = slow.model.stateDict();
       for (const k of Object.keys(sb)) expect(bits(sa[k].data), `weights ${k}`).toEqual(bits(sb[k].data));
+      // Adam over one flat span (fused) = Adam per parameter (autograd): same state dict.
+      const oa = fast.optimizer.stateDict();
+      const ob = slow.optimizer.stateDict();
+      expect(Object.keys(oa.state)).toEqual(Object.keys(ob.state));
+      for (const [i, st] of Object.entries(ob.state)) {
+        expect(oa.state[Number(i)].step).toBe(st.step);
+        expect(bits(oa.state[Number(i)].exp_avg as Float32Array)).toEqual(bits(st.exp_avg as Float32Array));
+        expect(bits(oa.state[Number(i)].exp_avg_sq as Float32Array)).toEqual(bits(st.exp_avg_sq as Float32Array));
+      }
     });
   }
+
+  it('resuming (optimizer loadStateDict) keeps the flat Adam path and the trajectory', () => {
+    const config = resolveConfig({ seed: 4, hidden_dim: 8, num_layers: 2, batch_size: 8 });
+    const a = new Trainer(config, { fused: true });
+    for (let s = 0; s < 10; s++) a.trainStep();
+    const b = new Trainer(config, { fused: true });
+    b.model.loadStateDict(a.model.stateDict());
+    b.setState(a.getState());
+    const st = b.optimizer.state.get(b.model.parameters()[1])!;
+    expect((st.exp_avg as Float32Array).buffer).toBe((b.optimizer.state.get(b.model.parameters()[0])!.exp_avg as Float32Array).buffer);
+    for (let s = 0; s < 10; s++) expect(b.trainStep().loss).toBe(a.trainStep().loss);
+    const wa = a.model.stateDict(), wb = b.model.stateDict();
+    for (const k of Object.keys(wa)) expect(bits(wb[k].data)).toEqual(bits(wa[k].data));
+  });
 
   it('parameters are views of one flat buffer; loadStateDict keeps them so', () => {
     const t = new Trainer(resolveConfig({ seed: 1 }, 'sota'), { fused: true });

@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)('golden checks in chromium', () => {
     const t0 = Date.now();
     await p.goto(`${srv.url}golden.html`);
     await p.waitForFunction(() => document.getElementById('summary')!.dataset.done === '1', null, { timeout: 90_000 });
-    const s = await p.$eval('#summary', (e) => ({ ...(e as HTMLElement).dataset, text: e.textContent }));
+    const s = await p.$eval('#summary', (e) => ({ ...(e as HTMLElement).dataset, text: e.textContent })) as Record<string, string | undefined>;
     const failures = await p.$$eval('tr.fail', (rows) => rows.map((r) => r.textContent));
     console.log(`${s.text} (${((Date.now() - t0) / 1000).toFixed(1)} s with page load)`);
     expect(s.error, s.text ?? '').toBeUndefined();

@@ -8,6 +8,10 @@
 // loads 4 + 4 values for 16 multiply-adds instead of 2 loads (and a store) per multiply-add.
 // Tails (sizes not divisible by 4) fall back to one element at a time, same order.
 // Offsets (ao, co, …) address sub-matrices inside bigger workspaces without subarray() garbage.
+//
+// gemmABias, gemmAddAB and gemmAddAtB first try the WebAssembly SIMD kernels (gemm-wasm.ts), which
+// run when every operand lives in WASM memory (workspaces from allocF64) and give the same bits.
+import { wasmAB, wasmAtB } from './gemm-wasm.js';
 
 export type Floats = Float32Array | Float64Array;
 
@@ -81,12 +85,81 @@ export function gemmABt(
 }
 
 /**
+ * C[m, n] = (bias ? bias[n] : 0) + Σ_k A[m, k] · Bt[k, n]      (C = A W^T + b with Bt = W^T)
+ * A: [M, K] at ao, Bt: [K, N] (at 0), bias: [N] | null, C: [M, N] at co. The same values and
+ * order as gemmABt(A, W, bias) — only the weight layout differs (rows of Bt are contiguous in n,
+ * which is what the SIMD kernel wants).
+ */
+export function gemmABias(
+  A: Float64Array, ao: number, Bt: Float64Array, bias: Float64Array | null, C: Float64Array, co: number, M: number, K: number, N: number,
+): void {
+  if (wasmAB(A, ao, Bt, bias, C, co, M, K, N, bias !== null ? 1 : 0)) return;
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let m = 0; m < M4; m += 4) {
+    const a0 = ao + m * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+    for (let n = 0; n < N4; n += 4) {
+      const z0 = bias !== null ? bias[n] : 0, z1 = bias !== null ? bias[n + 1] : 0;
+      const z2 = bias !== null ? bias[n + 2] : 0, z3 = bias !== null ? bias[n + 3] : 0;
+      let c00 = z0, c01 = z1, c02 = z2, c03 = z3;
+      let c10 = z0, c11 = z1, c12 = z2, c13 = z3;
+      let c20 = z0, c21 = z1, c22 = z2, c23 = z3;
+      let c30 = z0, c31 = z1, c32 = z2, c33 = z3;
+      for (let k = 0; k < K; k++) {
+        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        const bk = k * N + n;
+        const w0 = Bt[bk], w1 = Bt[bk + 1], w2 = Bt[bk + 2], w3 = Bt[bk + 3];
+        c00 += x0 * w0; c01 += x0 * w1; c02 += x0 * w2; c03 += x0 * w3;
+        c10 += x1 * w0; c11 += x1 * w1; c12 += x1 * w2; c13 += x1 * w3;
+        c20 += x2 * w0; c21 += x2 * w1; c22 += x2 * w2; c23 += x2 * w3;
+        c30 += x3 * w0; c31 += x3 * w1; c32 += x3 * w2; c33 += x3 * w3;
+      }
+      const o0 = co + m * N + n, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+      C[o0] = c00; C[o0 + 1] = c01; C[o0 + 2] = c02; C[o0 + 3] = c03;
+      C[o1] = c10; C[o1 + 1] = c11; C[o1 + 2] = c12; C[o1 + 3] = c13;
+      C[o2] = c20; C[o2 + 1] = c21; C[o2 + 2] = c22; C[o2 + 3] = c23;
+      C[o3] = c30; C[o3 + 1] = c31; C[o3 + 2] = c32; C[o3 + 3] = c33;
+    }
+    for (let n = N4; n < N; n++) {
+      const z = bias !== null ? bias[n] : 0;
+      let c0 = z, c1 = z, c2 = z, c3 = z;
+      for (let k = 0; k < K; k++) {
+        const w = Bt[k * N + n];
+        c0 += A[a0 + k] * w; c1 += A[a1 + k] * w; c2 += A[a2 + k] * w; c3 += A[a3 + k] * w;
+      }
+      const o0 = co + m * N + n;
+      C[o0] = c0; C[o0 + N] = c1; C[o0 + 2 * N] = c2; C[o0 + 3 * N] = c3;
+    }
+  }
+  for (let m = M4; m < M; m++) {
+    const a0 = ao + m * K;
+    const o = co + m * N;
+    for (let n = 0; n < N4; n += 4) {
+      let c0 = bias !== null ? bias[n] : 0, c1 = bias !== null ? bias[n + 1] : 0;
+      let c2 = bias !== null ? bias[n + 2] : 0, c3 = bias !== null ? bias[n + 3] : 0;
+      for (let k = 0; k < K; k++) {
+        const x = A[a0 + k];
+        const bk = k * N + n;
+        c0 += x * Bt[bk]; c1 += x * Bt[bk + 1]; c2 += x * Bt[bk + 2]; c3 += x * Bt[bk + 3];
+      }
+      C[o + n] = c0; C[o + n + 1] = c1; C[o + n + 2] = c2; C[o + n + 3] = c3;
+    }
+    for (let n = N4; n < N; n++) {
+      let c = bias !== null ? bias[n] : 0;
+      for (let k = 0; k < K; k++) c += A[a0 + k] * Bt[k * N + n];
+      C[o + n] = c;
+    }
+  }
+}
+
+/**
  * C[m, n] += Σ_k A[m, k] · B[k, n]      (C += A B)
  * A: [M, K] at ao, B: [K, N] (at 0), C: [M, N] at co.
  */
 export function gemmAddAB(
   A: Float64Array, ao: number, B: Float64Array, C: Float64Array, co: number, M: number, K: number, N: number,
 ): void {
+  if (wasmAB(A, ao, B, null, C, co, M, K, N, 2)) return;
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   for (let m = 0; m < M4; m += 4) {
@@ -151,6 +224,7 @@ const ROW_TILE = 64;
  * element sees exactly the naive order.
  */
 export function gemmAddAtB(A: Float64Array, B: Float64Array, R: number, M: number, N: number, C: Float64Array): void {
+  if (wasmAtB(A, B, R, M, N, C)) return;
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   for (let r0 = 0; r0 < R; r0 += ROW_TILE) {

@@ -16,7 +16,8 @@
 //
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
-import { addColSum, gemmABt, gemmAddAB, gemmAddAtB } from './gemm.js';
+import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
+import { allocF64, inWasmMemory, wasmGemmEnabled } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -66,24 +67,33 @@ export interface LayerGrads {
 
 // Scratch buffers reused across calls (grow-only, one per slot), so a training step allocates no
 // workspace: the kernels are synchronous and never nested, and nothing here outlives a call
-// except the caller-owned tape and outputs. Only [0, n) of a slot is meaningful.
+// except the caller-owned tape and outputs. Only [0, n) of a slot is meaningful. They live in the
+// WASM memory (allocF64) so the matrix products can run as SIMD kernels (gemm-wasm.ts).
 const pool: Float64Array[] = [];
 function scratch(slot: number, n: number): Float64Array {
   let a = pool[slot];
   if (a === undefined || a.length < n) {
-    a = new Float64Array(Math.max(n, a !== undefined ? a.length * 2 : 0));
+    a = allocF64(Math.max(n, a !== undefined ? a.length * 2 : 0));
     pool[slot] = a;
   }
   return a;
 }
-const enum Slot { X, WIH, WHH, BIH, BHH, WHR, GI, GH, HS, CS, HRAW, DGI, DGH, DHROW, DH, DHRAW, HRAWALL }
+const enum Slot { X, WIH, WHH, BIH, BHH, WHR, GI, GH, HS, CS, HRAW, DGI, DGH, DHROW, DH, DHRAW, HRAWALL, WIHT, WHHT, WHRT }
 
 /** Float64 copy of `a` in a scratch slot (every inner loop then sees only Float64Array, which V8
- *  compiles monomorphically); a Float64Array is used as is. */
+ *  compiles monomorphically); a Float64Array is used as is unless the SIMD kernels are on and it
+ *  is outside their memory (then it is copied in). Read-only. */
 function asF64(a: Floats, slot: Slot): Float64Array {
-  if (a instanceof Float64Array) return a;
+  if (a instanceof Float64Array && (!wasmGemmEnabled() || inWasmMemory(a))) return a;
   const out = scratch(slot, a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
+/** Float64 transpose of a [R, Cn] matrix into a scratch slot: out[c·R + r] = a[r·Cn + c]. */
+function transposedF64(a: Floats, R: number, Cn: number, slot: Slot): Float64Array {
+  const out = scratch(slot, R * Cn);
+  for (let r = 0; r < R; r++) for (let c = 0; c < Cn; c++) out[c * R + r] = a[r * Cn + c];
   return out;
 }
 
@@ -92,6 +102,15 @@ function paramsF64(p: LayerParams): ParamsF64 {
   return {
     wIh: asF64(p.wIh, Slot.WIH), wHh: asF64(p.wHh, Slot.WHH), bIh: p.bIh ? asF64(p.bIh, Slot.BIH) : null,
     bHh: p.bHh ? asF64(p.bHh, Slot.BHH) : null, wHr: p.wHr ? asF64(p.wHr, Slot.WHR) : null,
+  };
+}
+
+/** The forward pass's weights: transposed (W^T [in, out], for gemmABias) Float64 copies. */
+function paramsF64T(p: LayerParams, In: number, H: number, Hout: number, GH: number, P: number): ParamsF64 {
+  return {
+    wIh: transposedF64(p.wIh, GH, In, Slot.WIHT), wHh: transposedF64(p.wHh, GH, Hout, Slot.WHHT),
+    bIh: p.bIh ? asF64(p.bIh, Slot.BIH) : null, bHh: p.bHh ? asF64(p.bHh, Slot.BHH) : null,
+    wHr: p.wHr ? transposedF64(p.wHr, P, H, Slot.WHRT) : null,
   };
 }
 
@@ -105,19 +124,32 @@ export function savedWidth(mode: CellMode, H: number): number {
 
 /** off[t] = first packed row of step t; off[T] = Ttot. */
 export function stepOffsets(batchSizes: ArrayLike<number>): Int32Array {
+  return fillOffsets(batchSizes, new Int32Array(batchSizes.length + 1));
+}
+
+function fillOffsets(batchSizes: ArrayLike<number>, off: Int32Array): Int32Array {
   const T = batchSizes.length;
-  const off = new Int32Array(T + 1);
+  off[0] = 0;
   for (let t = 0; t < T; t++) off[t + 1] = off[t] + batchSizes[t];
   return off;
 }
 
-export function allocTape(shape: LayerShape, rows: number): LayerTape {
+// Step offsets of the current call (grow-only, like the Float64 scratch; only [0, T] meaningful).
+let offScratch = new Int32Array(64);
+function scratchOffsets(batchSizes: ArrayLike<number>): Int32Array {
+  if (offScratch.length < batchSizes.length + 1) offScratch = new Int32Array(2 * (batchSizes.length + 1));
+  return fillOffsets(batchSizes, offScratch);
+}
+
+/** `alloc`: how to get zeroed Float64Arrays (allocF64 for long-lived workspaces, so that the
+ *  products reading the tape can run in WASM; the default for per-call tapes). */
+export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) => Float64Array = (n) => new Float64Array(n)): LayerTape {
   const H = shape.hiddenSize;
   const Hout = shape.projSize > 0 ? shape.projSize : H;
   return {
-    hPrev: new Float64Array(rows * Hout),
-    cPrev: new Float64Array(shape.mode === 'LSTM' ? rows * H : 0),
-    save: new Float64Array(rows * savedWidth(shape.mode, H)),
+    hPrev: alloc(rows * Hout),
+    cPrev: alloc(shape.mode === 'LSTM' ? rows * H : 0),
+    save: alloc(rows * savedWidth(shape.mode, H)),
   };
 }
 
@@ -140,7 +172,7 @@ export function packedLayerForward(
   const S = savedWidth(mode, H);
   const T = batchSizes.length;
   const B = T > 0 ? batchSizes[0] : hN.length / Hout;
-  const off = stepOffsets(batchSizes);
+  const off = scratchOffsets(batchSizes);
   const rows = off[T];
   const relu = mode === 'RNN_RELU';
   const lstm = mode === 'LSTM';
@@ -155,19 +187,25 @@ export function packedLayerForward(
   for (let k = 0; k < B * Hout; k++) hS[k] = h0 !== null ? h0[k] : 0;
   if (lstm) for (let k = 0; k < B * H; k++) cS[k] = c0 !== null ? c0[k] : 0;
 
-  const w = paramsF64(p);
-  gemmABt(asF64(x, Slot.X), 0, w.wIh, 0, w.bIh, gi, 0, rows, GH, In);
-  const { wHh, bHh, wHr } = w;
+  const w = paramsF64T(p, In, H, Hout, GH, P);
+  gemmABias(asF64(x, Slot.X), 0, w.wIh, w.bIh, gi, 0, rows, In, GH);
+  const { wHh, bHh, wHr } = w; // transposed: wHh [Hout, GH], wHr [H, P]
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const n = batchSizes[t];
     const base = off[t];
     if (tape !== null) {
-      tape.hPrev.set(hS.subarray(0, n * Hout), base * Hout);
-      if (lstm) tape.cPrev.set(cS.subarray(0, n * H), base * H);
+      const hp = tape.hPrev;
+      const ho = base * Hout;
+      for (let k = 0; k < n * Hout; k++) hp[ho + k] = hS[k];
+      if (lstm) {
+        const cp = tape.cPrev;
+        const co = base * H;
+        for (let k = 0; k < n * H; k++) cp[co + k] = cS[k];
+      }
     }
-    gemmABt(hS, 0, wHh, 0, bHh, gh, 0, n, GH, Hout);
+    gemmABias(hS, 0, wHh, bHh, gh, 0, n, Hout, GH);
     for (let i = 0; i < n; i++) {
       const r = base + i;
       const sO = tape !== null ? r * S : i * S;
@@ -176,7 +214,7 @@ export function packedLayerForward(
       else rnnCellForward(H, relu, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
     }
     if (lstm) {
-      if (wHr !== null) gemmABt(hRaw, 0, wHr, 0, null, hS, 0, n, P, H);
+      if (wHr !== null) gemmABias(hRaw, 0, wHr, null, hS, 0, n, H, P);
       else for (let k = 0; k < n * H; k++) hS[k] = hRaw[k];
     }
     const yo = base * Hout;
@@ -206,7 +244,7 @@ export function packedLayerBackward(
   const S = savedWidth(mode, H);
   const T = batchSizes.length;
   const B = out.dh0.length / Hout;
-  const off = stepOffsets(batchSizes);
+  const off = scratchOffsets(batchSizes);
   const rows = off[T];
   const relu = mode === 'RNN_RELU';
   const lstm = mode === 'LSTM';

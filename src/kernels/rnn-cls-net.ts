@@ -14,6 +14,7 @@
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward, savedWidth } from './packed-layer.js';
 import { lstmCellForward } from './cells/lstm.js';
+import { allocF64 } from './gemm-wasm.js';
 import { gruCellForward } from './cells/gru.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 
@@ -92,11 +93,12 @@ export class RnnClsNetKernel {
       this.work.push({
         shape,
         y: new Float32Array(cap * H), hN: new Float32Array(B * H), cN: lstm ? new Float32Array(B * H) : null,
-        tape: allocTape(shape, cap),
+        // Tape and gradients in WASM memory (allocF64), where the SIMD products can use them.
+        tape: allocTape(shape, cap, allocF64),
         g: {
-          dX: new Float64Array(cap * In), dh0: new Float64Array(B * H), dc0: lstm ? new Float64Array(B * H) : null,
-          dWih: new Float64Array(GH * In), dWhh: new Float64Array(GH * H),
-          dBih: this.params.layers[l].bIh ? new Float64Array(GH) : null, dBhh: this.params.layers[l].bHh ? new Float64Array(GH) : null,
+          dX: allocF64(cap * In), dh0: allocF64(B * H), dc0: lstm ? allocF64(B * H) : null,
+          dWih: allocF64(GH * In), dWhh: allocF64(GH * H),
+          dBih: this.params.layers[l].bIh ? allocF64(GH) : null, dBhh: this.params.layers[l].bHh ? allocF64(GH) : null,
           dWhr: null,
         },
         dX32: new Float32Array(cap * In),

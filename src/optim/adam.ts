@@ -56,9 +56,23 @@ function adamDefaults(opts: AdamOptions, weightDecay: number): Omit<AdamParamGro
   return d;
 }
 
+/**
+ * One flat span (llm.c style): parameters whose data are consecutive views of `params`, their
+ * gradients the same views of `grads`; exp_avg / exp_avg_sq are views of `m` / `v` at the same
+ * offsets. off[i] = start of the i-th parameter of the (single) group.
+ */
+interface FlatSpan {
+  params: Float32Array;
+  grads: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  off: Int32Array;
+}
+
 export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   /** true for AdamW: weight decay shrinks the parameter instead of entering the gradient. */
   protected decoupled = false;
+  private flat: FlatSpan | null = null;
 
   constructor(params: ParamsInput<AdamParamGroup>, opts: AdamOptions = {}) {
     super(params, adamDefaults(opts, 0));
@@ -68,7 +82,93 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     checkAdamOptions(g);
   }
 
+  /**
+   * Declares that the (single) group's parameters are consecutive views of `params` (in group
+   * order, covering it) with gradients at the same offsets of `grads` — what the fused trainer
+   * sets up. exp_avg / exp_avg_sq are then created as views of two flat buffers, and a step where
+   * every parameter has its flat gradient and the same step count is ONE adamUpdate over the
+   * whole span: the update is elementwise with the same scalars, so this is bit-identical to the
+   * per-parameter loop. Anything else (a missing gradient, loaded or differing state, amsgrad)
+   * falls back to that loop. The state dict is unchanged (its buffers are copies either way).
+   */
+  useFlatBuffers(params: Float32Array, grads: Float32Array): void {
+    if (this.paramGroups.length !== 1) throw new Error('useFlatBuffers: needs a single parameter group');
+    const ps = this.paramGroups[0].params;
+    const off = new Int32Array(ps.length + 1);
+    for (let i = 0; i < ps.length; i++) {
+      const d = ps[i].data;
+      if (!(d instanceof Float32Array) || d.buffer !== params.buffer || d.byteOffset !== params.byteOffset + off[i] * 4) {
+        throw new Error('useFlatBuffers: parameters must be consecutive float32 views of the flat buffer');
+      }
+      off[i + 1] = off[i] + d.length;
+    }
+    if (off[ps.length] !== params.length || grads.length !== params.length) throw new Error('useFlatBuffers: size mismatch');
+    const m = new Float32Array(params.length);
+    const v = new Float32Array(params.length);
+    // Existing state moves into the flat buffers (values kept).
+    ps.forEach((p, i) => {
+      const st = this.state.get(p);
+      if (st === undefined) return;
+      m.set(st.exp_avg, off[i]);
+      v.set(st.exp_avg_sq, off[i]);
+      st.exp_avg = m.subarray(off[i], off[i + 1]);
+      st.exp_avg_sq = v.subarray(off[i], off[i + 1]);
+    });
+    this.flat = { params, grads, m, v, off };
+  }
+
+  override loadStateDict(sd: Parameters<Optimizer<AdamParamGroup, AdamState>['loadStateDict']>[0]): void {
+    super.loadStateDict(sd);
+    const f = this.flat;
+    if (f === null) return;
+    // Loaded buffers are fresh arrays: copy them into the flat span so the fast step still applies.
+    this.paramGroups[0].params.forEach((p, i) => {
+      const st = this.state.get(p);
+      if (st === undefined || !(st.exp_avg instanceof Float32Array) || !(st.exp_avg_sq instanceof Float32Array)) return;
+      f.m.set(st.exp_avg, f.off[i]);
+      f.v.set(st.exp_avg_sq, f.off[i]);
+      st.exp_avg = f.m.subarray(f.off[i], f.off[i + 1]);
+      st.exp_avg_sq = f.v.subarray(f.off[i], f.off[i + 1]);
+    });
+  }
+
+  /** The whole flat span in one update when every parameter qualifies (see useFlatBuffers). */
+  private stepFlat(group: AdamParamGroup): boolean {
+    const f = this.flat!;
+    if (group.amsgrad || this.paramGroups.length !== 1 || group !== this.paramGroups[0]) return false;
+    const ps = group.params;
+    let step = -1;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i];
+      const g = p.grad?.data;
+      const o = f.off[i];
+      if (g === undefined || g.buffer !== f.grads.buffer || g.byteOffset !== f.grads.byteOffset + o * 4 || g.length !== f.off[i + 1] - o) return false;
+      if (p.data.buffer !== f.params.buffer || p.data.byteOffset !== f.params.byteOffset + o * 4) return false;
+      const st = this.state.get(p);
+      const s = st === undefined ? 0 : st.step;
+      if (st !== undefined && (st.exp_avg.buffer !== f.m.buffer || st.exp_avg.byteOffset !== o * 4 ||
+        st.exp_avg_sq.buffer !== f.v.buffer || st.exp_avg_sq.byteOffset !== o * 4)) return false;
+      if (step === -1) step = s;
+      else if (s !== step) return false;
+    }
+    for (let i = 0; i < ps.length; i++) {
+      let st = this.state.get(ps[i]);
+      if (st === undefined) {
+        st = { step: 0, exp_avg: f.m.subarray(f.off[i], f.off[i + 1]), exp_avg_sq: f.v.subarray(f.off[i], f.off[i + 1]) };
+        this.state.set(ps[i], st);
+      }
+      st.step += 1;
+    }
+    const [beta1, beta2] = group.betas;
+    adamUpdate(f.params, f.grads, f.m, f.v, null, f.params.length, {
+      lr: group.lr, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, step: step + 1,
+      amsgrad: false, maximize: group.maximize, decoupled: this.decoupled,
+    });
+    return true;
+  }
+
   protected stepGroup(group: AdamParamGroup): void {
+    if (this.flat !== null && this.stepFlat(group)) return;
     const [beta1, beta2] = group.betas;
     for (const p of group.params) {
       if (p.grad === null) continue; // no gradient: skipped, and no state is created
@@ -81,7 +181,15 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       let s = this.state.get(p);
       if (s === undefined) {
         const zeros = () => (param instanceof Float32Array ? new Float32Array(param.length) : new Float64Array(param.length));
-        s = { step: 0, exp_avg: zeros(), exp_avg_sq: zeros() };
+        const i = this.flat !== null && this.paramGroups.length === 1 ? group.params.indexOf(p) : -1;
+        if (i >= 0) {
+          const f = this.flat!;
+          f.m.fill(0, f.off[i], f.off[i + 1]);
+          f.v.fill(0, f.off[i], f.off[i + 1]);
+          s = { step: 0, exp_avg: f.m.subarray(f.off[i], f.off[i + 1]), exp_avg_sq: f.v.subarray(f.off[i], f.off[i + 1]) };
+        } else {
+          s = { step: 0, exp_avg: zeros(), exp_avg_sq: zeros() };
+        }
         if (group.amsgrad) s.max_exp_avg_sq = zeros();
         this.state.set(p, s);
       }

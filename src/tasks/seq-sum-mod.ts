@@ -65,15 +65,18 @@ export interface Batch {
 export function collateSeqSumMod(samples: Sample[], padValue: number): Batch {
   const B = samples.length;
   let T = 0;
-  for (const [, n] of samples) if (n > T) T = n;
+  for (let b = 0; b < B; b++) if (samples[b][1] > T) T = samples[b][1];
   const x = new Int32Array(B * T).fill(padValue);
   const lengths = new Int32Array(B);
   const targets = new Int32Array(B);
   for (let b = 0; b < B; b++) {
-    const [seq, n, y] = samples[b];
-    x.set(seq, b * T);
-    lengths[b] = n;
-    targets[b] = y;
+    const sample = samples[b];
+    const seq = sample[0];
+    const o = b * T;
+    // An element loop: TypedArray.set from a plain Array costs more than the copy at these sizes.
+    for (let i = 0; i < seq.length; i++) x[o + i] = seq[i];
+    lengths[b] = sample[1];
+    targets[b] = sample[2];
   }
   return {
     inputs: new Tensor(x, [B, T], 'int64'),

@@ -5,8 +5,6 @@
 // Because r multiplies only the hidden half, d gi ≠ d gh for the n block: two gradient outputs.
 // Saved for backward (`save`, width 4H): r, z, n, gh_n.
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-
 /** gi[3H], gh[3H]; h[H] at hO is updated in place (h → h'); save[4H] at sO. */
 export function gruCellForward(
   H: number,
@@ -14,8 +12,9 @@ export function gruCellForward(
   h: Float64Array, hO: number, save: Float64Array, sO: number,
 ): void {
   for (let k = 0; k < H; k++) {
-    const r = sigmoid(gi[giO + k] + gh[ghO + k]);
-    const z = sigmoid(gi[giO + H + k] + gh[ghO + H + k]);
+    // σ written out, as in lstm.ts (same arithmetic as 1 / (1 + Math.exp(−v))).
+    const r = 1 / (1 + Math.exp(-(gi[giO + k] + gh[ghO + k])));
+    const z = 1 / (1 + Math.exp(-(gi[giO + H + k] + gh[ghO + H + k])));
     const ghn = gh[ghO + 2 * H + k];
     const n = Math.tanh(gi[giO + 2 * H + k] + r * ghn);
     h[hO + k] = (1 - z) * n + z * h[hO + k];

@@ -69,8 +69,9 @@ export class LiveCharts {
     return run;
   }
 
-  clear(): void {
-    this.runs.length = 0;
+  /** Forgets every run but `keep` (the one training, if any). */
+  clear(keep?: ChartRun): void {
+    this.runs.splice(0, this.runs.length, ...(keep ? [keep] : []));
     this.rebuild();
   }
 
@@ -93,6 +94,11 @@ export class LiveCharts {
       const wait = Math.max(0, this.lastDraw + REDRAW_MS - performance.now());
       setTimeout(() => requestAnimationFrame(() => this.redraw()), wait);
     }
+  }
+
+  /** Draws pending points now (a run's last points should not wait for the throttle). */
+  flush(): void {
+    if (this.dirty) this.redraw();
   }
 
   private current(): ChartRun | undefined {

@@ -91,7 +91,8 @@ ui.train.addEventListener('click', () => {
   const changed = form.changes(config);
   const chart = charts.startRun([config.run_name, ...changed, `seed ${config.seed}`].join(' · '));
   run = { config, chart, stopClicked: null };
-  stats.latest = { step: `0 / ${fmtInt(config.total_steps)}`, rate: '–', loss: '–', acc: '–', progress: 0 };
+  stats.latest = { step: '0', rate: '–', loss: '–', acc: '–', progress: 0 };
+  ui.step.title = `of ${fmtInt(config.total_steps)} steps`;
   showStats(true);
   setState('training', `training ${config.run_name} (seed ${config.seed})…`);
   send({ type: 'train', config });
@@ -104,7 +105,7 @@ ui.stop.addEventListener('click', () => {
   send({ type: 'stop' });
 });
 
-ui.clear.addEventListener('click', () => charts.clear());
+ui.clear.addEventListener('click', () => charts.clear(run?.chart));
 
 // The numbers under the Train button: written at most every STATS_MS (each write relayouts and
 // repaints; the worker posts every ~50 ms).
@@ -139,12 +140,12 @@ function onWorker(msg: FromWorker): void {
   const c = run.config;
   switch (msg.type) {
     case 'started':
-      ui.status.textContent = `training ${c.run_name} (seed ${c.seed}) · ${describeModel(c)} · ${fmtInt(msg.params)} parameters`;
+      ui.status.textContent = `training ${c.run_name} (seed ${c.seed}) for ${fmtInt(c.total_steps)} steps · ${describeModel(c)} · ${fmtInt(msg.params)} parameters`;
       break;
     case 'metrics': {
       charts.add(run.chart, msg.points);
       const v = stats.latest;
-      v.step = `${fmtInt(msg.step)} / ${fmtInt(c.total_steps)}`;
+      v.step = fmtInt(msg.step);
       v.rate = msg.stepsPerSec.toFixed(0);
       v.progress = msg.step / c.total_steps;
       for (const p of msg.points) {
@@ -158,6 +159,7 @@ function onWorker(msg: FromWorker): void {
       queueSnapshot(msg.model, msg.step);
       break;
     case 'done': {
+      charts.flush();
       clearTimeout(snapshot.timer);
       snapshot.pending = null;
       useModel(loadModelBytes(msg.model, `trained here: ${c.run_name}, seed ${c.seed}`));
