@@ -128,3 +128,21 @@ describe('single-sequence fast path (kernel.forwardOne, used by predictOne) = mo
     });
   }
 });
+
+describe('inference kernel across batch sizes (workspaces reused as views)', () => {
+  it('B = 32, 7, 33, 7 (and longer sequences) each equal model.forward', () => {
+    const config = resolveConfig({ seed: 9, cell: 'lstm', hidden_dim: 6, num_layers: 2, batch_size: 8, max_seq_len: 6 });
+    const t = new Trainer(config, { fused: true });
+    for (let s = 0; s < 3; s++) t.trainStep();
+    const kernel = inferenceKernel(t.model)!;
+    t.model.eval();
+    const stream = t.task.stream(config, t.evalRng);
+    for (const [B, maxLen] of [[32, 6], [7, 6], [33, 9], [7, 3]]) {
+      const s2 = t.task.stream(config, t.evalRng, { minLen: 1, maxLen });
+      const samples = Array.from({ length: B }, () => (maxLen === 6 ? stream.next() : s2.next()));
+      const { inputs, lengths } = t.task.collate(samples, config);
+      const ref = noGrad(() => t.model.forward(inputs, lengths));
+      expect(bits(kernel.forward(inputs.data, inputs.shape[1], lengths.data)), `B=${B}`).toEqual(bits(ref.data));
+    }
+  });
+});

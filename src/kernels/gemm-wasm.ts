@@ -37,7 +37,10 @@ function disabledByEnv(): boolean {
   return env?.RECUR_NO_WASM === '1';
 }
 
+// Set up on first use (not at import: a page that only predicts never reserves the memory).
+let initialised = false;
 function init(): void {
+  initialised = true;
   if (disabledByEnv() || typeof WebAssembly !== 'object') return;
   try {
     const bytes = decodeBase64(GEMM_WASM_BASE64);
@@ -52,15 +55,15 @@ function init(): void {
     memory = null;
   }
 }
-init();
-
 /** Whether the SIMD kernels are in use. */
 export function wasmGemmEnabled(): boolean {
+  if (!initialised) init();
   return wasm !== null;
 }
 
 /** A zeroed Float64Array of n elements, in WASM memory while it has room (16-byte aligned). */
 export function allocF64(n: number): Float64Array {
+  if (!initialised) init();
   if (memory !== null) {
     const bytes = (n * 8 + 15) & ~15;
     if (top + bytes <= memory.byteLength) {

@@ -44,11 +44,14 @@ interface LayerWork {
   tape: LayerTape;
   g: LayerGrads; // Float64 gradients of this layer (zeroed per step)
   dX32: Float32Array; // [rows, In] float32 input gradient (= the lower layer's dY)
+  dh0Full: Float64Array; // [capB, H] storage of g.dh0
+  dc0Full: Float64Array | null; // [capB, H] storage of g.dc0 (LSTM)
 }
 
 export class RnnClsNetKernel {
   private B = 0;
   private cap = 0; // rows the workspaces hold
+  private capB = 0; // sequences the B-sized float64 workspaces hold
   private order = new Int32Array(0); // [B] sorted position → original index
   private pos = new Int32Array(0); // [B] original index → sorted position
   private bs = new Int32Array(0); // [Tp] batch sizes
@@ -75,34 +78,53 @@ export class RnnClsNetKernel {
 
   constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays) {}
 
+  /**
+   * Workspaces for a batch of B sequences with `rows` packed rows. The float64 ones live in WASM
+   * memory (allocF64: tape and gradients, read by the SIMD products), which is a never-freed bump
+   * arena — so they are only reallocated when rows or B exceed what they hold (B-sized ones are
+   * views [0, B·H) of capB-sized blocks); the small float32/int ones are simply remade for each B.
+   */
   private ensure(B: number, rows: number): void {
     if (B === this.B && rows <= this.cap) return;
     const { mode, embed: E, hidden: H, layers: L, classes: C } = this.dims;
-    const cap = Math.max(rows, this.cap);
     const lstm = mode === 'LSTM';
     const GH = gateCount(mode) * H;
+    if (rows > this.cap || B > this.capB || this.work.length !== L) {
+      const cap = Math.max(rows, this.cap);
+      const capB = Math.max(B, this.capB);
+      this.cap = cap;
+      this.capB = capB;
+      this.x0 = new Float32Array(cap * E);
+      this.work = [];
+      for (let l = 0; l < L; l++) {
+        const In = l === 0 ? E : H;
+        const shape: LayerShape = { mode, inputSize: In, hiddenSize: H, projSize: 0 };
+        const dh0Full = allocF64(capB * H);
+        const dc0Full = lstm ? allocF64(capB * H) : null;
+        this.work.push({
+          shape,
+          y: new Float32Array(cap * H), hN: new Float32Array(0), cN: null,
+          tape: allocTape(shape, cap, allocF64),
+          g: {
+            dX: allocF64(cap * In), dh0: dh0Full, dc0: dc0Full,
+            dWih: allocF64(GH * In), dWhh: allocF64(GH * H),
+            dBih: this.params.layers[l].bIh ? allocF64(GH) : null, dBhh: this.params.layers[l].bHh ? allocF64(GH) : null,
+            dWhr: null,
+          },
+          dh0Full, dc0Full,
+          dX32: new Float32Array(cap * In),
+        });
+      }
+    }
     this.B = B;
-    this.cap = cap;
     this.order = new Int32Array(B);
     this.pos = new Int32Array(B);
-    this.x0 = new Float32Array(cap * E);
-    this.work = [];
-    for (let l = 0; l < L; l++) {
-      const In = l === 0 ? E : H;
-      const shape: LayerShape = { mode, inputSize: In, hiddenSize: H, projSize: 0 };
-      this.work.push({
-        shape,
-        y: new Float32Array(cap * H), hN: new Float32Array(B * H), cN: lstm ? new Float32Array(B * H) : null,
-        // Tape and gradients in WASM memory (allocF64), where the SIMD products can use them.
-        tape: allocTape(shape, cap, allocF64),
-        g: {
-          dX: allocF64(cap * In), dh0: allocF64(B * H), dc0: lstm ? allocF64(B * H) : null,
-          dWih: allocF64(GH * In), dWhh: allocF64(GH * H),
-          dBih: this.params.layers[l].bIh ? allocF64(GH) : null, dBhh: this.params.layers[l].bHh ? allocF64(GH) : null,
-          dWhr: null,
-        },
-        dX32: new Float32Array(cap * In),
-      });
+    for (const w of this.work) {
+      // packedLayerBackward takes B from dh0's length: exact-size views.
+      w.g.dh0 = w.dh0Full.subarray(0, B * H);
+      w.g.dc0 = w.dc0Full !== null ? w.dc0Full.subarray(0, B * H) : null;
+      w.hN = new Float32Array(B * H);
+      w.cN = lstm ? new Float32Array(B * H) : null;
     }
     this.logits = new Float32Array(B * C);
     this.lse = new Float64Array(B);

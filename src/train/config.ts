@@ -18,6 +18,8 @@ export interface TrainConfig {
   min_lr: number;
   warmup_step: number;
   clip_grad_norm: number;
+  optimizer: 'adam' | 'adamw';
+  weight_decay: number;
   log_every: number;
   eval_every: number;
   eval_samples: number;
@@ -59,6 +61,8 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   min_lr: 0.0001,
   warmup_step: 0,
   clip_grad_norm: 0,
+  optimizer: 'adam',
+  weight_decay: 0,
   log_every: 100,
   eval_every: 500,
   eval_samples: 100,
@@ -89,6 +93,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'min_lr', kind: 'float', min: 0, help: 'cosine decay floor (eta_min)' },
   { key: 'warmup_step', kind: 'int', min: 0, help: 'linear warm-up steps from lr*0.01 (0 = none)' },
   { key: 'clip_grad_norm', kind: 'float', min: 0, help: 'clip the global gradient norm to this (0 = off)' },
+  { key: 'optimizer', kind: 'choice', choices: ['adam', 'adamw'], help: "Adam (L2 in the gradient, PyTorch's Adam) or AdamW (decoupled weight decay)" },
+  { key: 'weight_decay', kind: 'float', min: 0, help: 'weight decay of the optimizer (0 = none)' },
   { key: 'log_every', kind: 'int', min: 1, help: 'log loss and current_lr every N steps' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate accuracy every N steps' },
   { key: 'eval_samples', kind: 'int', min: 1, help: 'samples per evaluation' },
@@ -128,7 +134,7 @@ export function parseFlagValue(spec: FlagSpec, raw: string): TrainConfig[keyof T
     }
     case 'choice':
       if (!spec.choices!.includes(raw)) throw new Error(`${flag} must be one of ${spec.choices!.join(', ')}, got '${raw}'`);
-      return raw as TrainConfig['cell'];
+      return raw as TrainConfig['cell'] | TrainConfig['optimizer'];
     default:
       return raw;
   }

@@ -5,6 +5,7 @@
 import { RnnClsNet } from '../models/rnn-cls-net.js';
 import { crossEntropy } from '../nn/loss.js';
 import { Adam } from '../optim/adam.js';
+import { AdamW } from '../optim/adamw.js';
 import { clipGradNorm } from '../optim/clip-grad.js';
 import { LinearLR, CosineAnnealingLR, SequentialLR } from '../optim/lr-scheduler.js';
 import type { LRScheduler } from '../optim/lr-scheduler.js';
@@ -93,7 +94,9 @@ export class Trainer {
     const wantFused = opts.fused ?? !fusedDisabledByEnv();
     this.fused = wantFused && fusedUnsupported(this.model, true) === null ? new FusedRnnClsNet(this.model) : null;
     this.params = this.model.parameters();
-    this.optimizer = new Adam(this.params, { lr: config.lr });
+    // Configs saved before these flags existed have neither key: plain Adam, no decay.
+    const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
+    this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
     if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads);
     this.scheduler = makeScheduler(this.optimizer, config);
   }
