@@ -18,6 +18,8 @@ const CASES: Array<[string, Partial<TrainConfig>, string?]> = [
   ['lstm 2 layers', { cell: 'lstm', hidden_dim: 8, num_layers: 2, batch_size: 8, lr: 0.01, max_seq_len: 7 }],
   ['gru 2 layers', { cell: 'gru', hidden_dim: 8, num_layers: 2, batch_size: 8, lr: 0.01, max_seq_len: 7 }],
   ['clipped, warm-up', { hidden_dim: 8, num_layers: 2, batch_size: 8, clip_grad_norm: 0.5, warmup_step: 5, total_steps: 40 }],
+  ['adamw, weight decay (flat span)', { hidden_dim: 8, batch_size: 8, lr: 0.01, optimizer: 'adamw', weight_decay: 0.05 }],
+  ['adam, L2 weight decay (flat span)', { hidden_dim: 8, batch_size: 8, lr: 0.01, optimizer: 'adam', weight_decay: 0.05 }],
 ];
 
 describe('fused RnnClsNet step = autograd path, bit for bit', () => {

@@ -1,7 +1,7 @@
 // `recur reproduce`: the article's six experiments (PRESETS) over several seeds as a built-in sweep,
 // with the convergence table the article could not give (it ran each setting once or three times).
 import { Command, Option } from 'commander';
-import { DEFAULT_CONFIG, PRESETS } from '../train/config.js';
+import { ARTICLE_EXPERIMENTS, DEFAULT_CONFIG, PRESETS } from '../train/config.js';
 import { parseLengths } from '../train/evaluate.js';
 import { parseSeeds, planTrials, presetSettings } from '../sweep/plan.js';
 import type { Setting } from '../sweep/plan.js';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .description("the article's six experiments over several seeds: accuracy, convergence rate, step to 90%, accuracy at lengths 10/20/50")
     .option('--seeds <n>', 'seeds per experiment: a count (seeds 0..n-1) or a list/range such as 5-9', '5')
     .addOption(new Option('--steps <n>', `training steps per run (the article: ${ARTICLE_STEPS}; warm-up is scaled to stay 10%)`).argParser(intArg('--steps')).default(ARTICLE_STEPS))
-    .option('--experiments <list>', `comma-separated subset of: ${Object.keys(PRESETS).join(', ')}`)
+    .option('--experiments <list>', `comma-separated presets (default: the article's six): ${Object.keys(PRESETS).join(', ')}`)
     .addOption(new Option('--eval_samples <n>', 'samples of the fixed test set every run is scored on after training').argParser(intArg('--eval_samples')).default(DEFAULT_TEST.samples))
     .addOption(new Option('--eval_seed <n>', 'seed of that test set (the same set for every run)').argParser(intArg('--eval_seed', 0)).default(DEFAULT_TEST.seed))
     .option('--lengths <list>', 'test lengths beyond training (the article trains on 2..5)', DEFAULT_TEST.lengths.join(','))
@@ -70,7 +70,7 @@ Examples:
       throw new CliError((e as Error).message);
     }
     const steps = opts.steps as number;
-    const names = opts.experiments ? String(opts.experiments).split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(PRESETS);
+    const names = opts.experiments ? String(opts.experiments).split(',').map((s) => s.trim()).filter(Boolean) : [...ARTICLE_EXPERIMENTS];
     let settings: Setting[];
     try {
       settings = reproduceSettings(names, steps);

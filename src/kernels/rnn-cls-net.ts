@@ -472,8 +472,25 @@ function linearRows(x: Float32Array, R: number, K: number, w: Float32Array, bias
 
 /** linearRows for one float64 row (the recurrent state): out[n] = bias[n] + Σ_k h[k]·w[n, k]. */
 function linearRow64(h: Float64Array, K: number, w: Float32Array, bias: Float32Array | null, N: number, out: Float64Array): void {
+  const N8 = N - (N % 8);
+  for (let n = 0; n < N8; n += 8) {
+    // Eight chains (one row has no other parallelism to offer the CPU).
+    const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K, w4 = w3 + K, w5 = w4 + K, w6 = w5 + K, w7 = w6 + K;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    if (bias !== null) {
+      s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3];
+      s4 = bias[n + 4]; s5 = bias[n + 5]; s6 = bias[n + 6]; s7 = bias[n + 7];
+    }
+    for (let k = 0; k < K; k++) {
+      const v = h[k];
+      s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
+      s4 += v * w[w4 + k]; s5 += v * w[w5 + k]; s6 += v * w[w6 + k]; s7 += v * w[w7 + k];
+    }
+    out[n] = s0; out[n + 1] = s1; out[n + 2] = s2; out[n + 3] = s3;
+    out[n + 4] = s4; out[n + 5] = s5; out[n + 6] = s6; out[n + 7] = s7;
+  }
   const N4 = N - (N % 4);
-  for (let n = 0; n < N4; n += 4) {
+  for (let n = N8; n < N4; n += 4) {
     const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     if (bias !== null) { s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3]; }
