@@ -10,7 +10,7 @@ import {
   planTrials,
   trialId,
 } from '../src/sweep/plan.js';
-import { DEFAULT_CONFIG, PRESETS } from '../src/train/config.js';
+import { ARTICLE_EXPERIMENTS, DEFAULT_CONFIG, PRESETS } from '../src/train/config.js';
 import { reproduceSeeds, reproduceSettings } from '../src/cli/reproduce.js';
 import { defaultSweepName } from '../src/cli/sweep.js';
 import { sanitizeRunName } from '../src/track/store.js';
@@ -158,7 +158,7 @@ describe('trials', () => {
 
 describe('reproduce', () => {
   it("plans the article's six experiments with their flags", () => {
-    const trials = planTrials(reproduceSettings(Object.keys(PRESETS), 20000), {}, [0, 1]);
+    const trials = planTrials(reproduceSettings([...ARTICLE_EXPERIMENTS], 20000), {}, [0, 1]);
     expect(trials).toHaveLength(12);
     const byId = Object.fromEntries(trials.map((t) => [t.id, t.config]));
     expect(byId['baseline_seed-0']).toMatchObject({ hidden_dim: 16, num_layers: 1, batch_size: 16, lr: 0.001, warmup_step: 0, total_steps: 20000, seed: 0 });
