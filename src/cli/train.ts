@@ -17,7 +17,6 @@ export function addTrainFlags(cmd: Command): Command {
         throw new CliError((e as Error).message);
       }
     });
-    if (spec.kind === 'bool') opt.preset(true);
     cmd.addOption(opt);
   }
   return cmd;

@@ -98,7 +98,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'log_every', kind: 'int', min: 1, help: 'log loss and current_lr every N steps' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate accuracy every N steps' },
   { key: 'eval_samples', kind: 'int', min: 1, help: 'samples per evaluation' },
-  { key: 'eval_seed', kind: 'int', nullable: true, help: 'fixed evaluation set from this seed (default: fresh samples each time)' },
+  { key: 'eval_seed', kind: 'int', nullable: true, help: 'fixed evaluation set from this seed (none: fresh samples at each evaluation)' },
   { key: 'save_every', kind: 'int', min: 1, help: 'checkpoint every N steps (and at the end)' },
   { key: 'save_dir', kind: 'string', help: 'runs root: each run is a directory inside it' },
   { key: 'run_name', kind: 'string', help: 'run name (the directory gets -2, -3... if taken)' },
