@@ -156,7 +156,8 @@ export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) =>
 /**
  * x [Ttot, In], batchSizes [T] (bs[0] = B), h0 [B, Hout] | null (zeros), c0 [B, H] | null (zeros)
  * → y [Ttot, Hout], hN [B, Hout], cN [B, H] (LSTM; else null). `tape` (allocTape) is filled for
- * backward when given.
+ * backward when given. `noise` (optional, [Ttot, Hout] from `noiseOff`): added to each row's new
+ * state after its step (after the projection; LSTM: h only, never c) — state noise for training.
  *
  * Per step t with n = bs[t] active rows: GH_t [n, GH] = hS[0..n) W_hhᵀ + b_hh (one blocked product
  * for all active rows), then the cell row by row; for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
@@ -164,6 +165,7 @@ export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) =>
 export function packedLayerForward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
   h0: Floats | null, c0: Floats | null, y: Floats, hN: Floats, cN: Floats | null, tape: LayerTape | null,
+  noise: ArrayLike<number> | null = null, noiseOff = 0,
 ): void {
   const { mode, inputSize: In, hiddenSize: H, projSize: P } = shape;
   const Hout = P > 0 ? P : H;
@@ -218,6 +220,12 @@ export function packedLayerForward(
       else for (let k = 0; k < n * H; k++) hS[k] = hRaw[k];
     }
     const yo = base * Hout;
+    if (noise !== null) {
+      // State noise (training): the new state of each active row += noise[row]; the next step,
+      // y, h_n and the tape's hPrev all see the noisy state (additive: backward unchanged).
+      const no = noiseOff + yo;
+      for (let k = 0; k < n * Hout; k++) hS[k] += noise[no + k];
+    }
     for (let k = 0; k < n * Hout; k++) y[yo + k] = hS[k];
   }
   for (let k = 0; k < B * Hout; k++) hN[k] = hS[k];

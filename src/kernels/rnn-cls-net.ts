@@ -171,12 +171,16 @@ export class RnnClsNetKernel {
   }
 
   /** Layers and the Linear head; leaves logits [B, C] (original batch order) in this.logits. */
-  private forwardAll(train: boolean): void {
+  private forwardAll(train: boolean, noise: ArrayLike<number> | null = null): void {
     const { layers: L, hidden: H, classes: C } = this.dims;
+    const rows = this.rowsUsed;
+    if (noise !== null && noise.length < L * rows * H) {
+      throw new Error(`RnnClsNetKernel: noise holds ${noise.length} values, the batch needs ${L * rows * H}`);
+    }
     for (let l = 0; l < L; l++) {
       const w = this.work[l];
       const x = l === 0 ? this.x0 : this.work[l - 1].y;
-      packedLayerForward(w.shape, this.params.layers[l], x, this.bs, false, null, null, w.y, w.hN, w.cN, train ? w.tape : null);
+      packedLayerForward(w.shape, this.params.layers[l], x, this.bs, false, null, null, w.y, w.hN, w.cN, train ? w.tape : null, noise, l * rows * H);
     }
     // logits = h Wᵀ + b as ops.matmul + ops.add do it: a float32 accumulator per output, terms in
     // increasing k, zero inputs skipped; then the bias added (float32).
@@ -301,10 +305,12 @@ export class RnnClsNetKernel {
   /**
    * One training forward + backward. Gradients are written (not added) into `grads`, whose
    * arrays must not alias `params`. Returns the mean cross-entropy loss (float32 value).
+   * `noise` (optional, flat [L, rows, H], rows = Σ lengths in packed order): state noise added to
+   * each row's new hidden state after its step (LSTM: h only), as packedLayerForward does.
    */
-  trainStep(tokens: ArrayLike<number>, Tp: number, lengths: ArrayLike<number>, targets: ArrayLike<number>, grads: ClsNetArrays): number {
+  trainStep(tokens: ArrayLike<number>, Tp: number, lengths: ArrayLike<number>, targets: ArrayLike<number>, grads: ClsNetArrays, noise: ArrayLike<number> | null = null): number {
     this.pack(tokens, Tp, lengths);
-    this.forwardAll(true);
+    this.forwardAll(true, noise);
     const { layers: L, hidden: H, classes: C, embed: E, padIdx } = this.dims;
     const B = this.B;
     const x = this.logits;

@@ -35,11 +35,12 @@ function addInto(t: Tensor | null, g: Float64Array | null): void {
 
 /**
  * x [Ttot, In] packed rows, batchSizes [T] (padded input: all B), h0 [B, Hout], c0 [B, H] (LSTM).
- * Shapes are checked by the caller (the module); this only runs the layer.
+ * Shapes are checked by the caller (the module); this only runs the layer. `noise` ([rows, Hout]
+ * from `noiseOff`, optional): additive state noise, see packedLayerForward.
  */
 export function recurrentLayer(
   shape: LayerShape, w: LayerWeights, x: Tensor, batchSizes: ArrayLike<number>, reverse: boolean,
-  h0: Tensor, c0: Tensor | null,
+  h0: Tensor, c0: Tensor | null, noise: ArrayLike<number> | null = null, noiseOff = 0,
 ): LayerResult {
   const H = shape.hiddenSize;
   const Hout = shape.projSize > 0 ? shape.projSize : H;
@@ -68,7 +69,7 @@ export function recurrentLayer(
   const tape = needGrad ? allocTape(shape, rows) : null;
   packedLayerForward(
     shape, params, x.data as FloatArray, bs, reverse, h0.data as FloatArray,
-    c0 ? (c0.data as FloatArray) : null, y, hN, cN, tape,
+    c0 ? (c0.data as FloatArray) : null, y, hN, cN, tape, noise, noiseOff,
   );
 
   const whole = makeResult(flat, [flat.length], dtype, parents, (g) => {

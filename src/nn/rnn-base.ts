@@ -72,6 +72,12 @@ export class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   readonly generator: Generator;
+  /**
+   * Additive state noise for training forwards (not a PyTorch feature; recur's --state_noise):
+   * flat [numLayers, D, Ttot, Hout] added to each row's new state after its step (LSTM: h only).
+   * Used only while training and when set; the caller sizes it for the batch (Ttot packed rows).
+   */
+  stateNoise: Float32Array | null = null;
   /** Parameter names in `_flat_weights_names` order. */
   readonly flatWeightsNames: string[] = [];
 
@@ -290,6 +296,11 @@ export class RNNBase extends Module {
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
     let layerIn = rows;
+    const noise = this.training ? this.stateNoise : null;
+    const Ttot = rows.shape[0];
+    if (noise !== null && noise.length < this.numLayers * D * Ttot * Hout) {
+      throw new Error(`${this.kind}: stateNoise holds ${noise.length} values, the batch needs ${this.numLayers * D * Ttot * Hout}`);
+    }
     for (let l = 0; l < this.numLayers; l++) {
       const shape: LayerShape = {
         mode: this.mode, inputSize: l === 0 ? this.inputSize : D * Hout, hiddenSize: H, projSize: this.projSize,
@@ -299,7 +310,7 @@ export class RNNBase extends Module {
         const idx = l * D + d;
         const h0l = hx !== null ? select(hx, 0, idx) : zeroH!;
         const c0l = lstm ? (cx !== null ? select(cx, 0, idx) : zeroC!) : null;
-        const r = recurrentLayer(shape, this.layerWeights(l, d), layerIn, batchSizes, d === 1, h0l, c0l);
+        const r = recurrentLayer(shape, this.layerWeights(l, d), layerIn, batchSizes, d === 1, h0l, c0l, noise, idx * Ttot * Hout);
         ys.push(r.y);
         hNs.push(r.hN);
         if (r.cN !== null) cNs.push(r.cN);

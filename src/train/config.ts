@@ -20,6 +20,7 @@ export interface TrainConfig {
   clip_grad_norm: number;
   optimizer: 'adam' | 'adamw';
   weight_decay: number;
+  state_noise: number;
   log_every: number;
   eval_every: number;
   eval_samples: number;
@@ -63,6 +64,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   clip_grad_norm: 0,
   optimizer: 'adam',
   weight_decay: 0,
+  state_noise: 0,
   log_every: 100,
   eval_every: 500,
   eval_samples: 100,
@@ -95,6 +97,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'clip_grad_norm', kind: 'float', min: 0, help: 'clip the global gradient norm to this (0 = off)' },
   { key: 'optimizer', kind: 'choice', choices: ['adam', 'adamw'], help: "Adam (L2 in the gradient, PyTorch's Adam) or AdamW (decoupled weight decay)" },
   { key: 'weight_decay', kind: 'float', min: 0, help: 'weight decay of the optimizer (0 = none)' },
+  { key: 'state_noise', kind: 'float', min: 0, help: 'training only: add σ·N(0,1) to every new hidden state (LSTM: h) at each step, every layer (0 = off)' },
   { key: 'log_every', kind: 'int', min: 1, help: 'log loss and current_lr every N steps' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate accuracy every N steps' },
   { key: 'eval_samples', kind: 'int', min: 1, help: 'samples per evaluation' },

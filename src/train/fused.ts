@@ -76,10 +76,10 @@ export class FusedRnnClsNet {
   /**
    * Forward + backward of mean cross-entropy on a padded batch (inputs int64 [B, T], lengths and
    * targets int64 [B]); every parameter's .grad is set to its view of the flat gradient buffer.
-   * Returns the loss.
+   * Returns the loss. `noise`: state noise, flat [L, rows, H] (see RnnClsNetKernel.trainStep).
    */
-  step(inputs: Tensor, lengths: Tensor, targets: Tensor): number {
-    const loss = this.kernel.trainStep(inputs.data, inputs.shape[1], lengths.data, targets.data, this.gradArrays);
+  step(inputs: Tensor, lengths: Tensor, targets: Tensor, noise: Float32Array | null = null): number {
+    const loss = this.kernel.trainStep(inputs.data, inputs.shape[1], lengths.data, targets.data, this.gradArrays, noise);
     for (let i = 0; i < this.params.length; i++) this.params[i].grad = this.gradTensors[i];
     return loss;
   }

@@ -21,9 +21,10 @@ import type { TrainConfig } from './config.js';
 import { FusedRnnClsNet, fusedDisabledByEnv, fusedUnsupported, inferenceKernel } from './fused.js';
 
 /** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
-export function streamSeed(seed: number, stream: 'data' | 'eval'): number {
+export function streamSeed(seed: number, stream: 'data' | 'eval' | 'noise'): number {
   // Distinct odd offsets keep the streams apart; results stay safe integers.
-  return (seed * 2654435761 + (stream === 'data' ? 0x5eed : 0xe5a1)) % 9007199254740881;
+  const offset = stream === 'data' ? 0x5eed : stream === 'eval' ? 0xe5a1 : 0x401d;
+  return (seed * 2654435761 + offset) % 9007199254740881;
 }
 
 export function makeModel(config: TrainConfig, generator: Generator): RnnClsNet {
@@ -57,6 +58,8 @@ export interface TrainerState {
   modelRng: unknown;
   dataRng: unknown;
   evalRng: unknown;
+  /** The state-noise generator (present only when state_noise > 0; older checkpoints lack it). */
+  noiseRng?: unknown;
 }
 
 export interface TrainerOptions {
@@ -74,6 +77,12 @@ export class Trainer {
   readonly modelRng: Generator;
   readonly dataRng: IntRng;
   readonly evalRng: Generator;
+  /** Draws the state noise (--state_noise), or null when it is off. */
+  readonly noiseRng: Generator | null;
+  /** σ of the state noise (0: off, and no noise code runs). */
+  readonly stateNoise: number;
+  /** The current step's noise, flat [layers, directions, packed rows, hidden] (grown, reused). */
+  private noiseBuf = new Float32Array(0);
   private readonly stream: { next(): Sample };
   private fixedEval: Sample[] | null = null;
   /** The fused step, or null when training through autograd. */
@@ -91,6 +100,10 @@ export class Trainer {
     this.dataRng = config.data_rng === 'python' ? pythonRng(config.seed) : new Generator(streamSeed(config.seed, 'data'));
     this.evalRng = new Generator(config.eval_seed ?? streamSeed(config.seed, 'eval'));
     this.stream = this.task.stream(config, this.dataRng);
+    // Configs saved before --state_noise existed lack the key: off.
+    this.stateNoise = config.state_noise ?? 0;
+    if (!(this.stateNoise >= 0 && Number.isFinite(this.stateNoise))) throw new Error(`--state_noise must be a finite number ≥ 0, got ${this.stateNoise}`);
+    this.noiseRng = this.stateNoise > 0 ? new Generator(streamSeed(config.seed, 'noise')) : null;
     const wantFused = opts.fused ?? !fusedDisabledByEnv();
     this.fused = wantFused && fusedUnsupported(this.model, true) === null ? new FusedRnnClsNet(this.model) : null;
     this.params = this.model.parameters();
@@ -116,15 +129,21 @@ export class Trainer {
     const samples = this.nextBatch();
     const { inputs, lengths, targets } = this.task.collate(samples, this.config);
     this.model.train();
+    const noise = this.noiseRng !== null ? this.drawNoise(lengths.data) : null;
     let lossValue: number;
     if (this.fused !== null) {
-      lossValue = this.fused.step(inputs, lengths, targets); // sets every .grad (views of one buffer)
+      lossValue = this.fused.step(inputs, lengths, targets, noise); // sets every .grad (views of one buffer)
     } else {
       this.optimizer.zeroGrad();
-      const logits = this.model.forward(inputs, lengths);
-      const loss = crossEntropy(logits, targets);
-      loss.backward();
-      lossValue = loss.item();
+      this.model.rnn.stateNoise = noise;
+      try {
+        const logits = this.model.forward(inputs, lengths);
+        const loss = crossEntropy(logits, targets);
+        loss.backward();
+        lossValue = loss.item();
+      } finally {
+        this.model.rnn.stateNoise = null;
+      }
     }
     const params = this.params;
     // Fused: every gradient is a view of flatGrads, in parameters() order, so one pass over it sums
@@ -137,6 +156,23 @@ export class Trainer {
     this.scheduler.step();
     this.step++;
     return { step: this.step, loss: lossValue, lr, gradNorm };
+  }
+
+  /**
+   * This step's state noise: σ·N(0,1) (float32) for every (layer, direction, packed row, unit),
+   * in that order (packed rows: time-major, longest sequences first — both training paths' order).
+   */
+  private drawNoise(lengths: ArrayLike<number>): Float32Array {
+    let rows = 0;
+    for (let b = 0; b < lengths.length; b++) rows += lengths[b];
+    const r = this.model.rnn;
+    const n = r.numLayers * r.numDirections * rows * r.hiddenOut;
+    if (this.noiseBuf.length < n) this.noiseBuf = new Float32Array(n);
+    const out = this.noiseBuf.subarray(0, n);
+    const g = this.noiseRng!;
+    const s = this.stateNoise;
+    for (let k = 0; k < n; k++) out[k] = s * g.normal();
+    return out;
   }
 
   /**
@@ -169,6 +205,7 @@ export class Trainer {
       modelRng: this.modelRng.getState(),
       dataRng: this.dataRng.getState(),
       evalRng: this.evalRng.getState(),
+      ...(this.noiseRng !== null ? { noiseRng: this.noiseRng.getState() } : {}),
     };
   }
 
@@ -179,6 +216,8 @@ export class Trainer {
     this.modelRng.setState(s.modelRng as never);
     this.dataRng.setState(s.dataRng as never);
     this.evalRng.setState(s.evalRng as never);
+    // A checkpoint without it (saved before the flag, or with it off) keeps the fresh stream.
+    if (this.noiseRng !== null && s.noiseRng !== undefined) this.noiseRng.setState(s.noiseRng as never);
   }
 }
 

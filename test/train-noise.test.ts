@@ -1,0 +1,181 @@
+// --state_noise σ: during training only, σ·N(0,1) is added to every row's new hidden state after
+// each recurrent step (LSTM: h, not c), in every layer; the next step, the layer output and h_n
+// use the noisy state. σ = 0 is exactly the old path; the fused kernel and the autograd path stay
+// bit-identical with noise; gradients are checked by central differences; resume is bit-exact.
+import { describe, it, expect } from 'vitest';
+import { Trainer, predictOne } from '../src/train/trainer.js';
+import { FLAGS, parseFlagValue, resolveConfig } from '../src/train/config.js';
+import type { TrainConfig } from '../src/train/config.js';
+import { RNN, LSTM, GRU } from '../src/nn/rnn.js';
+import type { RNNBase } from '../src/nn/rnn.js';
+import { PackedSequence } from '../src/nn/utils/packed-sequence.js';
+import { randn, tensor } from '../src/tensor/create.js';
+import { gradcheck } from '../src/tensor/gradcheck.js';
+import { Generator } from '../src/tensor/random.js';
+import { sortedOrder, packIndex } from './rnn-helpers.js';
+
+const bits = (a: ArrayLike<number>) => Array.from(a, (v) => (Object.is(v, -0) ? 0 : v));
+
+function weightsEqual(a: Trainer, b: Trainer): void {
+  const wa = a.model.stateDict(), wb = b.model.stateDict();
+  for (const k of Object.keys(wa)) expect(bits(wb[k].data), `weights ${k}`).toEqual(bits(wa[k].data));
+}
+
+describe('--state_noise flag', () => {
+  it('is a float flag ≥ 0, default 0', () => {
+    const spec = FLAGS.find((f) => f.key === 'state_noise')!;
+    expect(spec.kind).toBe('float');
+    expect(parseFlagValue(spec, '0.05')).toBe(0.05);
+    expect(() => parseFlagValue(spec, '-1')).toThrow('--state_noise must be ≥ 0');
+    expect(resolveConfig({}).state_noise).toBe(0);
+  });
+});
+
+describe('state_noise = 0 is exactly the old path', () => {
+  for (const fused of [true, false]) {
+    it(`${fused ? 'fused' : 'autograd'}: same losses and weights as a config without the key; no noise stream`, () => {
+      const withKey = resolveConfig({ seed: 3, hidden_dim: 8, num_layers: 2, batch_size: 8, state_noise: 0 });
+      const legacy = { ...withKey } as Partial<TrainConfig>;
+      delete legacy.state_noise; // a config.json saved before the flag existed
+      const a = new Trainer(withKey, { fused });
+      const b = new Trainer(legacy as TrainConfig, { fused });
+      expect(a.noiseRng).toBeNull();
+      expect('noiseRng' in a.getState()).toBe(false);
+      for (let s = 0; s < 10; s++) expect(a.trainStep().loss).toBe(b.trainStep().loss);
+      weightsEqual(a, b);
+    });
+  }
+});
+
+describe('state_noise > 0', () => {
+  it('changes the training losses (same weights, same data), not evaluate() or predictOne', () => {
+    const base = { seed: 7, hidden_dim: 8, num_layers: 2, batch_size: 8, eval_seed: 123 };
+    const clean = new Trainer(resolveConfig({ ...base }));
+    const noisy = new Trainer(resolveConfig({ ...base, state_noise: 0.1 }));
+    expect(noisy.fused).not.toBeNull();
+    const l0 = clean.trainStep().loss;
+    const l1 = noisy.trainStep().loss;
+    expect(l1).not.toBe(l0);
+    for (let s = 0; s < 5; s++) noisy.trainStep();
+    // Same weights in a σ = 0 trainer: evaluation and prediction must not see any noise.
+    const ref = new Trainer(resolveConfig({ ...base }));
+    ref.model.loadStateDict(noisy.model.stateDict());
+    expect(noisy.evaluate(64)).toBe(ref.evaluate(64));
+    expect(noisy.evaluate(64, { minLen: 8, maxLen: 12 })).toBe(ref.evaluate(64, { minLen: 8, maxLen: 12 }));
+    for (const seq of [[1, 2, 3], [9, 0, 4, 4, 7, 1, 2]]) {
+      const p = predictOne(noisy.model, noisy.task, noisy.config, seq);
+      const q = predictOne(ref.model, ref.task, ref.config, seq);
+      expect(bits(p.probs)).toEqual(bits(q.probs));
+    }
+    // The model itself never holds the noise outside a training step (autograd path).
+    expect(noisy.model.rnn.stateNoise).toBeNull();
+  });
+
+  const CASES: Array<[string, Partial<TrainConfig>]> = [
+    ['rnn 3 layers', { hidden_dim: 12, num_layers: 3, batch_size: 16, lr: 0.005 }],
+    ['lstm 2 layers', { cell: 'lstm', hidden_dim: 8, num_layers: 2, batch_size: 8, lr: 0.01, max_seq_len: 7 }],
+    ['gru 2 layers', { cell: 'gru', hidden_dim: 8, num_layers: 2, batch_size: 8, lr: 0.01, max_seq_len: 7 }],
+  ];
+  for (const [name, overrides] of CASES) {
+    it(`fused = autograd bit for bit with noise (${name}, 25 steps)`, () => {
+      const config = resolveConfig({ seed: 5, state_noise: 0.2, ...overrides });
+      const fast = new Trainer(config, { fused: true });
+      const slow = new Trainer(config, { fused: false });
+      expect(fast.fused).not.toBeNull();
+      expect(slow.fused).toBeNull();
+      const plain = new Trainer(resolveConfig({ seed: 5, ...overrides }), { fused: true });
+      for (let s = 0; s < 25; s++) {
+        const a = fast.trainStep();
+        const b = slow.trainStep();
+        const c = plain.trainStep();
+        expect(a.loss, `step ${s} loss`).toBe(b.loss);
+        expect(a.gradNorm, `step ${s} grad norm`).toBe(b.gradNorm);
+        if (s === 0) {
+          expect(a.loss).not.toBe(c.loss);
+          const pa = fast.model.namedParameters();
+          const pb = new Map(slow.model.namedParameters());
+          for (const [k, p] of pa) expect(bits(p.grad!.data), `grad ${k}`).toEqual(bits(pb.get(k)!.grad!.data));
+        }
+      }
+      weightsEqual(fast, slow);
+    });
+  }
+
+  it('autograd-only configs (bidirectional, dropout) take the noise too', () => {
+    for (const extra of [{ bidirectional: true }, { dropout: 0.2 }] as Partial<TrainConfig>[]) {
+      const base = { seed: 2, hidden_dim: 6, num_layers: 2, batch_size: 8, ...extra };
+      const noisy = new Trainer(resolveConfig({ ...base, state_noise: 0.3 }));
+      const clean = new Trainer(resolveConfig(base));
+      expect(noisy.fused).toBeNull();
+      expect(noisy.trainStep().loss).not.toBe(clean.trainStep().loss);
+    }
+  });
+
+  for (const fused of [true, false]) {
+    it(`resume is bit-exact (${fused ? 'fused' : 'autograd'}): 6 steps, save, restore, continue`, () => {
+      const config = resolveConfig({ seed: 4, cell: 'lstm', hidden_dim: 8, num_layers: 2, batch_size: 8, state_noise: 0.15 });
+      const a = new Trainer(config, { fused });
+      for (let s = 0; s < 6; s++) a.trainStep();
+      const state = JSON.parse(JSON.stringify(a.getState())) as ReturnType<Trainer['getState']>;
+      expect(state.noiseRng).toBeDefined();
+      const b = new Trainer(config, { fused });
+      b.model.loadStateDict(a.model.stateDict());
+      b.setState(state);
+      const u = new Trainer(config, { fused });
+      for (let s = 0; s < 6; s++) u.trainStep();
+      for (let s = 0; s < 6; s++) {
+        const lb = b.trainStep().loss;
+        expect(lb).toBe(a.trainStep().loss);
+        expect(lb).toBe(u.trainStep().loss);
+      }
+      weightsEqual(a, b);
+      weightsEqual(u, b);
+    });
+  }
+});
+
+describe('gradients with a fixed noise buffer (float64, central differences)', () => {
+  for (const mode of ['RNN_TANH', 'LSTM', 'LSTM_PROJ', 'GRU'] as const) {
+    it(`${mode}: 2 layers, bidirectional, packed unsorted`, () => {
+      const gen = new Generator(17);
+      const F64 = { dtype: 'float64' as const, generator: gen };
+      const In = 2, H = 3, layers = 2;
+      const lengths = [2, 3, 1];
+      const opts = { numLayers: layers, bidirectional: true, dtype: 'float64' as const, generator: gen };
+      const lstm = mode.startsWith('LSTM');
+      const P = mode === 'LSTM_PROJ' ? 2 : 0;
+      const m: RNNBase = lstm ? new LSTM(In, H, { ...opts, projSize: P }) : mode === 'GRU' ? new GRU(In, H, opts) : new RNN(In, H, opts);
+      const Hout = P || H;
+      const rows = lengths.reduce((a, b) => a + b, 0);
+      const sorted = sortedOrder(lengths);
+      const { batchSizes } = packIndex(lengths, 3, false, sorted);
+      const data = randn([rows, In], F64).requiresGrad_();
+      const unsorted = sorted.map((_, i) => sorted.indexOf(i));
+      const bs = tensor(batchSizes, { dtype: 'int64' });
+      const si = tensor(sorted, { dtype: 'int64' }), ui = tensor(unsorted, { dtype: 'int64' });
+      const noise = new Float32Array(layers * 2 * rows * Hout);
+      for (let k = 0; k < noise.length; k++) noise[k] = 0.5 * gen.normal();
+      m.train();
+      m.stateNoise = noise;
+      // The noise reaches the outputs (a sanity check that the check below is not vacuous).
+      const run = () => {
+        const input = new PackedSequence(data, bs, si, ui);
+        if (m instanceof LSTM) {
+          const [o, [h, c]] = m.forward(input, null);
+          return [(o as PackedSequence).data, h, c];
+        }
+        const [o, h] = (m as RNN).forward(input, null);
+        return [(o as PackedSequence).data, h];
+      };
+      const withNoise = Array.from(run()[0].data);
+      m.stateNoise = null;
+      expect(Array.from(run()[0].data)).not.toEqual(withNoise);
+      m.stateNoise = noise;
+      gradcheck(run, [data, ...m.parameters()], { eps: 1e-6, atol: 1e-6, rtol: 1e-4, projections: 1, seed: 3 });
+      m.eval();
+      const evalOut = Array.from(run()[0].data);
+      m.stateNoise = null;
+      expect(evalOut).toEqual(Array.from(run()[0].data)); // eval mode ignores the buffer
+    });
+  }
+});
