@@ -1,14 +1,15 @@
 // Differentiable ops on Tensor. Each op checks shapes where it is called, computes its result
 // into a fresh flat buffer, and registers a closure that adds into its inputs' gradients.
 import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
-import type { DType, FloatArray, Storage } from './dtype.js';
-import { allocate, isFloat, storageFrom } from './dtype.js';
+import type { FloatArray } from './dtype.js';
+import { allocate, isFloat } from './dtype.js';
+import { reshape, sameShape, splitAt } from './shape-ops.js';
+
+export {
+  reshape, permute, stridesOf, transpose, squeeze, unsqueeze, narrow, select, indexSelect, cat, stack, clone, toDtype, toNested,
+} from './shape-ops.js';
 
 type Operand = Tensor | number;
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
 
 function requireFloat(t: Tensor, op: string): void {
   if (!isFloat(t.dtype)) throw new Error(`${op}: expected a floating point tensor, got ${t.dtype}`);
@@ -38,7 +39,7 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 }
 
 /** For each element of `outShape`, the flat index of the broadcast element of `shape`. */
-function broadcastIndex(shape: readonly number[], outShape: readonly number[]): Int32Array {
+export function broadcastIndex(shape: readonly number[], outShape: readonly number[]): Int32Array {
   const n = numel(outShape);
   const idx = new Int32Array(n);
   const nd = outShape.length;
@@ -62,12 +63,6 @@ function broadcastIndex(shape: readonly number[], outShape: readonly number[]): 
     }
   }
   return idx;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 type Binary = (x: number, y: number) => number;
@@ -223,15 +218,6 @@ function mmAtB(A: FloatArray, ao: number, G: FloatArray, go: number, C: FloatArr
   }
 }
 
-/** View `t` as [outer, size(dim), inner] for reductions and softmax along `dim`. */
-function splitAt(shape: readonly number[], dim: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < dim; i++) outer *= shape[i];
-  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[dim] ?? 1, inner];
-}
-
 function normDims(dim: number | number[] | undefined, ndim: number): number[] {
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = Array.isArray(dim) ? dim : [dim];
@@ -372,246 +358,3 @@ export function softmax(a: Tensor, dim: number): Tensor {
   });
 }
 
-export function reshape(a: Tensor, shape: number[]): Tensor {
-  const n = a.data.length;
-  const inferred = shape.indexOf(-1);
-  let target = [...shape];
-  if (inferred >= 0) {
-    const rest = numel(shape.filter((_, i) => i !== inferred));
-    if (rest === 0 || n % rest !== 0) throw new Error(`shape '${fmt(shape)}' is invalid for input of size ${n}`);
-    target[inferred] = n / rest;
-  }
-  if (numel(target) !== n || target.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new Error(`shape '${fmt(shape)}' is invalid for input of size ${n}`);
-  }
-  // Shares storage: a reshape of a contiguous tensor is free.
-  return makeResult(a.data, target, a.dtype, [a], (g) => {
-    const ga = gradOf(a);
-    if (ga) for (let k = 0; k < n; k++) ga[k] += g[k];
-  });
-}
-
-export function permute(a: Tensor, dims: number[]): Tensor {
-  if (dims.length !== a.ndim) {
-    throw new Error(`permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${a.ndim} is not equal to len(dims) = ${dims.length}`);
-  }
-  const p = dims.map((d) => normDim(d, a.ndim));
-  if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
-  const outShape = p.map((d) => a.shape[d]);
-  const inStrides = stridesOf(a.shape);
-  // src[k] for each output element k, walking the output in row-major order.
-  const permStrides = p.map((d) => inStrides[d]);
-  const n = a.data.length;
-  const src = new Int32Array(n);
-  const counter = new Array<number>(outShape.length).fill(0);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    src[k] = off;
-    for (let d = outShape.length - 1; d >= 0; d--) {
-      counter[d]++;
-      off += permStrides[d];
-      if (counter[d] < outShape[d]) break;
-      off -= permStrides[d] * counter[d];
-      counter[d] = 0;
-    }
-  }
-  const out = allocate(a.dtype, n);
-  for (let k = 0; k < n; k++) out[k] = a.data[src[k]];
-  return makeResult(out, outShape, a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let k = 0; k < n; k++) ga[src[k]] += g[k];
-  });
-}
-
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-
-export function transpose(a: Tensor, d0: number, d1: number): Tensor {
-  const x = normDim(d0, a.ndim);
-  const y = normDim(d1, a.ndim);
-  const dims = Array.from({ length: a.ndim }, (_, i) => i);
-  dims[x] = y;
-  dims[y] = x;
-  return permute(a, dims);
-}
-
-export function squeeze(a: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return reshape(a, a.shape.filter((s) => s !== 1));
-  const d = normDim(dim, a.ndim);
-  if (a.shape[d] !== 1) return reshape(a, [...a.shape]);
-  return reshape(a, a.shape.filter((_, i) => i !== d));
-}
-
-export function unsqueeze(a: Tensor, dim: number): Tensor {
-  const d = normDim(dim, a.ndim + 1);
-  const shape = [...a.shape];
-  shape.splice(d, 0, 1);
-  return reshape(a, shape);
-}
-
-/** Slice `length` entries of `dim` starting at `start` (a copy; differentiable). */
-export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
-  const d = normDim(dim, a.ndim);
-  const size = a.shape[d];
-  const s = start < 0 ? start + size : start;
-  if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
-    throw new Error(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
-  }
-  const [outer, , inner] = splitAt(a.shape, d);
-  const shape = [...a.shape];
-  shape[d] = length;
-  const out = allocate(a.dtype, outer * length * inner);
-  for (let o = 0; o < outer; o++) {
-    const src = (o * size + s) * inner;
-    out.set(a.data.subarray(src, src + length * inner), o * length * inner);
-  }
-  return makeResult(out, shape, a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let o = 0; o < outer; o++) {
-      const dst = (o * size + s) * inner;
-      const so = o * length * inner;
-      for (let k = 0; k < length * inner; k++) ga[dst + k] += g[so + k];
-    }
-  });
-}
-
-/** `a[..., i, ...]` along `dim` (negative `i` counts from the end), removing that dim. */
-export function select(a: Tensor, dim: number, i: number): Tensor {
-  const d = normDim(dim, a.ndim);
-  const size = a.shape[d];
-  if (!Number.isInteger(i) || i < -size || i >= size) {
-    throw new Error(`index ${i} is out of bounds for dimension ${d} with size ${size}`);
-  }
-  const idx = i < 0 ? i + size : i;
-  return squeeze(narrow(a, d, idx, 1), d);
-}
-
-export function indexSelect(a: Tensor, dim: number, index: Tensor | ArrayLike<number>): Tensor {
-  const d = normDim(dim, a.ndim);
-  const ix = index instanceof Tensor ? index.data : index;
-  if (index instanceof Tensor && isFloat(index.dtype)) {
-    throw new Error('index_select(): Expected dtype int64 for index');
-  }
-  const size = a.shape[d];
-  const m = ix.length;
-  for (let j = 0; j < m; j++) {
-    const v = ix[j];
-    if (!Number.isInteger(v) || v < 0 || v >= size) {
-      throw new Error(`index out of range in self (index ${v} for dimension ${d} of size ${size})`);
-    }
-  }
-  const [outer, , inner] = splitAt(a.shape, d);
-  const shape = [...a.shape];
-  shape[d] = m;
-  const out = allocate(a.dtype, outer * m * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const src = (o * size + ix[j]) * inner;
-      out.set(a.data.subarray(src, src + inner), (o * m + j) * inner);
-    }
-  }
-  const ixCopy = Int32Array.from(ix);
-  return makeResult(out, shape, a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const dst = (o * size + ixCopy[j]) * inner;
-        const so = (o * m + j) * inner;
-        for (let k = 0; k < inner; k++) ga[dst + k] += g[so + k];
-      }
-    }
-  });
-}
-
-export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('torch.cat(): expected a non-empty list of Tensors');
-  const first = tensors[0];
-  const d = normDim(dim, first.ndim);
-  for (const t of tensors) {
-    if (t.ndim !== first.ndim) {
-      throw new Error(`Tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim}`);
-    }
-    if (t.dtype !== first.dtype) throw new Error(`torch.cat(): expected all tensors to have dtype ${first.dtype}, got ${t.dtype}`);
-    for (let i = 0; i < t.ndim; i++) {
-      if (i !== d && t.shape[i] !== first.shape[i]) {
-        throw new Error(`Sizes of tensors must match except in dimension ${d}. Expected size ${first.shape[i]} but got size ${t.shape[i]} for tensor number ${tensors.indexOf(t)} in the list.`);
-      }
-    }
-  }
-  const [outer, , inner] = splitAt(first.shape, d);
-  const sizes = tensors.map((t) => t.shape[d]);
-  const total = sizes.reduce((x, y) => x + y, 0);
-  const shape = [...first.shape];
-  shape[d] = total;
-  const out = allocate(first.dtype, outer * total * inner);
-  let offD = 0;
-  const offs: number[] = [];
-  for (let t = 0; t < tensors.length; t++) {
-    offs.push(offD);
-    const chunk = sizes[t] * inner;
-    for (let o = 0; o < outer; o++) {
-      out.set(tensors[t].data.subarray(o * chunk, (o + 1) * chunk), (o * total + offD) * inner);
-    }
-    offD += sizes[t];
-  }
-  return makeResult(out, shape, first.dtype, tensors, (g) => {
-    for (let t = 0; t < tensors.length; t++) {
-      const gt = gradOf(tensors[t]);
-      if (!gt) continue;
-      const chunk = sizes[t] * inner;
-      for (let o = 0; o < outer; o++) {
-        const so = (o * total + offs[t]) * inner;
-        for (let k = 0; k < chunk; k++) gt[o * chunk + k] += g[so + k];
-      }
-    }
-  });
-}
-
-export function stack(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new Error('stack expects a non-empty TensorList');
-  const first = tensors[0];
-  for (const t of tensors) {
-    if (!sameShape(t.shape, first.shape)) {
-      throw new Error(`stack expects each tensor to be equal size, but got ${fmt(first.shape)} at entry 0 and ${fmt(t.shape)} at entry ${tensors.indexOf(t)}`);
-    }
-  }
-  const d = normDim(dim, first.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
-}
-
-export function clone(a: Tensor): Tensor {
-  const out = a.data.slice() as Storage;
-  return makeResult(out, [...a.shape], a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let k = 0; k < g.length; k++) ga[k] += g[k];
-  });
-}
-
-export function toDtype(a: Tensor, dtype: DType): Tensor {
-  if (dtype === a.dtype) return a;
-  if (dtype === 'int64') return new Tensor(storageFrom('int64', Array.from(a.data, Math.trunc)), [...a.shape], 'int64');
-  const out = allocate(dtype, a.data.length);
-  out.set(a.data);
-  return makeResult(out, [...a.shape], dtype, [a], (g) => {
-    const ga = gradOf(a);
-    if (ga) for (let k = 0; k < g.length; k++) ga[k] += g[k];
-  });
-}
-
-export function toNested(data: ArrayLike<number>, shape: readonly number[]): any {
-  if (shape.length === 0) return data[0];
-  const walk = (dim: number, off: number): any => {
-    const n = shape[dim];
-    if (dim === shape.length - 1) return Array.from({ length: n }, (_, i) => data[off + i]);
-    const step = numel(shape.slice(dim + 1));
-    return Array.from({ length: n }, (_, i) => walk(dim + 1, off + i * step));
-  };
-  return walk(0, 0);
-}

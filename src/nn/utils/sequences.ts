@@ -4,7 +4,7 @@
 import { Tensor, makeResult, gradOf, numel } from '../../tensor/tensor.js';
 import { allocate } from '../../tensor/dtype.js';
 import type { Storage } from '../../tensor/dtype.js';
-import { broadcastShapes, select } from '../../tensor/ops.js';
+import { broadcastIndex, broadcastShapes, select } from '../../tensor/ops.js';
 import { PackedSequence } from './packed-sequence.js';
 import { checkOptions, lengthsToArray, packPaddedSequence, padPackedSequence } from './pack.js';
 import type { LengthsLike } from './pack.js';
@@ -55,28 +55,7 @@ function broadcastCopyIndex(dst: readonly number[], src: readonly number[]): Int
   if (bshape.length !== dst.length || bshape.some((s, i) => s !== dst[i])) {
     throw new Error(`output with shape [${dst.join(', ')}] doesn't match the broadcast shape [${bshape.join(', ')}]`);
   }
-  const n = numel(dst);
-  const nd = dst.length;
-  const strides = new Array<number>(nd).fill(0);
-  let s = 1;
-  for (let i = src.length - 1; i >= 0; i--) {
-    strides[nd - src.length + i] = src[i] === 1 ? 0 : s;
-    s *= src[i];
-  }
-  const idx = new Int32Array(n);
-  const counter = new Array<number>(nd).fill(0);
-  let off = 0;
-  for (let k = 0; k < n; k++) {
-    idx[k] = off;
-    for (let d = nd - 1; d >= 0; d--) {
-      counter[d]++;
-      off += strides[d];
-      if (counter[d] < dst[d]) break;
-      off -= strides[d] * counter[d];
-      counter[d] = 0;
-    }
-  }
-  return idx;
+  return broadcastIndex(src, dst);
 }
 
 /**
