@@ -1,6 +1,6 @@
 // Module bookkeeping (names, state dicts, modes), Linear and Dropout.
 import { describe, it, expect } from 'vitest';
-import { Module, Linear, Dropout, RnnClsNet, tensor, randn, gradcheck, Generator, zeros } from '../src/index.js';
+import { Module, Linear, Dropout, RnnClsNet, CrossEntropyLoss, tensor, randn, gradcheck, Generator, zeros } from '../src/index.js';
 
 const net = () => new RnnClsNet({ vocabSize: 11, embedDim: 10, hiddenDim: 16, numLayers: 2, numClasses: 10, generator: new Generator(0) });
 
@@ -89,5 +89,57 @@ describe('Dropout', () => {
     expect(kept).toBeLessThan(800);
     expect(Array.from(new Dropout(1).forward(x).data).every((v) => v === 0)).toBe(true);
     expect(() => new Dropout(1.5)).toThrow('dropout probability has to be between 0 and 1, but got 1.5');
+  });
+});
+
+// Buffers as torch.nn.Module.register_buffer (PyTorch 1.13, checked by hand):
+//   nn.CrossEntropyLoss(weight=w).state_dict() → {'weight': w}; named_parameters() → [];
+//   a module with parameters a, c, buffers b, nb (persistent=False) and a weighted-loss child 'sub'
+//   has state_dict keys ['a', 'c', 'b', 'sub.weight'] and named_buffers ['b', 'nb', 'sub.weight'];
+//   register_buffer('a') over a parameter and register_parameter('b') over a buffer both raise
+//   "attribute 'a' already exists".
+describe('Module buffers', () => {
+  class M extends Module {
+    a = this.registerParameter('a', zeros([1]))!;
+    b = this.registerBuffer('b', tensor([1]))!;
+    nb = this.registerBuffer('nb', tensor([2]), false)!;
+    sub = this.registerModule('sub', new CrossEntropyLoss({ weight: tensor([1, 2]) }));
+    c = this.registerParameter('c', zeros([1]))!;
+  }
+
+  it("CrossEntropyLoss's class weight is a buffer: in stateDict, not a parameter", () => {
+    const w = tensor([1, 2, 3]);
+    const loss = new CrossEntropyLoss({ weight: w });
+    expect(Object.keys(loss.stateDict())).toEqual(['weight']);
+    expect(Array.from(loss.stateDict().weight.data)).toEqual([1, 2, 3]);
+    expect(loss.parameters()).toEqual([]);
+    expect(loss.numParameters()).toBe(0);
+    expect(Object.keys(new CrossEntropyLoss().stateDict())).toEqual([]);
+    expect(w.requiresGrad).toBe(false);
+  });
+
+  it("stateDict order is PyTorch's: each module's parameters, then its persistent buffers, then children", () => {
+    const m = new M();
+    expect(Object.keys(m.stateDict())).toEqual(['a', 'c', 'b', 'sub.weight']);
+    expect(m.namedBuffers().map(([n]) => n)).toEqual(['b', 'nb', 'sub.weight']);
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['a', 'c']);
+  });
+
+  it('loadStateDict fills buffers too, and strict loading wants them', () => {
+    const m = new M();
+    const sd = { a: tensor([5]), c: tensor([6]), b: tensor([7]), 'sub.weight': tensor([8, 9]) };
+    m.loadStateDict(sd);
+    expect([m.a.data[0], m.c.data[0], m.b.data[0], ...m.sub.weight!.data]).toEqual([5, 6, 7, 8, 9]);
+    expect(m.nb.data[0]).toBe(2); // non-persistent: not part of the state
+    const { b: _b, ...noB } = sd;
+    expect(() => m.loadStateDict(noB)).toThrow('Missing key(s) in state_dict: "b".');
+    expect(() => m.loadStateDict({ ...sd, nb: tensor([0]) })).toThrow('Unexpected key(s) in state_dict: "nb".');
+  });
+
+  it('names are checked as PyTorch does', () => {
+    const m = new M();
+    expect(() => m.registerBuffer('a', tensor([1]))).toThrow("attribute 'a' already exists");
+    expect(() => m.registerParameter('b', tensor([1]))).toThrow("attribute 'b' already exists");
+    expect(() => m.registerBuffer('x.y', tensor([1]))).toThrow('buffer name can\'t contain "."');
   });
 });

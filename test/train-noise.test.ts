@@ -134,6 +134,48 @@ describe('state_noise > 0', () => {
   }
 });
 
+describe('--state_noise_ramp', () => {
+  it('is an int flag ≥ 0, default 0', () => {
+    const spec = FLAGS.find((f) => f.key === 'state_noise_ramp')!;
+    expect(spec.kind).toBe('int');
+    expect(() => parseFlagValue(spec, '-5')).toThrow('--state_noise_ramp must be ≥ 0');
+    expect(resolveConfig({}).state_noise_ramp).toBe(0);
+  });
+
+  for (const fused of [true, false]) {
+    it(`${fused ? 'fused' : 'autograd'}: σ·step/R — step 0 is noise-free, then σ grows; ramp 1 = constant σ after step 0`, () => {
+      const base = { seed: 6, cell: 'gru' as const, hidden_dim: 8, num_layers: 2, batch_size: 8, lr: 0.01 };
+      const clean = new Trainer(resolveConfig(base), { fused });
+      const ramped = new Trainer(resolveConfig({ ...base, state_noise: 0.4, state_noise_ramp: 4 }), { fused });
+      const full = new Trainer(resolveConfig({ ...base, state_noise: 0.4 }), { fused });
+      const r0 = ramped.trainStep().loss;
+      expect(r0).toBe(clean.trainStep().loss); // σ·0/4 = 0: the same step as without noise
+      expect(r0).not.toBe(full.trainStep().loss);
+      expect(ramped.trainStep().loss).not.toBe(clean.trainStep().loss); // σ/4 > 0
+      // Ramp 1: from step 1 on the same σ as no ramp. Both draw the same noise stream (step 0's
+      // draw is scaled by 0), so starting both from the same weights after step 0 they agree.
+      const one = new Trainer(resolveConfig({ ...base, state_noise: 0.4, state_noise_ramp: 1 }), { fused });
+      const flat = new Trainer(resolveConfig({ ...base, state_noise: 0.4 }), { fused });
+      one.trainStep();
+      flat.trainStep();
+      flat.model.loadStateDict(one.model.stateDict());
+      flat.setState(JSON.parse(JSON.stringify(one.getState())));
+      for (let s = 0; s < 4; s++) expect(one.trainStep().loss).toBe(flat.trainStep().loss);
+    });
+  }
+
+  it('resume mid-ramp is bit-exact (σ follows the restored step)', () => {
+    const config = resolveConfig({ seed: 9, cell: 'gru', hidden_dim: 8, num_layers: 2, batch_size: 8, state_noise: 0.3, state_noise_ramp: 10 });
+    const a = new Trainer(config);
+    for (let s = 0; s < 4; s++) a.trainStep();
+    const b = new Trainer(config);
+    b.model.loadStateDict(a.model.stateDict());
+    b.setState(JSON.parse(JSON.stringify(a.getState())));
+    for (let s = 0; s < 8; s++) expect(b.trainStep().loss).toBe(a.trainStep().loss);
+    weightsEqual(a, b);
+  });
+});
+
 describe('gradients with a fixed noise buffer (float64, central differences)', () => {
   for (const mode of ['RNN_TANH', 'LSTM', 'LSTM_PROJ', 'GRU'] as const) {
     it(`${mode}: 2 layers, bidirectional, packed unsorted`, () => {

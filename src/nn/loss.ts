@@ -268,7 +268,8 @@ export class CrossEntropyLoss extends Module {
 
   constructor(opts: CrossEntropyOptions = {}) {
     super();
-    this.weight = opts.weight ?? null;
+    // A buffer, as torch's _WeightedLoss registers it: in stateDict() as 'weight' when given.
+    this.weight = this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.reduction = opts.reduction ?? 'mean';
     this.labelSmoothing = opts.labelSmoothing ?? 0;

@@ -1,20 +1,52 @@
-// Base class of every layer, as torch.nn.Module: parameters and sub-modules are registered by
-// name in order, so namedParameters() and stateDict() use PyTorch's dotted keys
-// (`rnn.weight_ih_l0`, `embedding.weight`) and weights move between the two.
+// Base class of every layer, as torch.nn.Module: parameters, buffers and sub-modules are registered
+// by name in order, so namedParameters() and stateDict() use PyTorch's dotted keys
+// (`rnn.weight_ih_l0`, `embedding.weight`) and weights move between the two. Buffers are state that
+// is not trained (CrossEntropyLoss's class `weight`): in stateDict() when persistent, never in
+// parameters().
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 
 export class Module {
   training = true;
   private readonly _parameters = new Map<string, Tensor | null>();
+  private readonly _buffers = new Map<string, Tensor | null>();
+  private readonly _nonPersistent = new Set<string>();
   private readonly _modules = new Map<string, Module>();
 
   /** Registers (or replaces) a parameter; `null` records an absent optional parameter. */
   registerParameter(name: string, param: Tensor | null): Tensor | null {
     if (name.includes('.') || name === '') throw new Error(`parameter name can't contain "." or be empty, got '${name}'`);
+    if (this._buffers.has(name)) throw new Error(`attribute '${name}' already exists`);
     if (param !== null) param.requiresGrad_(true);
     this._parameters.set(name, param);
     return param;
+  }
+
+  /**
+   * Registers (or replaces) a buffer: state saved with the module but not trained (torch's
+   * register_buffer). `null` records an absent optional buffer; non-persistent buffers stay out of
+   * stateDict().
+   */
+  registerBuffer(name: string, buffer: Tensor | null, persistent = true): Tensor | null {
+    if (name.includes('.') || name === '') throw new Error(`buffer name can't contain "." or be empty, got '${name}'`);
+    if (this._parameters.has(name)) throw new Error(`attribute '${name}' already exists`);
+    this._buffers.set(name, buffer);
+    if (persistent) this._nonPersistent.delete(name);
+    else this._nonPersistent.add(name);
+    return buffer;
+  }
+
+  /** `[name, tensor]` for every buffer, sub-modules depth first (torch's named_buffers). */
+  namedBuffers(prefix = ''): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [mp, m] of this.namedModules(prefix)) {
+      for (const [name, b] of m._buffers) if (b !== null) out.push([mp ? `${mp}.${name}` : name, b]);
+    }
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
   }
 
   registerModule<M extends Module>(name: string, module: M): M {
@@ -62,22 +94,41 @@ export class Module {
     return this.parameters().reduce((s, p) => s + p.data.length, 0);
   }
 
-  /** `{ name: tensor }` with PyTorch's keys; the tensors are the live parameters (detached views). */
+  /**
+   * `{ name: tensor }` with PyTorch's keys and order — per module its parameters, then its
+   * persistent buffers, then its sub-modules; the tensors are the live ones (detached views).
+   */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [name, p] of this.namedParameters()) out[name] = p.detach();
+    for (const [name, t] of this.stateEntries()) out[name] = t.detach();
+    return out;
+  }
+
+  /** What stateDict() holds, as [key, live tensor] pairs (a tensor shared twice: its first key). */
+  private stateEntries(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const seen = new Set<Tensor>();
+    for (const [mp, m] of this.namedModules()) {
+      const key = (name: string) => (mp ? `${mp}.${name}` : name);
+      for (const [name, p] of m._parameters) {
+        if (p === null || seen.has(p)) continue;
+        seen.add(p);
+        out.push([key(name), p]);
+      }
+      for (const [name, b] of m._buffers) if (b !== null && !m._nonPersistent.has(name)) out.push([key(name), b]);
+    }
     return out;
   }
 
   /**
-   * Copies `state` into the parameters. Strict by default: missing keys, unexpected keys and
+   * Copies `state` into the parameters and persistent buffers. Strict by default: missing keys, unexpected keys and
    * shape mismatches are one error that lists them all.
    */
   loadStateDict(state: Record<string, Tensor | { shape: number[]; data: ArrayLike<number> }>, strict = true): {
     missingKeys: string[];
     unexpectedKeys: string[];
   } {
-    const own = new Map(this.namedParameters());
+    const own = new Map(this.stateEntries());
     const missingKeys = [...own.keys()].filter((k) => !(k in state));
     const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));
     const mismatches: string[] = [];

@@ -67,7 +67,7 @@ export function unpackState(json: string, tensors: Record<string, { data: ArrayL
 
 export function encodeModel(model: Module, meta: { step: number; config: TrainConfig }): Uint8Array {
   const tensors: Record<string, SafeTensor> = {};
-  for (const [name, p] of model.namedParameters()) {
+  for (const [name, p] of Object.entries(model.stateDict())) { // parameters and persistent buffers
     tensors[name] = { dtype: p.dtype === 'int64' ? 'int64' : p.dtype, shape: [...p.shape], data: p.data as TypedArray };
   }
   return serializeSafetensors(tensors as never, {

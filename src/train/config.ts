@@ -21,6 +21,7 @@ export interface TrainConfig {
   optimizer: 'adam' | 'adamw';
   weight_decay: number;
   state_noise: number;
+  state_noise_ramp: number;
   log_every: number;
   eval_every: number;
   eval_samples: number;
@@ -65,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   optimizer: 'adam',
   weight_decay: 0,
   state_noise: 0,
+  state_noise_ramp: 0,
   log_every: 100,
   eval_every: 500,
   eval_samples: 100,
@@ -98,6 +100,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'optimizer', kind: 'choice', choices: ['adam', 'adamw'], help: "Adam (L2 in the gradient, PyTorch's Adam) or AdamW (decoupled weight decay)" },
   { key: 'weight_decay', kind: 'float', min: 0, help: 'weight decay of the optimizer (0 = none)' },
   { key: 'state_noise', kind: 'float', min: 0, help: 'training only: add σ·N(0,1) to every new hidden state (LSTM: h) at each step, every layer (0 = off)' },
+  { key: 'state_noise_ramp', kind: 'int', min: 0, help: 'raise the state noise linearly from 0 to --state_noise over the first N steps (0 = full σ from the start)' },
   { key: 'log_every', kind: 'int', min: 1, help: 'log loss and current_lr every N steps' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate accuracy every N steps' },
   { key: 'eval_samples', kind: 'int', min: 1, help: 'samples per evaluation' },
@@ -161,13 +164,16 @@ export function validateConfig(c: TrainConfig): void {
 
 const ROBUST_PRESET: Partial<TrainConfig> = {
   cell: 'gru',
-  hidden_dim: 64,
+  embed_dim: 32,
+  hidden_dim: 256,
   batch_size: 32,
   lr: 0.005,
   warmup_step: 1000,
   clip_grad_norm: 1,
   optimizer: 'adamw',
   weight_decay: 0.1,
+  state_noise: 0.3,
+  state_noise_ramp: 10000,
 };
 
 /** Named flag sets on top of the defaults: the article's experiments, and `robust`. */

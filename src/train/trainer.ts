@@ -170,7 +170,9 @@ export class Trainer {
     if (this.noiseBuf.length < n) this.noiseBuf = new Float32Array(n);
     const out = this.noiseBuf.subarray(0, n);
     const g = this.noiseRng!;
-    const s = this.stateNoise;
+    // --state_noise_ramp R: σ·min(1, step/R), so the model first learns the task without noise.
+    const ramp = this.config.state_noise_ramp ?? 0;
+    const s = ramp > 0 ? this.stateNoise * Math.min(1, this.step / ramp) : this.stateNoise;
     for (let k = 0; k < n; k++) out[k] = s * g.normal();
     return out;
   }
