@@ -1,21 +1,8 @@
 // Shared helpers for the RNN tests (not a test file itself).
-import fs from 'node:fs';
-import { Tensor, makeResult, gradOf } from '../src/tensor/tensor.js';
-import type { DType, FloatArray } from '../src/tensor/dtype.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/create.js';
 import { indexSelect, reshape } from '../src/tensor/ops.js';
 import { PackedSequence } from '../src/nn/utils/packed-sequence.js';
-
-export type GT = { dtype: DType; shape: number[]; data: number[] } | null;
-
-let cache: any = null;
-export function golden(): any {
-  cache ??= JSON.parse(fs.readFileSync(new URL('./fixtures/golden.json', import.meta.url), 'utf8'));
-  return cache;
-}
-
-export const fromGolden = (t: NonNullable<GT>, requiresGrad = false): Tensor =>
-  tensor(t.data, { shape: t.shape, dtype: t.dtype, requiresGrad });
 
 /** Throws a readable message unless |a − e| ≤ atol + rtol·|e| everywhere. */
 export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number): void {
@@ -29,12 +16,6 @@ export function expectClose(what: string, actual: ArrayLike<number>, expected: A
   }
   if (worst >= 0) {
     throw new Error(`${what}: mismatch at ${worst}: got ${actual[worst]}, expected ${expected[worst]} (abs err ${worstErr})`);
-  }
-}
-
-export function expectShape(what: string, actual: number[], expected: number[]): void {
-  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
-    throw new Error(`${what}: shape [${actual}] expected [${expected}]`);
   }
 }
 
@@ -92,14 +73,4 @@ export function padPacked(p: PackedSequence, batchFirst: boolean): { data: Float
     }
   }
   return { data: out, shape: batchFirst ? [B, T, F] : [T, B, F], lengths };
-}
-
-/** Identity op that records the gradient flowing through it (like retain_grad on a non-leaf). */
-export function tap(x: Tensor, sink: { grad: FloatArray | null }): Tensor {
-  const out = makeResult(x.data, [...x.shape], x.dtype, [x], (g) => {
-    sink.grad = g.slice() as FloatArray;
-    const gx = gradOf(x);
-    if (gx) for (let k = 0; k < g.length; k++) gx[k] += g[k];
-  });
-  return out;
 }

@@ -1,8 +1,8 @@
-// The golden-data checks of the Node suite (test/rnn-golden, pack-golden, embedding,
-// loss-cross-entropy, optim-scheduler, optim-adam), written once more against the public API
-// so they run on the browser bundle: every PyTorch 1.13 output and gradient in golden.json,
-// compared with the same tolerances (golden.meta.tolerances: float64 atol = rtol = 1e-9;
-// float32 atol 1e-5, rtol 1e-4). A check throws on the first mismatch, naming it.
+// The golden-data checks: every PyTorch 1.13 output and gradient in golden.json, with its
+// tolerances (golden.meta.tolerances: float64 atol = rtol = 1e-9; float32 atol 1e-5, rtol 1e-4).
+// Written against the public API ('recur'), so the same code runs on the browser bundle (the golden
+// page, test/web-golden) and, through vitest's alias, on the TypeScript sources (test/golden —
+// the Node suite's RNN and packing checks). A check throws on the first mismatch, naming it.
 import {
   Adam, CosineAnnealingLR, CrossEntropyLoss, Embedding, GRU, LSTM, LinearLR, PackedSequence, RNN, SequentialLR, Tensor,
   add, crossEntropy, gradOf, indexSelect, makeResult, mul, packPaddedSequence, packSequence, padPackedSequence,
