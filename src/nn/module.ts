@@ -121,8 +121,8 @@ export class Module {
   }
 
   /**
-   * Copies `state` into the parameters and persistent buffers. Strict by default: missing keys, unexpected keys and
-   * shape mismatches are one error that lists them all.
+   * Copies `state` into the parameters and persistent buffers. Strict by default: missing keys,
+   * unexpected keys and shape mismatches are one error that lists them all.
    */
   loadStateDict(state: Record<string, Tensor | { shape: number[]; data: ArrayLike<number> }>, strict = true): {
     missingKeys: string[];
