@@ -1,8 +1,4 @@
 // Shared helpers for the RNN tests (not a test file itself).
-import { Tensor } from '../src/tensor/tensor.js';
-import { tensor } from '../src/tensor/create.js';
-import { indexSelect, reshape } from '../src/tensor/ops.js';
-import { PackedSequence } from '../src/nn/utils/packed-sequence.js';
 
 /** Throws a readable message unless |a − e| ≤ atol + rtol·|e| everywhere. */
 export function expectClose(what: string, actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number): void {
@@ -36,41 +32,10 @@ export function packIndex(lengths: number[], T: number, batchFirst: boolean, sor
   return { idx, batchSizes };
 }
 
-/** A differentiable PackedSequence gathered from a padded x (grad flows back to x, 0 at padding). */
-export function packFromPadded(x: Tensor, lengths: number[], batchFirst: boolean, sorted: number[] | null): PackedSequence {
-  const T = batchFirst ? x.shape[1] : x.shape[0];
-  const F = x.shape[2];
-  const { idx, batchSizes } = packIndex(lengths, T, batchFirst, sorted);
-  const data = indexSelect(reshape(x, [x.shape[0] * x.shape[1], F]), 0, idx);
-  const bs = tensor(batchSizes, { dtype: 'int64' });
-  if (sorted === null) return new PackedSequence(data, bs, null, null);
-  const unsorted = new Array(sorted.length);
-  sorted.forEach((b, i) => { unsorted[b] = i; });
-  return new PackedSequence(data, bs, tensor(sorted, { dtype: 'int64' }), tensor(unsorted, { dtype: 'int64' }));
-}
-
 /** Sorted order (descending length, stable) as enforce_sorted=False would give for distinct lengths. */
 export function sortedOrder(lengths: number[]): number[] {
   return [...lengths.keys()].sort((a, b) => lengths[b] - lengths[a] || a - b);
 }
 
-/** Pads packed rows back to [T, B, F] (or [B, T, F]) in the original batch order, zeros after each length. */
-export function padPacked(p: PackedSequence, batchFirst: boolean): { data: Float64Array; shape: number[]; lengths: number[] } {
-  const bs = Array.from(p.batchSizes.data);
-  const T = bs.length;
-  const B = bs[0];
-  const F = p.data.shape[1];
-  const sorted = p.sortedIndices ? Array.from(p.sortedIndices.data) : [...Array(B).keys()];
-  const out = new Float64Array(T * B * F);
-  const lengths = new Array(B).fill(0);
-  let r = 0;
-  for (let t = 0; t < T; t++) {
-    for (let i = 0; i < bs[t]; i++, r++) {
-      const b = sorted[i];
-      lengths[b] = t + 1;
-      const o = (batchFirst ? b * T + t : t * B + b) * F;
-      for (let k = 0; k < F; k++) out[o + k] = p.data.data[r * F + k];
-    }
-  }
-  return { data: out, shape: batchFirst ? [B, T, F] : [T, B, F], lengths };
-}
+// The golden checks' gather-from-padded and pad-by-hand helpers, shared rather than copied.
+export { packFromPadded, padPacked } from '../web/play/src/golden-checks.js';

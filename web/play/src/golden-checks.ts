@@ -94,7 +94,7 @@ function makeModule(c: Golden): RNNBase {
 }
 
 /** Packed rows of a padded x (differentiable gather, so grad x is checked through packing too). */
-function packFromPadded(x: Tensor, lengths: number[], batchFirst: boolean, sorted: number[] | null): PackedSequence {
+export function packFromPadded(x: Tensor, lengths: number[], batchFirst: boolean, sorted: number[] | null): PackedSequence {
   const T = batchFirst ? x.shape[1] : x.shape[0];
   const B = lengths.length;
   const order = sorted ?? [...Array(B).keys()];
@@ -123,7 +123,7 @@ function tap(x: Tensor, sink: { grad: FloatArray | null }): Tensor {
 }
 
 /** pad_packed_sequence's padded output in the original batch order, by hand (an independent reading). */
-function padPacked(p: PackedSequence, batchFirst: boolean): { data: Float64Array; shape: number[]; lengths: number[] } {
+export function padPacked(p: PackedSequence, batchFirst: boolean): { data: Float64Array; shape: number[]; lengths: number[] } {
   const bs = Array.from(p.batchSizes.data);
   const T = bs.length;
   const B = bs[0];
