@@ -35,6 +35,25 @@ describe('Module', () => {
     expect(r.missingKeys.length).toBe(10);
   });
 
+  it('a tied weight is listed once as a parameter but under both keys in stateDict, as in PyTorch', () => {
+    // PyTorch 1.13, with b.weight = a.weight: state_dict() keys ['a.weight', 'b.weight'],
+    // named_parameters() ['a.weight']; loading {'a.weight'} alone: Missing key(s) "b.weight".
+    class Tied extends Module {
+      a = this.registerModule('a', new Linear(2, 2, { bias: false }));
+      b = this.registerModule('b', new Linear(2, 2, { bias: false }));
+      constructor() {
+        super();
+        this.b.registerParameter('weight', this.a.getParameter('weight'));
+      }
+    }
+    const m = new Tied();
+    expect(Object.keys(m.stateDict())).toEqual(['a.weight', 'b.weight']);
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['a.weight']);
+    expect(() => m.loadStateDict({ 'a.weight': zeros([2, 2]) })).toThrow('Missing key(s) in state_dict: "b.weight".');
+    m.loadStateDict({ 'a.weight': tensor([[1, 2], [3, 4]]), 'b.weight': tensor([[1, 2], [3, 4]]) });
+    expect(Array.from(m.b.getParameter('weight').data)).toEqual([1, 2, 3, 4]);
+  });
+
   it('train()/eval() reach every sub-module; zeroGrad clears gradients', () => {
     const m = net();
     m.eval();

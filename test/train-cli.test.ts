@@ -94,6 +94,15 @@ describe('recur train', () => {
     expect([cfg.hidden_dim, cfg.embed_dim, cfg.total_steps]).toEqual([8, 4, 10]);
   });
 
+  it('warns when --state_noise_ramp is given without state noise, and not when there is noise', () => {
+    const bare = recur(['train', ...TINY, '--total_steps', '5', '--state_noise_ramp', '100', '--seed', '1', '--save_dir', root, '--run_name', 'ramp0', '--json']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toContain('warning: --state_noise_ramp 100 has no effect while --state_noise is 0');
+    const noisy = recur(['train', ...TINY, '--total_steps', '5', '--state_noise', '0.1', '--state_noise_ramp', '100', '--seed', '1', '--save_dir', root, '--run_name', 'ramp1', '--json']);
+    expect(noisy.code, noisy.stderr).toBe(0);
+    expect(noisy.stderr).not.toContain('warning');
+  });
+
   it('stops with a clear message when the loss becomes NaN/Inf and keeps the last good checkpoint', () => {
     // lr 1e38: Adam moves every weight by ~1e38 per step, so float32 weights overflow within a few steps.
     const r = recur(['train', '--hidden_dim', '8', '--embed_dim', '4', '--total_steps', '2000', '--lr', '1e38', '--min_lr', '1e38',

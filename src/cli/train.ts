@@ -61,6 +61,10 @@ Examples:
         throw new CliError((e as Error).message);
       }
     }
+    // A ramp of σ = 0 is a no-op that a sweep grid may produce on purpose; typed by hand it is a slip.
+    if ((given.state_noise_ramp ?? 0) > 0 && config.state_noise === 0) {
+      process.stderr.write(`warning: --state_noise_ramp ${given.state_noise_ramp} has no effect while --state_noise is 0 (no state noise)\n`);
+    }
     try {
       const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json) });
       process.exitCode = r.status === 'finished' ? 0 : r.status === 'interrupted' ? 130 : 3;

@@ -104,17 +104,15 @@ export class Module {
     return out;
   }
 
-  /** What stateDict() holds, as [key, live tensor] pairs (a tensor shared twice: its first key). */
+  /**
+   * What stateDict() holds, as [key, live tensor] pairs. A tensor registered under two names (tied
+   * weights) is under both keys, as in torch's state_dict (namedParameters() lists it once).
+   */
   private stateEntries(): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
-    const seen = new Set<Tensor>();
     for (const [mp, m] of this.namedModules()) {
       const key = (name: string) => (mp ? `${mp}.${name}` : name);
-      for (const [name, p] of m._parameters) {
-        if (p === null || seen.has(p)) continue;
-        seen.add(p);
-        out.push([key(name), p]);
-      }
+      for (const [name, p] of m._parameters) if (p !== null) out.push([key(name), p]);
       for (const [name, b] of m._buffers) if (b !== null && !m._nonPersistent.has(name)) out.push([key(name), b]);
     }
     return out;
