@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `npm run bench:profile -- CASE`: where recur's time goes in one bench case — the evidence behind
+// "what bounds it" in bench/README.md. Runs the case's recur child (the same code `npm run bench`
+// times) under V8's sampling profiler and prints self time per function, heaviest first.
+//
+//   node bench/profile.mjs sota                 # default: 3 windows of 1 s after a 1 s warm-up
+//   node bench/profile.mjs predict --top 25 --seconds 2
+//
+// Self time is time in the function's own code, not in what it calls; fast C calls that V8 makes
+// from optimised code (Math.tanh, Math.exp) are counted in their caller. Needs dist/ (npm run build).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function parseArgs(argv) {
+  const a = { case: null, top: 20, seconds: 1, interval: 100 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--top') a.top = Number(argv[++i]);
+    else if (k === '--seconds') a.seconds = Number(argv[++i]);
+    else if (k === '--interval') a.interval = Number(argv[++i]);
+    else if (k === '--help' || k === '-h') {
+      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval)');
+      process.exit(0);
+    } else if (!k.startsWith('--') && a.case === null) a.case = k;
+    else throw new Error(`unknown argument ${k}`);
+  }
+  if (a.case === null) throw new Error('which case? e.g. node bench/profile.mjs sota');
+  if (!(a.top > 0 && a.seconds > 0 && a.interval > 0)) throw new Error('--top, --seconds and --interval must be positive');
+  return a;
+}
+
+function shortPath(url) {
+  const i = url.lastIndexOf('/dist/');
+  return i >= 0 ? url.slice(i + 1) : basename(url);
+}
+
+/** Self time (µs) per function from a .cpuprofile: each sample's time delta goes to its leaf node. */
+export function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const cf = byId.get(profile.samples[i])?.callFrame;
+    if (!cf) continue;
+    // dist/kernels/gemm.js:12 rather than a full file URL; the one WebAssembly module is the gemm kernels.
+    const where = cf.url.startsWith('wasm://') ? 'WebAssembly: gemm-wasm products' : cf.url ? `${shortPath(cf.url)}:${cf.lineNumber + 1}` : '';
+    const key = `${cf.functionName || '(anonymous)'}${where ? `  ${where}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  }
+  return { total, rows: [...self.entries()].sort((x, y) => y[1] - x[1]) };
+}
+
+function main() {
+  const a = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'recur-prof-'));
+  try {
+    const r = spawnSync(process.execPath, [
+      '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(a.interval),
+      join(here, 'run.mjs'), '--child', a.case, '--windows', '3', '--window-sec', String(a.seconds), '--warmup-sec', '1',
+    ], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the ${a.case} child failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+    const out = JSON.parse(r.stdout);
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no profile written');
+    const { total, rows } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    const rates = out.rates.map((x) => x.toPrecision(4)).join(', ');
+    console.log(`${a.case}: ${rates} ${out.unit} (3 windows, profiled: the profiler slows it by a few %)`);
+    console.log(`self time over the whole child (${(total / 1e6).toFixed(2)} s, incl. start-up and warm-up):`);
+    for (const [key, us] of rows.slice(0, a.top)) console.log(`${((100 * us) / total).toFixed(1).padStart(6)} %  ${key}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    main();
+  } catch (e) {
+    console.error(`bench/profile: ${e.message}`);
+    process.exit(1);
+  }
+}
