@@ -7,8 +7,10 @@ import { tensor } from '../src/tensor/create.js';
 import { Adam } from '../src/optim/adam.js';
 import { SGD } from '../src/optim/sgd.js';
 import {
-  LRScheduler, LinearLR, CosineAnnealingLR, SequentialLR, LambdaLR, StepLR, ExponentialLR, ConstantLR, pyMod,
+  LinearLR, CosineAnnealingLR, SequentialLR, LambdaLR, StepLR, ExponentialLR, ConstantLR, pyMod,
 } from '../src/optim/lr-scheduler.js';
+
+import { goldenScheduler } from '../web/play/src/golden-checks.js';
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/golden.json', import.meta.url), 'utf8'));
 const { atol, rtol } = golden.meta.tolerances.float64 as { atol: number; rtol: number };
@@ -24,35 +26,11 @@ function expectClose(actual: number[], expected: number[], what: string): void {
 
 const dummyAdam = (lr: number) => new Adam([tensor([0], { requiresGrad: true })], { lr });
 
-/** Parses the golden description `LinearLR(start_factor=0.01,end_factor=1.0,total_iters=10)`. */
-function parseSched(desc: string): { type: string; args: Record<string, number> } {
-  const m = /^(\w+)\((.*)\)$/.exec(desc)!;
-  const args: Record<string, number> = {};
-  for (const kv of m[2].split(',')) {
-    const [k, v] = kv.split('=');
-    args[k] = Number(v);
-  }
-  return { type: m[1], args };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function make(opt: Adam, type: string, a: Record<string, any>): LRScheduler {
-  if (type === 'LinearLR') return new LinearLR(opt, { startFactor: a.start_factor, endFactor: a.end_factor, totalIters: a.total_iters });
-  if (type === 'CosineAnnealingLR') return new CosineAnnealingLR(opt, { TMax: a.T_max, etaMin: a.eta_min });
-  throw new Error(`unknown scheduler ${type}`);
-}
-
 describe('golden scheduler traces (optimizer step k uses lr_used_by_step[k-1])', () => {
   for (const c of golden.scheduler_cases) {
     it(c.name, () => {
       const opt = dummyAdam(c.base_lr);
-      let sched: LRScheduler;
-      if (c.name.startsWith('sequential')) {
-        const subs = (c.args.schedulers as string[]).map(parseSched).map((s) => make(opt, s.type, s.args));
-        sched = new SequentialLR(opt, { schedulers: subs, milestones: c.args.milestones });
-      } else {
-        sched = make(opt, c.name.startsWith('linear') ? 'LinearLR' : 'CosineAnnealingLR', c.args);
-      }
+      const sched = goldenScheduler(opt, c); // parses the case's description, as the golden page does
       expectClose([opt.paramGroups[0].lr], [c.lr_after_construction], 'lr after construction');
       const used: number[] = [];
       const last: number[] = [];

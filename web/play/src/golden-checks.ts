@@ -361,12 +361,17 @@ function makeSched(opt: Adam, type: string, a: Golden): LRScheduler {
   return fail(`unknown scheduler ${type}`);
 }
 
+/** The scheduler a golden `scheduler_cases` entry describes, on `opt` (also used by test/optim-scheduler). */
+export function goldenScheduler(opt: Adam, c: Golden): LRScheduler {
+  return c.name.startsWith('sequential')
+    ? new SequentialLR(opt, { schedulers: (c.args.schedulers as string[]).map(parseSched).map((s) => makeSched(opt, s.type, s.args)), milestones: c.args.milestones })
+    : makeSched(opt, c.name.startsWith('linear') ? 'LinearLR' : 'CosineAnnealingLR', c.args);
+}
+
 function schedulerCase(c: Golden): void {
   const { atol, rtol } = TOL.float64;
   const opt = dummyAdam(c.base_lr);
-  const sched = c.name.startsWith('sequential')
-    ? new SequentialLR(opt, { schedulers: (c.args.schedulers as string[]).map(parseSched).map((s) => makeSched(opt, s.type, s.args)), milestones: c.args.milestones })
-    : makeSched(opt, c.name.startsWith('linear') ? 'LinearLR' : 'CosineAnnealingLR', c.args);
+  const sched = goldenScheduler(opt, c);
   closeArr('lr after construction', [opt.paramGroups[0].lr], [c.lr_after_construction], atol, rtol);
   const used: number[] = [];
   const last: number[] = [];
