@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { unmeasuredResult } from './results.js';
 import type { TrialResult } from './results.js';
 import type { TrialEvent, TrialJob } from './trial-node.js';
 
@@ -82,23 +83,16 @@ export function forkTrial(job: TrialJob, onEvent: (e: TrialEvent) => void, isSto
       if (result) return resolve(result);
       const host = os.hostname();
       const last = stderr.trim().split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(-1)[0];
-      resolve({
+      resolve(unmeasuredResult({
         trial: job.trial,
         status: isStopping() ? 'interrupted' : 'failed',
         runDir,
         host,
         worker: `${host}:${child.pid ?? 0}`,
         seed: job.config.seed ?? -1,
-        step: 0,
         seconds: (performance.now() - t0) / 1000,
-        stepsPerSecond: 0,
-        finalLoss: null,
-        trainAccuracy: null,
-        test: null,
-        reachStep: null,
         message: `trial process ${why}${last ? `: ${last.trim()}` : ''}`,
-        endedAt: new Date().toISOString(),
-      });
+      }));
     };
     child.on('error', (e) => finish(`could not start (${e.message})`));
     child.on('exit', (code, signal) => finish(signal ? `was killed by ${signal}` : `exited with code ${code}`));

@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import type { ChildProcess } from 'node:child_process';
 import type { ExecCallbacks, Executor } from './pool-node.js';
 import { DEFAULT_QUEUE_NAME, forkTrial } from './pool-node.js';
+import { unmeasuredResult } from './results.js';
 import type { TrialResult } from './results.js';
 import type { TrialJob } from './trial-node.js';
 
@@ -68,23 +69,7 @@ function jobId(job: TrialJob, attempt: number): string {
 }
 
 function failedResult(job: TrialJob, message: string, status: TrialResult['status'] = 'failed'): TrialResult {
-  return {
-    trial: job.trial,
-    status,
-    runDir: null,
-    host: '',
-    worker: '',
-    seed: job.config.seed ?? -1,
-    step: 0,
-    seconds: 0,
-    stepsPerSecond: 0,
-    finalLoss: null,
-    trainAccuracy: null,
-    test: null,
-    reachStep: null,
-    message,
-    endedAt: new Date().toISOString(),
-  };
+  return unmeasuredResult({ trial: job.trial, status, runDir: null, host: '', worker: '', seed: job.config.seed ?? -1, message });
 }
 
 export class QueueExecutor implements Executor {

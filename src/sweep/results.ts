@@ -36,6 +36,21 @@ export interface TrialResult {
   endedAt: string;
 }
 
+/** The result of a trial that measured nothing: it failed, was interrupted, or was lost with its process. */
+export function unmeasuredResult(o: Pick<TrialResult, 'trial' | 'status' | 'runDir' | 'host' | 'worker' | 'seed' | 'message'> & { seconds?: number }): TrialResult {
+  return {
+    ...o,
+    step: 0,
+    seconds: o.seconds ?? 0,
+    stepsPerSecond: 0,
+    finalLoss: null,
+    trainAccuracy: null,
+    test: null,
+    reachStep: null,
+    endedAt: new Date().toISOString(),
+  };
+}
+
 /** First step at which `metric` reached `threshold` in a metrics log, or null. */
 export function firstStepReaching(rows: readonly MetricRow[], threshold: number, metric = 'accuracy'): number | null {
   for (const r of rows) {

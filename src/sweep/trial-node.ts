@@ -13,7 +13,7 @@ import { FileStore } from '../track/file-store.js';
 import { effectiveStatus } from '../track/status.js';
 import { nodeLivenessProbe } from '../track/file-store.js';
 import { configDiff } from './plan.js';
-import { firstStepReaching } from './results.js';
+import { firstStepReaching, unmeasuredResult } from './results.js';
 import type { TestSpec, TrialResult } from './results.js';
 
 export interface TrialJob {
@@ -103,20 +103,7 @@ export async function runTrial(job: TrialJob, onEvent: (e: TrialEvent) => void =
       return true;
     },
   };
-  const failed = (message: string): TrialResult => ({
-    ...base,
-    status: 'failed',
-    runDir,
-    step: 0,
-    seconds: (performance.now() - t0) / 1000,
-    stepsPerSecond: 0,
-    finalLoss: null,
-    trainAccuracy: null,
-    test: null,
-    reachStep: null,
-    message,
-    endedAt: new Date().toISOString(),
-  });
+  const failed = (message: string): TrialResult => unmeasuredResult({ ...base, status: 'failed', runDir, seconds: (performance.now() - t0) / 1000, message });
 
   let r;
   try {
