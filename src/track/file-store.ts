@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appendRows, encodeRow, parseLines } from './metrics.js';
-import { effectiveStatus, normalizeMeta, validateMeta, type LivenessProbe } from './status.js';
+import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
 import {
   candidateId,
   compareEntries,
@@ -230,17 +230,4 @@ export class FileStore implements RunStore {
       return { id, meta: null, error: (e as Error).message, status: 'corrupt' };
     }
   }
-}
-
-function parseMeta(id: string, text: string): RunMeta {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch (e) {
-    throw new CorruptMetaError(id, (e as Error).message);
-  }
-  const err = validateMeta(o);
-  if (err) throw new CorruptMetaError(id, err);
-  // The directory name is the id, whatever the file says (a run directory may have been renamed).
-  return { ...normalizeMeta(o as Record<string, unknown>), id };
 }

@@ -2,11 +2,10 @@
 // for tests. Metas are kept serialized so callers cannot mutate stored state by reference, and
 // rows as encoded lines so both stores round-trip values (NaN, Infinity) the same way.
 import { appendRows, decodeLine, encodeRow } from './metrics.js';
-import { effectiveStatus, normalizeMeta, validateMeta, type LivenessProbe } from './status.js';
+import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
 import {
   candidateId,
   compareEntries,
-  CorruptMetaError,
   RunExistsError,
   RunNotFoundError,
   sanitizeRunName,
@@ -52,7 +51,7 @@ export class MemoryStore implements RunStore {
   }
 
   async readMeta(id: string): Promise<RunMeta> {
-    return this.parseMeta(id, this.slot(id).meta);
+    return parseMeta(id, this.slot(id).meta);
   }
 
   writeMeta(meta: RunMeta): void {
@@ -99,21 +98,9 @@ export class MemoryStore implements RunStore {
     return s;
   }
 
-  private parseMeta(id: string, text: string): RunMeta {
-    let o: unknown;
-    try {
-      o = JSON.parse(text);
-    } catch (e) {
-      throw new CorruptMetaError(id, (e as Error).message);
-    }
-    const err = validateMeta(o);
-    if (err) throw new CorruptMetaError(id, err);
-    return { ...normalizeMeta(o as Record<string, unknown>), id };
-  }
-
   private entry(id: string): RunEntry {
     try {
-      const meta = this.parseMeta(id, this.slot(id).meta);
+      const meta = parseMeta(id, this.slot(id).meta);
       return { id, meta, status: effectiveStatus(meta, this.probe) };
     } catch (e) {
       return { id, meta: null, error: (e as Error).message, status: 'corrupt' };

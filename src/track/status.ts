@@ -3,6 +3,7 @@
 //   - same host and we can probe pids: running iff the recorded pid is alive;
 //   - otherwise: running iff the heartbeat is fresher than `staleMs`.
 // Browser-safe: the pid probe is injected by the Node side.
+import { CorruptMetaError } from './store.js';
 import type { RunMeta, RunStatus } from './types.js';
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -61,4 +62,20 @@ export function normalizeMeta(o: Record<string, unknown>): RunMeta {
     heartbeatAt: m.heartbeatAt ?? m.startedAt,
     summary: m.summary && typeof m.summary === 'object' ? m.summary : {},
   };
+}
+
+/**
+ * meta.json's text → RunMeta, or CorruptMetaError naming the run. The id is the run's directory
+ * (or key), whatever the file says: a run directory may have been renamed.
+ */
+export function parseMeta(id: string, text: string): RunMeta {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new CorruptMetaError(id, (e as Error).message);
+  }
+  const err = validateMeta(o);
+  if (err) throw new CorruptMetaError(id, err);
+  return { ...normalizeMeta(o as Record<string, unknown>), id };
 }
