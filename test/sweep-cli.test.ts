@@ -110,7 +110,14 @@ describe('recur sweep', () => {
     const saved = readJson(path.join(dir, 'summary.json'));
     expect(saved.summary).toEqual(sum.rows);
     expect(saved.trials).toHaveLength(4);
-    expect(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8')).toMatch(/\| lr=0\.02 \| 2\/2 \| /);
+    const md = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
+    expect(md).toMatch(/\| lr=0\.02 \| 2\/2 \| /);
+    // The command that repeats it (spec file and command line merged), and each trial's accuracy per test length.
+    expect(md).toContain("Command: `recur sweep --hidden_dim 8 --embed_dim 4 --total_steps 100 --log_every 50 --eval_every 50 --grid 'lr=0.001,0.02' --seeds 0-1 --test_samples 200 --test_per_length 20 --name tiny`");
+    expect(md).toContain('| trial | status | test acc | len 10 | len 20 | len 50 | step→90% | host | run |');
+    const t0 = saved.trials.find((x: Line) => x.id === 'lr-0.02_seed-0');
+    const len50 = t0.by_length.find((b: Line) => b.length === 50).accuracy as number;
+    expect(md).toMatch(new RegExp(`^\\| lr-0\\.02_seed-0 \\| finished \\| ${t0.test_accuracy.toFixed(3)} \\| [0-9.]+ \\| [0-9.]+ \\| ${len50.toFixed(3)} \\| `, 'm'));
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('lr=0.001 (2)');

@@ -14,6 +14,7 @@ import { ARTICLE_EXPERIMENTS, DEFAULT_CONFIG, PRESETS } from '../src/train/confi
 import { reproduceSeeds, reproduceSettings } from '../src/cli/reproduce.js';
 import { defaultSweepName } from '../src/cli/sweep.js';
 import { sanitizeRunName } from '../src/track/store.js';
+import { seedRanges, specCommand } from '../src/sweep/runner-node.js';
 
 describe('--seeds', () => {
   it('takes ranges, lists and both, sorted and without repeats', () => {
@@ -23,6 +24,19 @@ describe('--seeds', () => {
     expect(parseSeeds('4')).toEqual([4]);
     expect(parseSeeds([2, 0])).toEqual([0, 2]);
     expect(parseSeeds('5..6')).toEqual([5, 6]);
+  });
+  it('are written back as the shortest ranges, which parse to the same list (summary.md\'s command)', () => {
+    expect(seedRanges([12, 13, 7, 0, 1, 2, 3, 9])).toBe('0-3,7,9,12-13');
+    expect(seedRanges([5])).toBe('5');
+    for (const list of ['0-19', '2,6,12,13', '0-3,7,9-10']) expect(parseSeeds(seedRanges(parseSeeds(list)))).toEqual(parseSeeds(list));
+    expect(specCommand('sweep', 'r', { preset: 'robust', base: { state_noise: 0.4 }, grid: {}, seeds: parseSeeds('0-19') })).toBe(
+      'recur sweep --preset robust --state_noise 0.4 --seeds 0-19 --name r',
+    );
+    expect(specCommand('reproduce', 'x', { experiments: ['sota'], seeds: [0, 1, 2], steps: 500 })).toBe('recur reproduce --experiments sota --seeds 0-2 --steps 500 --name x');
+    const six = ['baseline', 'large_batch', 'large_batch_lr5e-3', 'deeper_rnn', 'sota', 'sota_warmup'];
+    expect(specCommand('reproduce', 'y', { experiments: six, seeds: [0, 1, 2], steps: 20000 }, { samples: 500, seed: 1234, lengths: [10, 20, 50], perLength: 1000, threshold: 0.9, reach: 0.9 })).toBe(
+      'recur reproduce --seeds 0-2 --steps 20000 --eval_samples 500 --threshold 0.9 --name y',
+    );
   });
   it('refuses what is not a seed list', () => {
     expect(() => parseSeeds('9-0')).toThrow(/bad range '9-0'/);

@@ -14,6 +14,7 @@ import { init as initRun } from '../track/index.js';
 import type { Run } from '../track/index.js';
 import { FileStore, isPidAlive } from '../track/file-store.js';
 import { isSafeRunId, sanitizeRunName } from '../track/store.js';
+import { ARTICLE_EXPERIMENTS } from '../train/config.js';
 import { formatDuration } from '../train/progress.js';
 import { invalidTrials } from './plan.js';
 import type { Trial } from './plan.js';
@@ -21,7 +22,7 @@ import type { Executor } from './pool-node.js';
 import { SweepProgress } from './progress.js';
 import { sweepReportHtml } from './report.js';
 import type { ReportGroup } from './report.js';
-import { summarize, summaryMarkdown, summaryText } from './results.js';
+import { DEFAULT_TEST, summarize, summaryMarkdown, summaryText } from './results.js';
 import type { SettingSummary, TestSpec, TrialResult } from './results.js';
 import { acquireLock, mergeState, readState, writeState } from './state-node.js';
 import type { SweepState, TrialRecord } from './state-node.js';
@@ -326,20 +327,67 @@ function writeSummaryFiles(dir: string, o: SweepOptions, state: SweepState, summ
   const md = [
     `# ${o.kind === 'reproduce' ? 'Reproduction' : 'Sweep'} \`${o.name}\``,
     '',
+    `Command: \`${specCommand(o.kind, o.name, o.spec, t)}\``,
+    '',
     `Test set: ${t.samples} samples at the training lengths (seed ${t.seed}), ${t.perLength} per length at ${t.lengths.join(', ')}; ` +
       `converged = test accuracy ≥ ${t.threshold}; step→${Math.round(t.reach * 100)}% = first logged accuracy ≥ ${t.reach} (never = ∞ in the median).`,
     '',
     summaryMarkdown(summary, { lengths: t.lengths }),
     '<details><summary>Trials</summary>',
     '',
-    '| trial | status | test acc | step→90% | host | run |',
-    '|---|---|---:|---:|---|---|',
-    ...trials.map((x) => `| ${x.id} | ${x.status} | ${x.test_accuracy === null ? '—' : x.test_accuracy.toFixed(3)} | ${x.reach_step ?? '—'} | ${x.host ?? ''} | ${x.run_dir ?? ''} |`),
+    `| trial | status | test acc | ${t.lengths.map((n) => `len ${n} | `).join('')}step→90% | host | run |`,
+    `|---|---|---:|${t.lengths.map(() => '---:|').join('')}---:|---|---|`,
+    ...trials.map((x) => {
+      const acc = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(3));
+      const lens = t.lengths.map((n) => `${acc(x.by_length.find((b) => b.length === n)?.accuracy)} | `).join('');
+      return `| ${x.id} | ${x.status} | ${acc(x.test_accuracy)} | ${lens}${x.reach_step ?? '—'} | ${x.host ?? ''} | ${x.run_dir ?? ''} |`;
+    }),
     '',
     '</details>',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'summary.md'), md);
+}
+
+/** The command that (re)runs this sweep, from its spec: what a reader of summary.md needs to repeat it. */
+export function specCommand(kind: string, name: string, spec: Record<string, unknown>, test: TestSpec = DEFAULT_TEST): string {
+  const seeds = Array.isArray(spec.seeds) ? [`--seeds ${seedRanges(spec.seeds as number[])}`] : [];
+  const d = DEFAULT_TEST;
+  // The test-set flags that differ from the defaults; `recur reproduce` names them as `recur eval` does.
+  const r = kind === 'reproduce';
+  const testFlags = [
+    ...(test.samples !== d.samples ? [`--${r ? 'eval_samples' : 'test_samples'} ${test.samples}`] : []),
+    ...(test.seed !== d.seed ? [`--${r ? 'eval_seed' : 'test_seed'} ${test.seed}`] : []),
+    ...(test.lengths.join(',') !== d.lengths.join(',') ? [`--${r ? 'lengths' : 'test_lengths'} ${test.lengths.join(',')}`] : []),
+    ...(test.perLength !== d.perLength ? [`--${r ? 'per_length' : 'test_per_length'} ${test.perLength}`] : []),
+    ...(r && test.threshold !== d.threshold ? [`--threshold ${test.threshold}`] : []),
+  ];
+  const parts: string[] = [];
+  if (r) {
+    const ex = Array.isArray(spec.experiments) ? (spec.experiments as string[]) : [];
+    if (ex.length && ex.join(',') !== ARTICLE_EXPERIMENTS.join(',')) parts.push(`--experiments ${ex.join(',')}`);
+    parts.push(...seeds);
+    if (typeof spec.steps === 'number') parts.push(`--steps ${spec.steps}`);
+  } else {
+    if (typeof spec.preset === 'string') parts.push(`--preset ${spec.preset}`);
+    for (const [k, v] of Object.entries((spec.base ?? {}) as Record<string, unknown>)) parts.push(`--${k} ${String(v)}`);
+    for (const [k, v] of Object.entries((spec.grid ?? {}) as Record<string, unknown[]>)) parts.push(`--grid '${k}=${v.join(',')}'`);
+    parts.push(...seeds);
+  }
+  return [`recur ${r ? 'reproduce' : 'sweep'}`, ...parts, ...testFlags, `--name ${name}`].join(' ');
+}
+
+/** [0, 1, 2, 3, 7, 9, 10] → '0-3,7,9-10'. */
+export function seedRanges(seeds: readonly number[]): string {
+  const s = [...new Set(seeds)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    out.push(j > i ? `${s[i]}-${s[j]}` : String(s[i]));
+    i = j + 1;
+  }
+  return out.join(',');
 }
 
 async function writeReport(dir: string, name: string, records: TrialRecord[], summary: SettingSummary[], lengths: number[]): Promise<void> {
