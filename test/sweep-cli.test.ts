@@ -127,6 +127,15 @@ describe('recur sweep', () => {
     expect(sweepRun.status).toBe('finished');
     expect(sweepRun.meta.summary['lr=0.02 | acc mean']).toBeCloseTo(sum.rows[1].accuracy.mean, 12);
     expect(sweepRun.meta.config.grid).toEqual({ lr: [0.001, 0.02] });
+
+    // Re-run on one of the seeds: nothing to train, and the summary speaks of that seed only.
+    const again = recur(['sweep', '--spec', spec, '--seeds', '0', ...TINY_TEST, '--save_dir', root, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(jsonLines(again.stdout)[0]).toMatchObject({ trials: 2, done: 2, todo: 0 });
+    expect(readJson(path.join(dir, 'summary.json')).trials.map((x: Line) => x.id)).toEqual(['lr-0.001_seed-0', 'lr-0.02_seed-0']);
+    const md1 = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
+    expect(md1).toContain('--seeds 0 ');
+    expect(md1).not.toContain('seed-1');
   });
 
   it('stops cleanly on Ctrl-C and resumes on re-run: finished trials are not re-run, the interrupted one continues from its checkpoint', async () => {

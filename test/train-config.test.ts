@@ -59,7 +59,7 @@ describe('the robust preset', () => {
     const c = resolveConfig({ seed: 0 }, 'robust');
     expect(c).toMatchObject({
       cell: 'gru', embed_dim: 32, hidden_dim: 256, batch_size: 32, lr: 0.005, warmup_step: 1000, optimizer: 'adamw',
-      weight_decay: 0.1, clip_grad_norm: 1, state_noise: 0.3, state_noise_ramp: 10000, total_steps: 20000, run_name: 'robust',
+      weight_decay: 0.1, clip_grad_norm: 1, state_noise: 0.4, state_noise_ramp: 10000, total_steps: 20000, run_name: 'robust',
     });
     const t = new Trainer(c);
     expect(t.optimizer).toBeInstanceOf(AdamW);

@@ -233,7 +233,7 @@ async function drive(
     records.map((r) => ({ setting: r.setting, seed: r.seed, status: r.status, result: r.result })),
     state.test,
   );
-  writeSummaryFiles(dir, o, state, summary);
+  writeSummaryFiles(dir, o, state.test, records, summary);
   await writeReport(dir, o.name, records, summary, state.test.lengths);
   sweepRun.setSummary(flatSummary(summary));
   await sweepRun.finish(interrupted ? 'interrupted' : 'finished');
@@ -305,8 +305,8 @@ export function flatSummary(rows: readonly SettingSummary[]): Record<string, unk
   return s;
 }
 
-function writeSummaryFiles(dir: string, o: SweepOptions, state: SweepState, summary: SettingSummary[]): void {
-  const records = state.order.map((id) => state.trials[id]);
+/** summary.json / summary.md of the trials this invocation planned (a sweep re-run on fewer seeds lists those). */
+function writeSummaryFiles(dir: string, o: SweepOptions, test: TestSpec, records: readonly TrialRecord[], summary: SettingSummary[]): void {
   const trials = records.map((r) => ({
     id: r.id,
     setting: r.setting,
@@ -321,9 +321,9 @@ function writeSummaryFiles(dir: string, o: SweepOptions, state: SweepState, summ
     steps_per_s: r.result?.stepsPerSecond ?? null,
     message: r.message ?? null,
   }));
-  const json = { sweep: o.name, kind: o.kind, spec: o.spec, test: state.test, updatedAt: new Date().toISOString(), summary, trials };
+  const json = { sweep: o.name, kind: o.kind, spec: o.spec, test, updatedAt: new Date().toISOString(), summary, trials };
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(json, null, 2) + '\n');
-  const t = state.test;
+  const t = test;
   const md = [
     `# ${o.kind === 'reproduce' ? 'Reproduction' : 'Sweep'} \`${o.name}\``,
     '',

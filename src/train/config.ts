@@ -172,7 +172,7 @@ const ROBUST_PRESET: Partial<TrainConfig> = {
   clip_grad_norm: 1,
   optimizer: 'adamw',
   weight_decay: 0.1,
-  state_noise: 0.3,
+  state_noise: 0.4,
   state_noise_ramp: 10000,
 };
 
