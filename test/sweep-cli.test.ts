@@ -182,6 +182,16 @@ describe('recur sweep', () => {
     expect(again.filter((e) => e.event === 'trial_start')).toEqual([]);
   });
 
+  it('a sweep grown by more seeds runs only the new ones and lists all in seed order', () => {
+    const root = tmpDir('recur-sweep-');
+    const args = (seeds: string) => ['sweep', '--seeds', seeds, ...TINY, '--total_steps', '20', ...TINY_TEST, '--save_dir', root, '--name', 'g', '--json'];
+    expect(recur(args('3')).code).toBe(0);
+    const r = recur(args('1-3'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ trials: 3, done: 1, todo: 2 });
+    expect(readJson(path.join(root, 'g', 'summary.json')).trials.map((x: Line) => x.id)).toEqual(['seed-1', 'seed-2', 'seed-3']);
+  });
+
   it('records crashing trials as failed and finishes the others', async () => {
     const root = tmpDir('recur-sweep-');
     // init_from=/missing throws inside training; the 40,000-step trial's process is SIGKILLed.

@@ -107,8 +107,8 @@ async function drive(
   const saved = readState(dir);
   const state = mergeState(saved, { name: o.name, kind: o.kind, spec: o.spec, test: o.test, trials });
   writeState(dir, state);
-  const planned = new Set(trials.map((t) => t.id));
-  const records = state.order.filter((id) => planned.has(id)).map((id) => state.trials[id]);
+  // In plan order (setting by setting, seeds ascending), however the sweep grew: runs and tables follow it.
+  const records = trials.map((t) => state.trials[t.id]);
 
   // The sweep itself is a run of the tracker in <save_dir>: `recur runs --root <save_dir>` lists it
   // with its status and, once done, the summary table.
