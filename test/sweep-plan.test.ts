@@ -32,6 +32,10 @@ describe('--seeds', () => {
     expect(specCommand('sweep', 'r', { preset: 'robust', base: { state_noise: 0.4 }, grid: {}, seeds: parseSeeds('0-19') })).toBe(
       'recur sweep --preset robust --state_noise 0.4 --seeds 0-19 --name r',
     );
+    // Values a shell would split or expand are quoted; the grid word always is.
+    expect(specCommand('sweep', 'q', { base: { run_name: "it's mine", save_dir: '' }, grid: { lr: [0.001, 0.01] }, seeds: [1] })).toBe(
+      "recur sweep --run_name 'it'\\''s mine' --save_dir '' --grid 'lr=0.001,0.01' --seeds 1 --name q",
+    );
     expect(specCommand('reproduce', 'x', { experiments: ['sota'], seeds: [0, 1, 2], steps: 500 })).toBe('recur reproduce --experiments sota --seeds 0-2 --steps 500 --name x');
     const six = ['baseline', 'large_batch', 'large_batch_lr5e-3', 'deeper_rnn', 'sota', 'sota_warmup'];
     expect(specCommand('reproduce', 'y', { experiments: six, seeds: [0, 1, 2], steps: 20000 }, { samples: 500, seed: 1234, lengths: [10, 20, 50], perLength: 1000, threshold: 0.9, reach: 0.9 })).toBe(

@@ -306,7 +306,7 @@ export function flatSummary(rows: readonly SettingSummary[]): Record<string, unk
 }
 
 /** summary.json / summary.md of the trials this invocation planned (a sweep re-run on fewer seeds lists those). */
-function writeSummaryFiles(dir: string, o: SweepOptions, test: TestSpec, records: readonly TrialRecord[], summary: SettingSummary[]): void {
+function writeSummaryFiles(dir: string, o: SweepOptions, t: TestSpec, records: readonly TrialRecord[], summary: SettingSummary[]): void {
   const trials = records.map((r) => ({
     id: r.id,
     setting: r.setting,
@@ -321,9 +321,9 @@ function writeSummaryFiles(dir: string, o: SweepOptions, test: TestSpec, records
     steps_per_s: r.result?.stepsPerSecond ?? null,
     message: r.message ?? null,
   }));
-  const json = { sweep: o.name, kind: o.kind, spec: o.spec, test, updatedAt: new Date().toISOString(), summary, trials };
+  const json = { sweep: o.name, kind: o.kind, spec: o.spec, test: t, updatedAt: new Date().toISOString(), summary, trials };
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(json, null, 2) + '\n');
-  const t = test;
+  const acc = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(3));
   const md = [
     `# ${o.kind === 'reproduce' ? 'Reproduction' : 'Sweep'} \`${o.name}\``,
     '',
@@ -338,7 +338,6 @@ function writeSummaryFiles(dir: string, o: SweepOptions, test: TestSpec, records
     `| trial | status | test acc | ${t.lengths.map((n) => `len ${n} | `).join('')}step→90% | host | run |`,
     `|---|---|---:|${t.lengths.map(() => '---:|').join('')}---:|---|---|`,
     ...trials.map((x) => {
-      const acc = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v.toFixed(3));
       const lens = t.lengths.map((n) => `${acc(x.by_length.find((b) => b.length === n)?.accuracy)} | `).join('');
       return `| ${x.id} | ${x.status} | ${acc(x.test_accuracy)} | ${lens}${x.reach_step ?? '—'} | ${x.host ?? ''} | ${x.run_dir ?? ''} |`;
     }),
@@ -370,11 +369,16 @@ export function specCommand(kind: string, name: string, spec: Record<string, unk
     if (typeof spec.steps === 'number') parts.push(`--steps ${spec.steps}`);
   } else {
     if (typeof spec.preset === 'string') parts.push(`--preset ${spec.preset}`);
-    for (const [k, v] of Object.entries((spec.base ?? {}) as Record<string, unknown>)) parts.push(`--${k} ${String(v)}`);
-    for (const [k, v] of Object.entries((spec.grid ?? {}) as Record<string, unknown[]>)) parts.push(`--grid '${k}=${v.join(',')}'`);
+    for (const [k, v] of Object.entries((spec.base ?? {}) as Record<string, unknown>)) parts.push(`--${k} ${shellWord(String(v))}`);
+    for (const [k, v] of Object.entries((spec.grid ?? {}) as Record<string, unknown[]>)) parts.push(`--grid ${shellWord(`${k}=${v.join(',')}`, true)}`);
     parts.push(...seeds);
   }
   return [`recur ${r ? 'reproduce' : 'sweep'}`, ...parts, ...testFlags, `--name ${name}`].join(' ');
+}
+
+/** `v` as one POSIX shell word: bare when it is plain, else single-quoted (always quoted with `always`). */
+function shellWord(v: string, always = false): string {
+  return !always && /^[A-Za-z0-9._,=/:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
 /** [0, 1, 2, 3, 7, 9, 10] → '0-3,7,9-10'. */
