@@ -7,6 +7,7 @@ import { Trainer, accuracy, predictOne } from '../src/train/trainer.js';
 import { resolveConfig } from '../src/train/config.js';
 import type { TrainConfig } from '../src/train/config.js';
 import { inferenceKernel } from '../src/train/fused.js';
+import { OneSequenceJs, OneSequenceWasm, makeOneSequence } from '../src/kernels/rnn-cls-one.js';
 import { noGrad } from '../src/tensor/tensor.js';
 import { argmax } from '../src/tensor/ops.js';
 
@@ -107,28 +108,77 @@ describe('fused inference = model.forward', () => {
   }
 });
 
-describe('single-sequence fast path (kernel.forwardOne, used by predictOne) = model.forward', () => {
+describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
+  // OneSequenceJs, the JS twin, is bit-identical to model.forward. The WASM path (what forwardOne
+  // uses in Node) has the same products; its RNN tanh is the SIMD tanh (within 4 ulp of
+  // Math.tanh in double), so for `rnn` it is held to 1e-6 relative, for LSTM/GRU to the bits.
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+    expect(a.length).toBe(b.length);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${what} [${i}]`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[i])));
+  };
   for (const cell of ['rnn', 'lstm', 'gru'] as const) {
-    it(`${cell}: odd sizes (tails of the 4-wide dot products), lengths 1–9`, () => {
+    it(`${cell}: odd sizes (tails of the tiles), lengths 1–9, both implementations`, () => {
       const config = resolveConfig({ seed: 11, cell, hidden_dim: 7, embed_dim: 5, num_layers: 3, batch_size: 8, max_seq_len: 9 });
       const t = new Trainer(config, { fused: true });
       for (let s = 0; s < 5; s++) t.trainStep();
       const kernel = inferenceKernel(t.model)!;
+      const twin = new OneSequenceJs(kernel.dims, kernel.params);
+      const wasm = makeOneSequence(kernel.dims, kernel.params);
+      expect(wasm).toBeInstanceOf(OneSequenceWasm);
       t.model.eval();
       for (let n = 1; n <= 9; n++) {
         const seq = Array.from({ length: n }, (_, i) => (i * 7 + n) % 10);
         const { inputs, lengths } = t.task.collate([[seq, n, 0]], config);
         const ref = noGrad(() => t.model.forward(inputs, lengths));
-        expect(bits(kernel.forwardOne(seq, n)), `length ${n}`).toEqual(bits(ref.data));
+        expect(bits(twin.forward(seq, n)), `twin, length ${n}`).toEqual(bits(ref.data));
+        const fast = Array.from(wasm.forward(seq, n));
+        if (cell === 'rnn') close(fast, ref.data, `wasm, length ${n}`);
+        else expect(bits(fast), `wasm, length ${n}`).toEqual(bits(ref.data));
         const p = predictOne(t.model, t.task, config, seq);
-        expect(bits(p.probs)).toEqual(bits(noGrad(() => ref.softmax(1).data)));
+        close(p.probs, noGrad(() => ref.softmax(1).data), `predictOne, length ${n}`);
       }
       // the padding id is a valid row (zeros) on both paths
       const withPad = [3, 10, 4];
       const b = t.task.collate([[withPad, 3, 0]], config);
-      expect(bits(kernel.forwardOne(withPad, 3))).toEqual(bits(noGrad(() => t.model.forward(b.inputs, b.lengths)).data));
+      const padRef = noGrad(() => t.model.forward(b.inputs, b.lengths)).data;
+      expect(bits(twin.forward(withPad, 3))).toEqual(bits(padRef));
+      close(wasm.forward(withPad, 3), padRef, 'wasm, padding id');
     });
   }
+
+  it('the WASM path follows in-place weight changes (its float64 copies are never stale)', () => {
+    const config = resolveConfig({ seed: 4, hidden_dim: 9, num_layers: 2, batch_size: 8 });
+    const t = new Trainer(config, { fused: true });
+    for (let s = 0; s < 3; s++) t.trainStep();
+    const kernel = inferenceKernel(t.model)!;
+    const twin = new OneSequenceJs(kernel.dims, kernel.params);
+    const seq = [4, 8, 1, 9];
+    const before = Array.from(kernel.forwardOne(seq, 4));
+    close(before, twin.forward(seq, 4), 'before');
+    const { layers } = kernel.params;
+    // one element at a time: the first recurrent weight, a bias, the very last element (the
+    // comparison's 4-byte tail), and a sign-only change (+0 → −0 has different bits)
+    const edits: Array<[Float32Array, number, number]> = [
+      [layers[0].wIh as Float32Array, 0, 0.5],
+      [layers[1].bIh as Float32Array, 3, -0.25],
+      [layers[1].bHh as Float32Array, 8, 0.75],
+    ];
+    for (const [arr, i, v] of edits) {
+      arr[i] = v;
+      const after = Array.from(kernel.forwardOne(seq, 4));
+      close(after, twin.forward(seq, 4), `after setting [${i}] = ${v}`);
+      expect(after).not.toEqual(before);
+    }
+    (layers[0].wHh as Float32Array)[5] = 0;
+    kernel.forwardOne(seq, 4);
+    (layers[0].wHh as Float32Array)[5] = -0;
+    const one = (kernel as unknown as { one: { snap: Float32Array } }).one;
+    kernel.forwardOne(seq, 4);
+    expect(Object.is(one.snap[layers[0].wIh.length + 5], -0)).toBe(true);
+    // an optimizer step changes every weight in place
+    t.trainStep();
+    close(kernel.forwardOne(seq, 4), twin.forward(seq, 4), 'after a training step');
+  });
 });
 
 describe('inference kernel across batch sizes (workspaces reused as views)', () => {

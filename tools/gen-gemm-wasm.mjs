@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Generates src/kernels/gemm-wasm-module.ts: the WebAssembly SIMD (f64x2) matrix products used by
-// src/kernels/gemm-wasm.ts, as base64 bytes, so neither the build nor the browser bundle needs an
-// assembler. Run after editing this file:  node tools/gen-gemm-wasm.mjs   (needs the `wabt` dev
-// dependency, a pure-JS/WASM build of wat2wasm).
+// Generates src/kernels/gemm-wasm-module.ts: two WebAssembly SIMD (f64x2) modules on one memory, as
+// base64 bytes, so neither the build nor the browser bundle needs an assembler. Run after editing
+// this file:  node tools/gen-gemm-wasm.mjs   (--check: only verify the committed file; needs the `wabt` dev dependency, a pure-JS/WASM
+// build of wat2wasm). Each module stays under 4 KiB, what browsers compile synchronously on their
+// main thread (the generator refuses more).
 //
-// One exported kernel, `tiles`, and two entry points over it:
+// 1. The matrix products (src/kernels/gemm-wasm.ts): one kernel, `tiles`, and two entry points:
 //   ab(A, B, bias, C, M, K, N, mode)   C[m, n] = start + Σ_k A[m, k]·B[k, n]      A [M, K], B [K, N]
 //   atb(A, B, C, R, M, N)              C[m, n] += Σ_r A[r, m]·B[r, n]              A [R, M], B [R, N]
 // start = 0 (mode 0), bias[n] (mode 1) or C[m, n] (mode 2). Pointers are byte addresses in the
@@ -15,8 +16,13 @@
 // multiply and add (no fused multiply-add in WASM SIMD 1.0) — exactly the order and rounding of the
 // JS kernels in gemm.ts / gemm-naive.ts, so the results are bit-identical (test/gemm-wasm.test.ts).
 // Tiles: 4 rows × 4 columns (8 f64x2 accumulators), then 4×2, 4×1 for the last columns, then
-// single rows with the same column tiles.
-import { writeFileSync } from 'node:fs';
+// single rows: 1×8 (4 accumulators; 1×16 measured slower), then the same column tiles.
+//
+// 2. The single-sequence predict kernels (src/kernels/rnn-cls-one.ts), importing `tiles`:
+//   tanhAdd(a, b, out, n)              out[i] = tanh(a[i] + b[i])  (the SIMD tanh below)
+//   rnnTanhLayer(gi, W, bias, h, gh, y, T, H, mode)   one Elman tanh layer over T steps
+//   same(a, b, n)                      whether n bytes at a and b are equal
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
@@ -45,7 +51,11 @@ function tile(R, W) {
   out.push(`(local.set $pb (i32.add (local.get $B) (i32.shl (local.get $n) (i32.const 3))))`);
   out.push(`(local.set $k (local.get $K))`);
   const body = [];
-  if (vec) {
+  if (vec && R === 1) {
+    // One row: B's vectors are used once, so they are loaded in place.
+    body.push(`(local.set $a (f64x2.splat (f64.load (local.get $pa0))))`);
+    for (let v = 0; v < V; v++) body.push(`(local.set $c${v} (f64x2.add (local.get $c${v}) (f64x2.mul (local.get $a) (v128.load offset=${16 * v} (local.get $pb)))))`);
+  } else if (vec) {
     for (let v = 0; v < V; v++) body.push(`(local.set $b${v} (v128.load offset=${16 * v} (local.get $pb)))`);
     for (let i = 0; i < R; i++) {
       body.push(`(local.set $a (f64x2.splat (f64.load (local.get $pa${i}))))`);
@@ -65,9 +75,18 @@ function tile(R, W) {
   return out.join('\n      ');
 }
 
-/** Column sweep for a strip of R rows: 4-wide tiles, then one 2-wide, then one scalar column. */
+/**
+ * Column sweep for a strip of R rows: 4-wide tiles, then one 2-wide, then one scalar column. A
+ * single row first takes 8-wide tiles: one row offers no other independent work, and 4
+ * accumulators hide the add latency that 2 cannot (16-wide measured slower). The single-sequence
+ * predict path is all single rows.
+ */
 function strip(R) {
+  const wide = R === 1 ? `(block $n8done (loop $n8 (br_if $n8done (i32.gt_s (i32.add (local.get $n) (i32.const 8)) (local.get $N)))
+      ${tile(1, 8)}
+      (local.set $n (i32.add (local.get $n) (i32.const 8))) (br $n8)))` : '';
   return `(local.set $n (i32.const 0))
+    ${wide}
     (block $n4done (loop $n4 (br_if $n4done (i32.gt_s (i32.add (local.get $n) (i32.const 4)) (local.get $N)))
       ${tile(R, 4)}
       (local.set $n (i32.add (local.get $n) (i32.const 4))) (br $n4)))
@@ -77,6 +96,97 @@ function strip(R) {
     (if (i32.lt_s (local.get $n) (local.get $N)) (then
       ${tile(R, 1)}))`;
 }
+
+// tanh on f64x2 lanes, for the single-sequence (predict) RNN step. Not Math.tanh's algorithm, so
+// not always its bits: within 4 ulp of it (test/gemm-wasm.test.ts); sign, ±0, ±∞, NaN as Math.tanh.
+//   tanh a = E / (E + 2), E = expm1(2a), a = |x|, 2a capped at 40 (tanh 20 is 1 in double)
+//   expm1 y = s·p + (s − 1), s = 2^k, p = expm1 r = r + r²·Q(r), k = nearest(y / ln 2),
+//   r = y − k·ln 2 (|r| ≤ 0.35; ln 2 in a hi part exact in k·hi and a lo part). For k = 0 (|x| < 0.17)
+//   E = p exactly, so small arguments keep their relative accuracy.
+// Q: a Chebyshev fit of (e^r − 1 − r) / r² on [−0.35, 0.35], error < 2e-18 (tools/fit_tanh.py).
+const EXP_Q = [
+  2.0915433598076003e-09, 2.5106262550879078e-08, 2.755727183153613e-07, 2.755725286336732e-06,
+  2.480158732699005e-05, 0.00019841269876840357, 0.0013888888888883332, 0.008333333333325551,
+  0.04166666666666667, 0.1666666666666667, 0.5,
+];
+const LN2_HI = 0.6931471805592082; // ln 2 to 40 bits: k·LN2_HI is exact for |k| < 2^13
+const LN2_LO = 7.371002565167799e-13;
+const INV_LN2 = 1.4426950408889634;
+/**
+ * An f64x2 constant. Inside tanhAdd each distinct constant is a local set once at entry
+ * (\`constLocal\`), which keeps the module small (a v128.const is 18 bytes, a local.get 2) — under
+ * the 4 KiB that browsers compile synchronously on the main thread.
+ */
+const constants = new Map(); // value → local name
+const f2 = (v) => {
+  if (!constants.has(v)) constants.set(v, `$k_${constants.size}`);
+  return `(local.get ${constants.get(v)})`;
+};
+const constLocals = () => [...constants.values()].map((n) => `(local ${n} v128)`).join(' ');
+const constInit = () => [...constants].map(([v, n]) => `(local.set ${n} (v128.const f64x2 ${v} ${v}))`).join(' ');
+/**
+ * Estrin's scheme for Σ cs[i]·x^(d−i) (cs highest degree first): pairs (c·x + c') combined with
+ * x², x⁴, … so the dependency chain is ~log₂ d multiply-adds deep, not d as in Horner's.
+ * `x` and `x2`, `x4`, `x8` are locals holding x, x², x⁴, x⁸.
+ */
+function estrin(cs, x, powers) {
+  let terms = [];
+  const lo = [...cs].reverse(); // lo[i]: coefficient of x^i
+  for (let i = 0; i < lo.length; i += 2) terms.push(i + 1 < lo.length ? `(f64x2.add (f64x2.mul ${f2(lo[i + 1])} (local.get ${x})) ${f2(lo[i])})` : f2(lo[i]));
+  for (const p of powers) {
+    const next = [];
+    for (let i = 0; i < terms.length; i += 2) next.push(i + 1 < terms.length ? `(f64x2.add (f64x2.mul ${terms[i + 1]} (local.get ${p})) ${terms[i]})` : terms[i]);
+    terms = next;
+  }
+  if (terms.length !== 1) throw new Error('estrin: not enough powers');
+  return terms[0];
+}
+/** WAT statements setting local $t<j> to tanh of local $x<j> (f64x2); locals suffixed j. */
+function tanhInline(j) {
+  const L = (n) => `$${n}${j}`;
+  const g = (n) => `(local.get ${L(n)})`;
+  return `(local.set ${L('y')} (f64x2.min (f64x2.add (f64x2.abs ${g('x')}) (f64x2.abs ${g('x')})) ${f2(40)}))
+    (local.set ${L('k')} (f64x2.nearest (f64x2.mul ${g('y')} ${f2(INV_LN2)})))
+    (local.set ${L('r')} (f64x2.sub (f64x2.sub ${g('y')} (f64x2.mul ${g('k')} ${f2(LN2_HI)})) (f64x2.mul ${g('k')} ${f2(LN2_LO)})))
+    (local.set ${L('r2')} (f64x2.mul ${g('r')} ${g('r')}))
+    (local.set ${L('r4')} (f64x2.mul ${g('r2')} ${g('r2')}))
+    (local.set ${L('r8')} (f64x2.mul ${g('r4')} ${g('r4')}))
+    ;; s = 2^k: the exponent field built from k (0 ≤ k ≤ 58)
+    (local.set ${L('s')} (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero ${g('k')})) (v128.const i64x2 1023 1023)) (i32.const 52)))
+    (local.set ${L('e')} (f64x2.add
+      (f64x2.mul ${g('s')} (f64x2.add ${g('r')} (f64x2.mul ${g('r2')} ${estrin(EXP_Q, L('r'), [L('r2'), L('r4'), L('r8')])})))
+      (f64x2.sub ${g('s')} ${f2(1)})))
+    (local.set ${L('t')} (v128.bitselect
+      (f64x2.div ${g('e')} (f64x2.add ${g('e')} ${f2(2)}))
+      ${g('x')}
+      (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)))`;
+}
+const tanhLocals = (j) => ['x', 'y', 'k', 'r', 'r2', 'r4', 'r8', 's', 'e', 't'].map((n) => `(local $${n}${j} v128)`).join(' ');
+/** Four pairs per iteration (independent chains for the CPU to overlap), then pairs, then one lane. */
+const TANH_UNROLL = 4;
+const tanhBody = `(block $done4 (loop $quads (br_if $done4 (i32.lt_s (local.get $n) (i32.const ${2 * TANH_UNROLL})))
+      ${Array.from({ length: TANH_UNROLL }, (_, j) => `(local.set $x${j} (f64x2.add (v128.load offset=${16 * j} (local.get $a)) (v128.load offset=${16 * j} (local.get $b))))`).join(' ')}
+      ${Array.from({ length: TANH_UNROLL }, (_, j) => tanhInline(j)).join('\n      ')}
+      ${Array.from({ length: TANH_UNROLL }, (_, j) => `(v128.store offset=${16 * j} (local.get $out) (local.get $t${j}))`).join(' ')}
+      (local.set $a (i32.add (local.get $a) (i32.const ${16 * TANH_UNROLL}))) (local.set $b (i32.add (local.get $b) (i32.const ${16 * TANH_UNROLL})))
+      (local.set $out (i32.add (local.get $out) (i32.const ${16 * TANH_UNROLL}))) (local.set $n (i32.sub (local.get $n) (i32.const ${2 * TANH_UNROLL})))
+      (br $quads)))
+    (block $done (loop $pairs (br_if $done (i32.lt_s (local.get $n) (i32.const 1)))
+      ;; the last pair of an odd n reads and writes one lane only
+      (if (i32.eq (local.get $n) (i32.const 1))
+        (then (local.set $x0 (f64x2.add (v128.load64_zero (local.get $a)) (v128.load64_zero (local.get $b)))))
+        (else (local.set $x0 (f64x2.add (v128.load (local.get $a)) (v128.load (local.get $b))))))
+      ${tanhInline(0)}
+      (if (i32.eq (local.get $n) (i32.const 1))
+        (then (v128.store64_lane 0 (local.get $out) (local.get $t0)))
+        (else (v128.store (local.get $out) (local.get $t0))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16))) (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16))) (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br $pairs)))`;
+const tanhFunc = `(func $tanhAdd (export "tanhAdd") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    ${Array.from({ length: TANH_UNROLL }, (_, j) => tanhLocals(j)).join(' ')} ${constLocals()}
+    ${constInit()}
+    ${tanhBody})`;
 
 const wat = `(module
   (import "env" "mem" (memory 1))
@@ -94,6 +204,7 @@ const wat = `(module
     (block $m1done (loop $m1 (br_if $m1done (i32.ge_s (local.get $m) (local.get $M)))
       ${strip(1)}
       (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1))))
+  (export "tiles" (func $tiles))
   (func (export "ab") (param $A i32) (param $B i32) (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $mode i32)
     (call $tiles (local.get $A) (i32.shl (local.get $K) (i32.const 3)) (i32.const 8) (local.get $B) (i32.shl (local.get $N) (i32.const 3))
       (local.get $bias) (local.get $C) (local.get $M) (local.get $K) (local.get $N) (local.get $mode)))
@@ -102,16 +213,86 @@ const wat = `(module
       (i32.const 0) (local.get $C) (local.get $M) (local.get $R) (local.get $N) (i32.const 2))))
 `;
 
-const wabt = await wabtInit();
-const mod = wabt.parseWat('gemm.wat', wat, { simd: true });
-const { buffer } = mod.toBinary({});
-mod.destroy();
-const b64 = Buffer.from(buffer).toString('base64');
-const ts = `// GENERATED by tools/gen-gemm-wasm.mjs — do not edit. WebAssembly SIMD (f64x2) matrix products
-// (${buffer.length} bytes); see that script for the kernels and their numerics.
-export const GEMM_WASM_BASE64 =
-  '${b64}';
+// The single-sequence (predict) kernels: a second module on the same memory, importing \`tiles\`.
+const watOne = `(module
+  (import "env" "mem" (memory 1))
+  (import "env" "tiles" (func $tiles (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  ;; out[i] = tanh(a[i] + b[i]) for i < n (float64)
+  ${tanhFunc}
+  ;; One Elman tanh layer over one sequence (predict), all steps in one call: h = 0; for t < T:
+  ;; gh = start + h·Wt (Wt [H, H]; start b_hh when mode 1, else 0), h = tanh(gi[t] + gh),
+  ;; y[t] = h rounded to float32 (stored as float64). gi [T, H], h and gh [H], y [T, H].
+  (func (export "rnnTanhLayer") (param $gi i32) (param $W i32) (param $bias i32) (param $h i32) (param $gh i32)
+      (param $y i32) (param $T i32) (param $H i32) (param $mode i32) (local $t i32) (local $k i32) (local $p i32)
+    (local.set $k (i32.const 0))
+    (block $z (loop $zero (br_if $z (i32.ge_s (local.get $k) (local.get $H)))
+      (f64.store (i32.add (local.get $h) (i32.shl (local.get $k) (i32.const 3))) (f64.const 0))
+      (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $zero)))
+    (block $done (loop $steps (br_if $done (i32.ge_s (local.get $t) (local.get $T)))
+      (call $tiles (local.get $h) (i32.shl (local.get $H) (i32.const 3)) (i32.const 8) (local.get $W) (i32.shl (local.get $H) (i32.const 3))
+        (local.get $bias) (local.get $gh) (i32.const 1) (local.get $H) (local.get $H) (local.get $mode))
+      (call $tanhAdd (i32.add (local.get $gi) (i32.shl (i32.mul (local.get $t) (local.get $H)) (i32.const 3))) (local.get $gh) (local.get $h) (local.get $H))
+      (local.set $p (i32.add (local.get $y) (i32.shl (i32.mul (local.get $t) (local.get $H)) (i32.const 3))))
+      (local.set $k (i32.const 0))
+      (block $c (loop $copy (br_if $c (i32.ge_s (local.get $k) (local.get $H)))
+        (f64.store (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 3)))
+          (f64.promote_f32 (f32.demote_f64 (f64.load (i32.add (local.get $h) (i32.shl (local.get $k) (i32.const 3)))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $copy)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1))) (br $steps))))
+  ;; 1 if the bytes [a, a + n) equal [b, b + n), else 0 (n a multiple of 4): 64 bytes a step into
+  ;; four independent OR chains, then 16, then 4
+  (func (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (block $done64 (loop $chunks64 (br_if $done64 (i32.lt_s (local.get $n) (i32.const 64)))
+      (local.set $d (v128.or (local.get $d) (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b)))))
+      (local.set $d1 (v128.or (local.get $d1) (v128.xor (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+      (local.set $d2 (v128.or (local.get $d2) (v128.xor (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
+      (local.set $d3 (v128.or (local.get $d3) (v128.xor (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 64))) (local.set $b (i32.add (local.get $b) (i32.const 64)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 64)))
+      (br $chunks64)))
+    (local.set $d (v128.or (v128.or (local.get $d) (local.get $d1)) (v128.or (local.get $d2) (local.get $d3))))
+    (block $done (loop $chunks (br_if $done (i32.lt_s (local.get $n) (i32.const 16)))
+      (local.set $d (v128.or (local.get $d) (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16))) (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 16)))
+      (br $chunks)))
+    (block $tail (loop $words (br_if $tail (i32.lt_s (local.get $n) (i32.const 4)))
+      (if (i32.ne (i32.load (local.get $a)) (i32.load (local.get $b))) (then (return (i32.const 0))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4))) (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+      (br $words)))
+    (i32.eqz (v128.any_true (local.get $d)))))
 `;
-writeFileSync(join(root, 'src', 'kernels', 'gemm-wasm-module.ts'), ts);
-if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat);
-console.log(`src/kernels/gemm-wasm-module.ts: ${buffer.length} bytes`);
+
+const wabt = await wabtInit();
+/** The module's bytes; browsers compile at most 4 KiB synchronously on their main thread. */
+function assemble(name, text) {
+  const mod = wabt.parseWat(name, text, { simd: true });
+  const { buffer } = mod.toBinary({});
+  mod.destroy();
+  if (buffer.length > 4096) throw new Error(`${name}: ${buffer.length} bytes, over the 4 KiB of a synchronous browser compile`);
+  return buffer;
+}
+const gemm = assemble('gemm.wat', wat);
+const one = assemble('one.wat', watOne);
+const ts = `// GENERATED by tools/gen-gemm-wasm.mjs — do not edit. WebAssembly SIMD (f64x2) kernels: the
+// matrix products (${gemm.length} bytes) and the single-sequence predict kernels (${one.length} bytes); see
+// that script for the kernels and their numerics.
+export const GEMM_WASM_BASE64 =
+  '${Buffer.from(gemm).toString('base64')}';
+export const ONE_WASM_BASE64 =
+  '${Buffer.from(one).toString('base64')}';
+`;
+const target = join(root, 'src', 'kernels', 'gemm-wasm-module.ts');
+if (process.argv.includes('--check')) {
+  // the committed module is what this script generates (test/gemm-wasm.test.ts)
+  if (readFileSync(target, 'utf8') !== ts) {
+    console.error(`${target} is stale: run node tools/gen-gemm-wasm.mjs`);
+    process.exit(1);
+  }
+  console.log('src/kernels/gemm-wasm-module.ts is up to date');
+  process.exit(0);
+}
+writeFileSync(target, ts);
+if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat + watOne);
+console.log(`src/kernels/gemm-wasm-module.ts: ${gemm.length} + ${one.length} bytes`);

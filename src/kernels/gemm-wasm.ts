@@ -9,19 +9,28 @@
 // and allocation is a bump pointer that is never freed, so only long-lived, grow-only workspaces
 // should use it; when it is full allocF64 returns ordinary arrays (JS path). Untouched pages cost
 // no resident memory. No SIMD (WebAssembly.validate fails), or RECUR_NO_WASM=1: JS only.
-import { GEMM_WASM_BASE64 } from './gemm-wasm-module.js';
+import { GEMM_WASM_BASE64, ONE_WASM_BASE64 } from './gemm-wasm-module.js';
 
 /** 64 KiB pages reserved for workspaces: 64 MiB. */
 const ARENA_PAGES = 1024;
 /** Rows per atb call, so a tile of A and B rows stays in cache while C's tiles cycle (as gemm.ts). */
 const ROW_TILE = 64;
 
-interface GemmExports {
+/** The module's exports; pointers are byte addresses in its memory (see tools/gen-gemm-wasm.mjs). */
+export interface GemmExports {
   ab(A: number, B: number, bias: number, C: number, M: number, K: number, N: number, mode: number): void;
   atb(A: number, B: number, C: number, R: number, M: number, N: number): void;
 }
 
+/** The single-sequence (predict) module's exports, with the products it builds on. */
+export interface OneExports extends GemmExports {
+  tanhAdd(a: number, b: number, out: number, n: number): void;
+  same(a: number, b: number, n: number): number;
+  rnnTanhLayer(gi: number, W: number, bias: number, h: number, gh: number, y: number, T: number, H: number, mode: number): void;
+}
+
 let wasm: GemmExports | null = null;
+let one: OneExports | null = null;
 let memory: ArrayBuffer | null = null;
 let top = 0;
 
@@ -50,6 +59,12 @@ function init(): void {
     wasm = inst.exports as unknown as GemmExports;
     memory = mem.buffer;
     top = 16; // address 0 stays unused (a null bias pointer is 0)
+    try {
+      const oneInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ONE_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
+      one = { ...wasm, ...(oneInst.exports as unknown as OneExports) };
+    } catch {
+      one = null; // predict takes its JS twin
+    }
   } catch {
     wasm = null; // e.g. a browser refusing synchronous compilation: JS kernels
     memory = null;
@@ -61,21 +76,40 @@ export function wasmGemmEnabled(): boolean {
   return wasm !== null;
 }
 
-/** A zeroed Float64Array of n elements, in WASM memory while it has room (16-byte aligned). */
-export function allocF64(n: number): Float64Array {
+/**
+ * The single-sequence module's raw exports, for a caller that keeps its operands' byte addresses
+ * (allocF64/allocF32 views never move: the memory never grows) and calls many small kernels in a
+ * row: the checked wrappers below cost ~0.1 µs a call in `buffer`/`byteOffset` look-ups. Null:
+ * JS kernels only.
+ */
+export function wasmKernels(): OneExports | null {
   if (!initialised) init();
-  if (memory !== null) {
-    const bytes = (n * 8 + 15) & ~15;
-    if (top + bytes <= memory.byteLength) {
-      const a = new Float64Array(memory, top, n);
-      top += bytes;
-      return a;
-    }
-  }
-  return new Float64Array(n);
+  return one;
 }
 
-const inArena = (a: Float64Array): boolean => a.buffer === memory;
+/** Byte address of `bytes` more bytes of WASM memory (16-byte aligned), or −1 when it is full. */
+function bump(bytes: number): number {
+  if (!initialised) init();
+  const size = (bytes + 15) & ~15;
+  if (memory === null || top + size > memory.byteLength) return -1;
+  const at = top;
+  top += size;
+  return at;
+}
+
+/** A zeroed Float64Array of n elements, in WASM memory while it has room (16-byte aligned). */
+export function allocF64(n: number): Float64Array {
+  const at = bump(n * 8);
+  return at < 0 ? new Float64Array(n) : new Float64Array(memory!, at, n);
+}
+
+/** A zeroed Float32Array of n elements, in WASM memory while it has room (16-byte aligned). */
+export function allocF32(n: number): Float32Array {
+  const at = bump(n * 4);
+  return at < 0 ? new Float32Array(n) : new Float32Array(memory!, at, n);
+}
+
+const inArena = (a: ArrayBufferView): boolean => a.buffer === memory;
 
 /** Whether `a` is a view of the WASM memory (so the SIMD kernels can read it). */
 export function inWasmMemory(a: ArrayBufferView): boolean {
@@ -105,4 +139,21 @@ export function wasmAtB(A: Float64Array, B: Float64Array, R: number, M: number, 
     wasm.atb(A.byteOffset + r0 * M * 8, B.byteOffset + r0 * N * 8, C.byteOffset, r1 - r0, M, N);
   }
   return true;
+}
+
+/**
+ * out[oo + i] = tanh(a[ao + i] + b[bo + i]) for i < n, by the SIMD tanh (within 2 ulp of
+ * Math.tanh, not always its bits: tools/gen-gemm-wasm.mjs). False (nothing done) unless all three
+ * arrays are in WASM memory.
+ */
+export function wasmTanhAdd(a: Float64Array, ao: number, b: Float64Array, bo: number, out: Float64Array, oo: number, n: number): boolean {
+  if (one === null || !inArena(a) || !inArena(b) || !inArena(out)) return false;
+  one.tanhAdd(a.byteOffset + ao * 8, b.byteOffset + bo * 8, out.byteOffset + oo * 8, n);
+  return true;
+}
+
+/** Whether two equally long float32 arrays in WASM memory hold the same bits; null if not in WASM memory. */
+export function wasmSameBits(a: Float32Array, b: Float32Array): boolean | null {
+  if (one === null || !inArena(a) || !inArena(b) || a.length !== b.length) return null;
+  return one.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
 }

@@ -12,11 +12,11 @@
 // Shapes: B batch, Tp padded length (= longest sequence), E embed, H hidden, L layers,
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
-import { allocTape, gateCount, packedLayerBackward, packedLayerForward, savedWidth } from './packed-layer.js';
-import { lstmCellForward } from './cells/lstm.js';
+import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
+import { makeOneSequence } from './rnn-cls-one.js';
 import { allocF64 } from './gemm-wasm.js';
-import { gruCellForward } from './cells/gru.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
+import type { OneSequence } from './rnn-cls-one.js';
 
 export interface ClsNetDims {
   mode: CellMode;
@@ -63,18 +63,7 @@ export class RnnClsNetKernel {
   private dLogits = new Float32Array(0); // [B, C]
   private dH = new Float32Array(0); // [B, H] d loss / d h_n[-1] in sorted order
 
-  // Single-sequence scratch (forwardOne), grown to the longest sequence seen: float32 layer input
-  // and output [T, max(E, H)], float64 gi [T, GH], gh [GH], h [H], c [H], save [S], logits [C].
-  private oneCap = 0;
-  private oneX = new Float32Array(0);
-  private oneY = new Float32Array(0);
-  private oneGi = new Float64Array(0);
-  private oneGh = new Float64Array(0);
-  private oneH = new Float64Array(0);
-  private oneC = new Float64Array(0);
-  private oneSave = new Float64Array(0);
-  private oneRaw = new Float64Array(0);
-  private oneLogits = new Float32Array(0);
+  private one: OneSequence | null = null; // forwardOne's state, made on first use
 
   constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays) {}
 
@@ -226,80 +215,13 @@ export class RnnClsNetKernel {
 
   /**
    * Inference on ONE unpadded sequence (tokens [T], T ≥ 1): logits [C] (a view of an internal
-   * buffer, overwritten by the next call). The same floating-point operations in the same order
-   * as forward() with B = 1 — gi = bias + Σ_k x·W in increasing k (double, as gemmABt), the same
-   * cell functions, float32 rounding of each layer's output and of h_n, the head as forwardAll —
-   * but reading the float32 weights directly (no float64 weight copies), with no sorting, packing
-   * or allocation: what predict needs. Tokens must be valid row indices (the caller checks).
+   * buffer, overwritten by the next call), with no sorting, packing or allocation: what predict
+   * needs. Tokens must be valid row indices (the caller checks). See rnn-cls-one.ts: the WASM path
+   * where SIMD is available, else its JS twin (bit-identical to forward() with B = 1).
    */
   forwardOne(tokens: ArrayLike<number>, T: number): Float32Array {
-    const { mode, embed: E, hidden: H, layers: L, classes: C } = this.dims;
-    const G = gateCount(mode);
-    const GH = G * H;
-    const W = Math.max(E, H);
-    if (T > this.oneCap || this.oneLogits.length !== C) {
-      const cap = Math.max(T, this.oneCap);
-      this.oneCap = cap;
-      this.oneX = new Float32Array(cap * W);
-      this.oneY = new Float32Array(cap * W);
-      this.oneGi = new Float64Array(cap * GH);
-      this.oneGh = new Float64Array(GH);
-      this.oneH = new Float64Array(H);
-      this.oneC = new Float64Array(H);
-      this.oneSave = new Float64Array(savedWidth(mode, H));
-      this.oneRaw = new Float64Array(H);
-      this.oneLogits = new Float32Array(C);
-    }
-    const emb = this.params.emb;
-    let x = this.oneX;
-    let y = this.oneY;
-    for (let t = 0; t < T; t++) {
-      const src = tokens[t] * E;
-      for (let e = 0; e < E; e++) x[t * E + e] = emb[src + e];
-    }
-    const gi = this.oneGi, gh = this.oneGh, h = this.oneH, c = this.oneC, save = this.oneSave, raw = this.oneRaw;
-    const relu = mode === 'RNN_RELU';
-    for (let l = 0; l < L; l++) {
-      const p = this.params.layers[l];
-      const In = l === 0 ? E : H;
-      linearRows(x, T, In, p.wIh as Float32Array, p.bIh as Float32Array | null, GH, gi);
-      h.fill(0);
-      c.fill(0);
-      const wHh = p.wHh as Float32Array;
-      const bHh = p.bHh as Float32Array | null;
-      for (let t = 0; t < T; t++) {
-        linearRow64(h, H, wHh, bHh, GH, gh);
-        const go = t * GH;
-        if (mode === 'LSTM') {
-          lstmCellForward(H, gi, go, gh, 0, c, 0, raw, 0, save, 0);
-          for (let k = 0; k < H; k++) h[k] = raw[k];
-        } else if (mode === 'GRU') {
-          gruCellForward(H, gi, go, gh, 0, h, 0, save, 0);
-        } else {
-          for (let k = 0; k < H; k++) {
-            const v = gi[go + k] + gh[k];
-            h[k] = relu ? (v > 0 ? v : 0) : Math.tanh(v);
-          }
-        }
-        for (let k = 0; k < H; k++) y[t * H + k] = h[k]; // float32 store rounds (layer output y)
-      }
-      const tmp = x; x = y; y = tmp;
-    }
-    // h_n[-1] is the last step's output row (float32), x[(T−1)·H ..]; the head as forwardAll.
-    const fcW = this.params.fcW;
-    const bias = this.params.fcB;
-    const out = this.oneLogits;
-    const ho = (T - 1) * H;
-    for (let j = 0; j < C; j++) {
-      let acc = 0;
-      for (let k = 0; k < H; k++) {
-        const a = x[ho + k];
-        if (a === 0) continue;
-        acc = Math.fround(acc + a * fcW[j * H + k]);
-      }
-      out[j] = acc + bias[j];
-    }
-    return out;
+    if (this.one === null) this.one = makeOneSequence(this.dims, this.params);
+    return this.one.forward(tokens, T);
   }
 
   /**
@@ -443,74 +365,6 @@ export class RnnClsNetKernel {
       }
     }
     return loss;
-  }
-}
-
-/**
- * out[r, n] = (bias ? bias[n] : 0) + Σ_k x[r, k] · w[n, k] in increasing k, in double — gemmABt's
- * arithmetic (float32 inputs are exact in double) without float64 copies of the weights. Four
- * outputs at a time: four independent accumulator chains instead of one latency-bound chain.
- * x: [R, K] float32, w: [N, K] float32, out: [R, N] float64.
- */
-function linearRows(x: Float32Array, R: number, K: number, w: Float32Array, bias: Float32Array | null, N: number, out: Float64Array): void {
-  const N4 = N - (N % 4);
-  for (let r = 0; r < R; r++) {
-    const xo = r * K;
-    const oo = r * N;
-    for (let n = 0; n < N4; n += 4) {
-      const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      if (bias !== null) { s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3]; }
-      for (let k = 0; k < K; k++) {
-        const v = x[xo + k];
-        s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
-      }
-      out[oo + n] = s0; out[oo + n + 1] = s1; out[oo + n + 2] = s2; out[oo + n + 3] = s3;
-    }
-    for (let n = N4; n < N; n++) {
-      let s = bias !== null ? bias[n] : 0;
-      const wo = n * K;
-      for (let k = 0; k < K; k++) s += x[xo + k] * w[wo + k];
-      out[oo + n] = s;
-    }
-  }
-}
-
-/** linearRows for one float64 row (the recurrent state): out[n] = bias[n] + Σ_k h[k]·w[n, k]. */
-function linearRow64(h: Float64Array, K: number, w: Float32Array, bias: Float32Array | null, N: number, out: Float64Array): void {
-  const N8 = N - (N % 8);
-  for (let n = 0; n < N8; n += 8) {
-    // Eight chains (one row has no other parallelism to offer the CPU).
-    const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K, w4 = w3 + K, w5 = w4 + K, w6 = w5 + K, w7 = w6 + K;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-    if (bias !== null) {
-      s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3];
-      s4 = bias[n + 4]; s5 = bias[n + 5]; s6 = bias[n + 6]; s7 = bias[n + 7];
-    }
-    for (let k = 0; k < K; k++) {
-      const v = h[k];
-      s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
-      s4 += v * w[w4 + k]; s5 += v * w[w5 + k]; s6 += v * w[w6 + k]; s7 += v * w[w7 + k];
-    }
-    out[n] = s0; out[n + 1] = s1; out[n + 2] = s2; out[n + 3] = s3;
-    out[n + 4] = s4; out[n + 5] = s5; out[n + 6] = s6; out[n + 7] = s7;
-  }
-  const N4 = N - (N % 4);
-  for (let n = N8; n < N4; n += 4) {
-    const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    if (bias !== null) { s0 = bias[n]; s1 = bias[n + 1]; s2 = bias[n + 2]; s3 = bias[n + 3]; }
-    for (let k = 0; k < K; k++) {
-      const v = h[k];
-      s0 += v * w[w0 + k]; s1 += v * w[w1 + k]; s2 += v * w[w2 + k]; s3 += v * w[w3 + k];
-    }
-    out[n] = s0; out[n + 1] = s1; out[n + 2] = s2; out[n + 3] = s3;
-  }
-  for (let n = N4; n < N; n++) {
-    let s = bias !== null ? bias[n] : 0;
-    const wo = n * K;
-    for (let k = 0; k < K; k++) s += h[k] * w[wo + k];
-    out[n] = s;
   }
 }
 

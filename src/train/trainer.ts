@@ -301,16 +301,16 @@ export function predictOne(model: RnnClsNet, task: Task, config: TrainConfig, se
   const probs = noGrad(() => {
     const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
     if (kernel !== null) return softmaxRow(kernel.forward(inputs.data, inputs.shape[1], lengths.data));
-    return model.forward(inputs, lengths).softmax(1).data;
+    return Array.from(model.forward(inputs, lengths).softmax(1).data);
   });
   model.train(wasTraining);
   return pickBest(probs);
 }
 
-function pickBest(probs: ArrayLike<number>): { prediction: number; probability: number; probs: number[] } {
+function pickBest(probs: number[]): { prediction: number; probability: number; probs: number[] } {
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
-  return { prediction: best, probability: probs[best], probs: Array.from(probs) };
+  return { prediction: best, probability: probs[best], probs };
 }
 
 /** First index of the largest value of row [o, o+C) (NaN wins, as ops.argmax). */
@@ -324,17 +324,20 @@ function argmaxRow(x: Float32Array, o: number, C: number): number {
   return best;
 }
 
-/** softmax of one row exactly as ops.softmax computes it (float32 stores). */
-function softmaxRow(x: Float32Array): Float32Array {
-  const out = new Float32Array(x.length);
+/**
+ * softmax of one row exactly as ops.softmax computes it — e = exp(x − max) stored as float32, the
+ * sum over the unrounded e, each quotient rounded to float32 — into a plain array (the result's type).
+ */
+function softmaxRow(x: Float32Array): number[] {
+  const out = new Array<number>(x.length);
   let m = -Infinity;
   for (let s = 0; s < x.length; s++) m = Math.max(m, x[s]);
   let z = 0;
   for (let s = 0; s < x.length; s++) {
     const e = Math.exp(x[s] - m);
-    out[s] = e;
+    out[s] = Math.fround(e);
     z += e;
   }
-  for (let s = 0; s < x.length; s++) out[s] /= z;
+  for (let s = 0; s < x.length; s++) out[s] = Math.fround(out[s] / z);
   return out;
 }
