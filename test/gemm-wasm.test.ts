@@ -2,13 +2,15 @@
 // against the JS naive twins (src/kernels/gemm-naive.ts): operands in WASM memory (allocF64) take
 // the SIMD path, ordinary arrays the JS one; both must give the naive kernels' bits, on sizes that
 // hit every tile (4×4, 4×2, 4×1, single rows 1×8, 1×4, 1×2, 1×1) and with sub-matrix offsets. Also
-// the SIMD tanh (against Math.tanh, in ulps) and the bit comparison the predict path's cache uses.
+// the recurrent cells' tanh (SIMD = scalar twin, bit for bit; against Math.tanh in ulps) and the bit
+// comparison the predict path's cache uses.
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
 import { gemmABtNaive, gemmAddABNaive, gemmAddAtBNaive } from '../src/kernels/gemm-naive.js';
 import { allocF32, allocF64, inWasmMemory, wasmGemmEnabled, wasmSameBits, wasmTanhAdd } from '../src/kernels/gemm-wasm.js';
 import { Generator } from '../src/tensor/random.js';
+import { tanh } from '../src/kernels/cells/tanh.js';
 
 const gen = new Generator(23);
 const fill = (a: Float64Array) => { for (let i = 0; i < a.length; i++) a[i] = gen.random() < 0.1 ? 0 : gen.uniform(-2, 2); return a; };
@@ -72,8 +74,8 @@ function ulps(a: number, b: number): number {
   return Number(d < 0n ? -d : d);
 }
 
-describe('WASM SIMD tanh (tanhAdd)', () => {
-  it('is within 4 ulp of Math.tanh over 13 orders of magnitude, every vector/tail position', () => {
+describe('the recurrent cells\' tanh: scalar (cells/tanh.ts) and WASM SIMD (tanhAdd), the same bits', () => {
+  it('both give the same bits, within 4 ulp of Math.tanh, over 13 orders of magnitude and every vector/tail position', () => {
     const n = 4099; // four-pair blocks, then pairs, then one lane
     const x = allocF64(n), zero = allocF64(n).fill(-0), out = allocF64(n);
     const g = new Generator(5);
@@ -84,6 +86,7 @@ describe('WASM SIMD tanh (tanhAdd)', () => {
       expect(wasmTanhAdd(x, 0, zero, 0, out, 0, n)).toBe(true);
       for (let i = 0; i < n; i++) {
         const ref = Math.tanh(x[i]);
+        if (!Object.is(out[i], tanh(x[i]))) expect(out[i], `SIMD vs scalar at ${x[i]}`).toBe(tanh(x[i]));
         expect(Math.sign(out[i])).toBe(Math.sign(ref));
         worst = Math.max(worst, ulps(out[i], ref));
         if (out[i] === ref) same++;
@@ -93,19 +96,33 @@ describe('WASM SIMD tanh (tanhAdd)', () => {
     expect(same / (13 * n)).toBeGreaterThan(0.5); // mostly Math.tanh's very bits
   });
 
-  it('adds its two inputs first, and gives ±0, ±1, NaN exactly as Math.tanh', () => {
+  it('ties of k = y / ln 2 round to even in both; ±0, ±∞, NaN, huge and tiny inputs as Math.tanh', () => {
+    // y / ln 2 = k + ½ exactly is rare; probe the neighbourhood of every half-integer k in range
+    const probes: number[] = [];
+    for (let k = 0; k <= 58; k++) {
+      const y = (k + 0.5) / 1.4426950408889634;
+      for (let d = -3; d <= 3; d++) probes.push((y / 2) * (1 + d * 2 ** -52));
+    }
     const special = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1e308, -1e308, 22, -22, 40, 19.06];
-    const n = special.length;
-    const x = allocF64(n), zero = allocF64(n).fill(-0), out = allocF64(n);
-    special.forEach((v, i) => { x[i] = v; });
-    wasmTanhAdd(x, 0, zero, 0, out, 0, n);
-    special.forEach((v, i) => expect(Object.is(out[i], Math.tanh(v)), `tanh(${v})`).toBe(true));
+    const all = [...probes, ...special];
+    const x = allocF64(all.length), zero = allocF64(all.length).fill(-0), out = allocF64(all.length);
+    all.forEach((v, i) => { x[i] = v; });
+    wasmTanhAdd(x, 0, zero, 0, out, 0, all.length);
+    all.forEach((v, i) => {
+      expect(Object.is(out[i], tanh(v)), `tanh(${v}): SIMD ${out[i]}, scalar ${tanh(v)}`).toBe(true);
+      if (Number.isNaN(v)) expect(out[i]).toBeNaN();
+      else expect(ulps(out[i], Math.tanh(v)), `tanh(${v})`).toBeLessThanOrEqual(4);
+    });
+    special.forEach((v) => { if (v === 0 || !Number.isFinite(v) || Math.abs(v) > 20) expect(Object.is(tanh(v), Math.tanh(v)), `tanh(${v})`).toBe(true); });
+  });
+
+  it('tanhAdd adds its two inputs first and honours offsets', () => {
     const a = allocF64(3), b = allocF64(3), o = allocF64(3);
     a.set([0.25, 3, -1]); b.set([0.5, -2.5, 0.25]);
-    wasmTanhAdd(a, 1, b, 1, o, 1, 2); // offsets: element 0 untouched
+    wasmTanhAdd(a, 1, b, 1, o, 1, 2); // element 0 untouched
     expect(o[0]).toBe(0);
-    expect(ulps(o[1], Math.tanh(0.5))).toBeLessThanOrEqual(4);
-    expect(ulps(o[2], Math.tanh(-0.75))).toBeLessThanOrEqual(4);
+    expect(o[1]).toBe(tanh(0.5));
+    expect(o[2]).toBe(tanh(-0.75));
   });
 });
 

@@ -2,6 +2,7 @@
 // its naive twin, the autograd path (Trainer with fused: false): same seed, same data, and the
 // losses, every gradient and the weights after many Adam steps must be bit-identical. Also the
 // fused inference (accuracy, predictOne) against model.forward.
+import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { Trainer, accuracy, predictOne } from '../src/train/trainer.js';
 import { resolveConfig } from '../src/train/config.js';
@@ -108,14 +109,10 @@ describe('fused inference = model.forward', () => {
   }
 });
 
-describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
-  // OneSequenceJs, the JS twin, is bit-identical to model.forward. The WASM path (what forwardOne
-  // uses in Node) has the same products; its RNN tanh is the SIMD tanh (within 4 ulp of
-  // Math.tanh in double), so for `rnn` it is held to 1e-6 relative, for LSTM/GRU to the bits.
-  const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
-    expect(a.length).toBe(b.length);
-    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${what} [${i}]`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b[i])));
-  };
+describe('single-sequence path (kernel.forwardOne, used by predictOne) = model.forward', () => {
+  // Both implementations: OneSequenceJs (the JS twin) and OneSequenceWasm (what forwardOne uses in
+  // Node): the same products in the same order and the cells' own tanh, so the same bits.
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => expect(bits(a), what).toEqual(bits(b));
   for (const cell of ['rnn', 'lstm', 'gru'] as const) {
     it(`${cell}: odd sizes (tails of the tiles), lengths 1–9, both implementations`, () => {
       const config = resolveConfig({ seed: 11, cell, hidden_dim: 7, embed_dim: 5, num_layers: 3, batch_size: 8, max_seq_len: 9 });
@@ -131,18 +128,16 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
         const { inputs, lengths } = t.task.collate([[seq, n, 0]], config);
         const ref = noGrad(() => t.model.forward(inputs, lengths));
         expect(bits(twin.forward(seq, n)), `twin, length ${n}`).toEqual(bits(ref.data));
-        const fast = Array.from(wasm.forward(seq, n));
-        if (cell === 'rnn') close(fast, ref.data, `wasm, length ${n}`);
-        else expect(bits(fast), `wasm, length ${n}`).toEqual(bits(ref.data));
+        expect(bits(wasm.forward(seq, n)), `wasm, length ${n}`).toEqual(bits(ref.data));
         const p = predictOne(t.model, t.task, config, seq);
-        close(p.probs, noGrad(() => ref.softmax(1).data), `predictOne, length ${n}`);
+        expect(bits(p.probs)).toEqual(bits(noGrad(() => ref.softmax(1).data)));
       }
       // the padding id is a valid row (zeros) on both paths
       const withPad = [3, 10, 4];
       const b = t.task.collate([[withPad, 3, 0]], config);
-      const padRef = noGrad(() => t.model.forward(b.inputs, b.lengths)).data;
-      expect(bits(twin.forward(withPad, 3))).toEqual(bits(padRef));
-      close(wasm.forward(withPad, 3), padRef, 'wasm, padding id');
+      const padRef = bits(noGrad(() => t.model.forward(b.inputs, b.lengths)).data);
+      expect(bits(twin.forward(withPad, 3))).toEqual(padRef);
+      expect(bits(wasm.forward(withPad, 3))).toEqual(padRef);
     });
   }
 
@@ -154,7 +149,7 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
     const twin = new OneSequenceJs(kernel.dims, kernel.params);
     const seq = [4, 8, 1, 9];
     const before = Array.from(kernel.forwardOne(seq, 4));
-    close(before, twin.forward(seq, 4), 'before');
+    same(before, twin.forward(seq, 4), 'before');
     const { layers } = kernel.params;
     // one element at a time: the first recurrent weight, a bias, the very last element (the
     // comparison's 4-byte tail), and a sign-only change (+0 → −0 has different bits)
@@ -166,7 +161,7 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
     for (const [arr, i, v] of edits) {
       arr[i] = v;
       const after = Array.from(kernel.forwardOne(seq, 4));
-      close(after, twin.forward(seq, 4), `after setting [${i}] = ${v}`);
+      same(after, twin.forward(seq, 4), `after setting [${i}] = ${v}`);
       expect(after).not.toEqual(before);
     }
     (layers[0].wHh as Float32Array)[5] = 0;
@@ -177,7 +172,7 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne)', () => {
     expect(Object.is(one.snap[layers[0].wIh.length + 5], -0)).toBe(true);
     // an optimizer step changes every weight in place
     t.trainStep();
-    close(kernel.forwardOne(seq, 4), twin.forward(seq, 4), 'after a training step');
+    same(kernel.forwardOne(seq, 4), twin.forward(seq, 4), 'after a training step');
   });
 });
 
@@ -197,4 +192,33 @@ describe('inference kernel across batch sizes (workspaces reused as views)', () 
       expect(bits(kernel.forward(inputs.data, inputs.shape[1], lengths.data)), `B=${B}`).toEqual(bits(ref.data));
     }
   });
+});
+
+describe('results do not depend on WASM', () => {
+  // The same training run and prediction in a child with RECUR_NO_WASM=1 (JS products, the scalar
+  // tanh, the JS single-sequence twin) and here (WASM SIMD): the same bits.
+  const script = (config: object) => `
+    const recur = await import('./dist/index.js');
+    const config = recur.resolveConfig(${JSON.stringify(config)});
+    const t = new recur.Trainer(config);
+    const losses = [];
+    for (let s = 0; s < 30; s++) losses.push(t.trainStep().loss);
+    const p = recur.predictOne(t.model, t.task, config, [4, 1, 7, 7, 2]);
+    console.log(JSON.stringify({ losses, probs: p.probs }));`;
+  for (const cell of ['rnn', 'gru'] as const) {
+    it(`${cell}: 30 training steps and a prediction, with and without WASM`, () => {
+      const config = { seed: 3, cell, hidden_dim: 12, num_layers: 2, batch_size: 16, lr: 0.005 };
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script(config)], {
+        encoding: 'utf8', env: { ...process.env, RECUR_NO_WASM: '1' },
+      });
+      expect(child.status, child.stderr).toBe(0);
+      const js = JSON.parse(child.stdout) as { losses: number[]; probs: number[] };
+      const resolved = resolveConfig(config);
+      const t = new Trainer(resolved);
+      const losses: number[] = [];
+      for (let s = 0; s < 30; s++) losses.push(t.trainStep().loss);
+      expect(losses).toEqual(js.losses);
+      expect(predictOne(t.model, t.task, resolved, [4, 1, 7, 7, 2]).probs).toEqual(js.probs);
+    });
+  }
 });

@@ -97,21 +97,18 @@ function strip(R) {
       ${tile(R, 1)}))`;
 }
 
-// tanh on f64x2 lanes, for the single-sequence (predict) RNN step. Not Math.tanh's algorithm, so
-// not always its bits: within 4 ulp of it (test/gemm-wasm.test.ts); sign, ±0, ±∞, NaN as Math.tanh.
-//   tanh a = E / (E + 2), E = expm1(2a), a = |x|, 2a capped at 40 (tanh 20 is 1 in double)
-//   expm1 y = s·p + (s − 1), s = 2^k, p = expm1 r = r + r²·Q(r), k = nearest(y / ln 2),
-//   r = y − k·ln 2 (|r| ≤ 0.35; ln 2 in a hi part exact in k·hi and a lo part). For k = 0 (|x| < 0.17)
-//   E = p exactly, so small arguments keep their relative accuracy.
-// Q: a Chebyshev fit of (e^r − 1 − r) / r² on [−0.35, 0.35], error < 2e-18 (tools/fit_tanh.py).
-const EXP_Q = [
-  2.0915433598076003e-09, 2.5106262550879078e-08, 2.755727183153613e-07, 2.755725286336732e-06,
-  2.480158732699005e-05, 0.00019841269876840357, 0.0013888888888883332, 0.008333333333325551,
-  0.04166666666666667, 0.1666666666666667, 0.5,
-];
-const LN2_HI = 0.6931471805592082; // ln 2 to 40 bits: k·LN2_HI is exact for |k| < 2^13
-const LN2_LO = 7.371002565167799e-13;
-const INV_LN2 = 1.4426950408889634;
+// tanh on f64x2 lanes: the algorithm of src/kernels/cells/tanh.ts (see there), the same
+// operations in the same grouping, so the same bits; its constants are read from that file.
+const tanhSrc = readFileSync(join(root, 'src', 'kernels', 'cells', 'tanh.ts'), 'utf8');
+const constant = (name) => {
+  const m = new RegExp(`export const ${name} = ([^;]+);`).exec(tanhSrc);
+  if (m === null) throw new Error(`src/kernels/cells/tanh.ts: no ${name}`);
+  return JSON.parse(m[1].replace(/,\s*\]/, ']'));
+};
+const EXP_Q = constant('EXP_Q');
+const LN2_HI = constant('LN2_HI');
+const LN2_LO = constant('LN2_LO');
+const INV_LN2 = constant('INV_LN2');
 /**
  * An f64x2 constant. Inside tanhAdd each distinct constant is a local set once at entry
  * (\`constLocal\`), which keeps the module small (a v128.const is 18 bytes, a local.get 2) — under

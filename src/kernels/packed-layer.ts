@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, inWasmMemory, wasmGemmEnabled } from './gemm-wasm.js';
+import { allocF64, inWasmMemory, wasmGemmEnabled, wasmKernels } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -192,6 +192,9 @@ export function packedLayerForward(
   const w = paramsF64T(p, In, H, Hout, GH, P);
   gemmABias(asF64(x, Slot.X), 0, w.wIh, w.bIh, gi, 0, rows, In, GH);
   const { wHh, bHh, wHr } = w; // transposed: wHh [Hout, GH], wHr [H, P]
+  // Elman tanh with its buffers in WASM memory: a whole step's n rows in one SIMD tanh call (the
+  // rows of gi, gh and hS are contiguous when GH = Hout = H), the same bits as rnnCellForward.
+  const simd = mode === 'RNN_TANH' && inWasmMemory(gi) && inWasmMemory(gh) && inWasmMemory(hS) ? wasmKernels() : null;
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -208,7 +211,11 @@ export function packedLayerForward(
       }
     }
     gemmABias(hS, 0, wHh, bHh, gh, 0, n, Hout, GH);
-    for (let i = 0; i < n; i++) {
+    if (simd !== null) {
+      simd.tanhAdd(gi.byteOffset + 8 * base * H, gh.byteOffset, hS.byteOffset, n * H);
+      const so = tape !== null ? base * H : 0; // save rows r·S (tape) or i·S, S = H
+      for (let k = 0; k < n * H; k++) save[so + k] = hS[k];
+    } else for (let i = 0; i < n; i++) {
       const r = base + i;
       const sO = tape !== null ? r * S : i * S;
       if (lstm) lstmCellForward(H, gi, r * GH, gh, i * GH, cS, i * H, hRaw, i * H, save, sO);

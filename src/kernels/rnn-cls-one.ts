@@ -20,6 +20,7 @@
 import { gateCount, savedWidth } from './packed-layer.js';
 import { lstmCellForward } from './cells/lstm.js';
 import { gruCellForward } from './cells/gru.js';
+import { tanh } from './cells/tanh.js';
 import { allocF32, allocF64, inWasmMemory, wasmKernels } from './gemm-wasm.js';
 import type { OneExports } from './gemm-wasm.js';
 import type { ClsNetArrays, ClsNetDims } from './rnn-cls-net.js';
@@ -95,7 +96,7 @@ export class OneSequenceJs implements OneSequence {
         } else {
           for (let k = 0; k < H; k++) {
             const v = gi[go + k] + gh[k];
-            h[k] = relu ? (v > 0 ? v : 0) : Math.tanh(v);
+            h[k] = relu ? (v > 0 ? v : 0) : tanh(v);
           }
         }
         for (let k = 0; k < H; k++) y[t * H + k] = h[k]; // float32 store rounds (layer output y)

@@ -1,7 +1,10 @@
 // Elman RNN cell, one row (one sequence at one time step):
 //   h' = act(gi + gh),  gi = x W_ih^T + b_ih,  gh = h W_hh^T + b_hh,  act = tanh | relu.
+// tanh is the recurrent cells' own (./tanh.ts: within 4 ulp of Math.tanh, the bits of the SIMD
+// version that packed-layer.ts runs a whole step with when its buffers are in WASM memory).
 // Saved for backward (`save`, width H): h' itself (tanh' = 1 − h'², relu' = [h' > 0]).
 // Offsets select the row inside each flat buffer.
+import { tanh } from './tanh.js';
 
 /** gi[H] at giO, gh[H] at ghO → hOut[H] at hO and save[H] at sO. */
 export function rnnCellForward(
@@ -11,7 +14,7 @@ export function rnnCellForward(
 ): void {
   for (let k = 0; k < H; k++) {
     const v = gi[giO + k] + gh[ghO + k];
-    const a = relu ? (v > 0 ? v : 0) : Math.tanh(v);
+    const a = relu ? (v > 0 ? v : 0) : tanh(v);
     hOut[hO + k] = a;
     save[sO + k] = a;
   }
