@@ -6,7 +6,7 @@
 // comparison the predict path's cache uses.
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
+import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
 import { gemmABtNaive, gemmAddABNaive, gemmAddAtBNaive } from '../src/kernels/gemm-naive.js';
 import { allocF32, allocF64, inWasmMemory, wasmGemmEnabled, wasmSameBits, wasmTanhAdd } from '../src/kernels/gemm-wasm.js';
 import { Generator } from '../src/tensor/random.js';
@@ -61,6 +61,11 @@ describe('WASM SIMD gemm', () => {
         gemmAddAtBNaive(Float64Array.from(At), Float64Array.from(Bt), R, M, N, e2);
         expect(Array.from(e1)).toEqual(Array.from(e2));
         if (where === 'wasm') expect(inWasmMemory(e1)).toBe(true);
+        // column sums (bias gradients), from a non-zero start
+        const s1 = arr(N), s2 = Float64Array.from(s1);
+        addColSum(Bt, R, N, s1);
+        for (let r = 0; r < R; r++) for (let j = 0; j < N; j++) s2[j] += Bt[r * N + j];
+        expect(Array.from(s1)).toEqual(Array.from(s2));
       });
     }
   }

@@ -157,3 +157,18 @@ export function wasmSameBits(a: Float32Array, b: Float32Array): boolean | null {
   if (one === null || !inArena(a) || !inArena(b) || a.length !== b.length) return null;
   return one.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
 }
+
+let ones: Float64Array = new Float64Array(0); // [n] of 1, in WASM memory: the left operand of wasmColSum
+/**
+ * c[j] += Σ_r A[r, j] (r increasing) as the product onesᵀ·A: 1·x is exact, so each column is the
+ * same sum in the same order as the JS loop (bit-identical). False unless A and c are in WASM memory.
+ */
+export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Array): boolean {
+  if (wasm === null || !inArena(A) || !inArena(c)) return false;
+  if (ones.length < R) {
+    const next = allocF64(Math.max(R, 2 * ones.length, 256));
+    if (!inArena(next)) return false;
+    ones = next.fill(1);
+  }
+  return wasmAtB(ones, A, R, 1, M, c);
+}

@@ -9,9 +9,9 @@
 // Tails (sizes not divisible by 4) fall back to one element at a time, same order.
 // Offsets (ao, co, …) address sub-matrices inside bigger workspaces without subarray() garbage.
 //
-// gemmABias, gemmAddAB and gemmAddAtB first try the WebAssembly SIMD kernels (gemm-wasm.ts), which
+// gemmABias, gemmAddAB, gemmAddAtB and addColSum first try the WebAssembly SIMD kernels (gemm-wasm.ts), which
 // run when every operand lives in WASM memory (workspaces from allocF64) and give the same bits.
-import { wasmAB, wasmAtB } from './gemm-wasm.js';
+import { wasmAB, wasmAtB, wasmColSum } from './gemm-wasm.js';
 
 export type Floats = Float32Array | Float64Array;
 
@@ -274,6 +274,7 @@ export function gemmAddAtB(A: Float64Array, B: Float64Array, R: number, M: numbe
 
 /** c[j] += Σ_r A[r, j] (r increasing).   A: [R, M], c: [M] */
 export function addColSum(A: Float64Array, R: number, M: number, c: Float64Array): void {
+  if (wasmColSum(A, R, M, c)) return;
   for (let r = 0; r < R; r++) {
     const ao = r * M;
     for (let j = 0; j < M; j++) c[j] += A[ao + j];

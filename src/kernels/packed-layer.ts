@@ -211,16 +211,22 @@ export function packedLayerForward(
       }
     }
     gemmABias(hS, 0, wHh, bHh, gh, 0, n, Hout, GH);
-    if (simd !== null) {
-      simd.tanhAdd(gi.byteOffset + 8 * base * H, gh.byteOffset, hS.byteOffset, n * H);
-      const so = tape !== null ? base * H : 0; // save rows r·S (tape) or i·S, S = H
-      for (let k = 0; k < n * H; k++) save[so + k] = hS[k];
-    } else for (let i = 0; i < n; i++) {
-      const r = base + i;
-      const sO = tape !== null ? r * S : i * S;
-      if (lstm) lstmCellForward(H, gi, r * GH, gh, i * GH, cS, i * H, hRaw, i * H, save, sO);
-      else if (gru) gruCellForward(H, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
-      else rnnCellForward(H, relu, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
+    if (lstm || gru) {
+      for (let i = 0; i < n; i++) {
+        const r = base + i;
+        const sO = tape !== null ? r * S : i * S;
+        if (lstm) lstmCellForward(H, gi, r * GH, gh, i * GH, cS, i * H, hRaw, i * H, save, sO);
+        else gruCellForward(H, gi, r * GH, gh, i * GH, hS, i * Hout, save, sO);
+      }
+    } else {
+      // Elman: the step's n rows are contiguous in gi, gh, hS and save (S = GH = Hout = H)
+      const so = tape !== null ? base * H : 0; // save rows r·S (tape) or i·S
+      if (simd !== null) {
+        simd.tanhAdd(gi.byteOffset + 8 * base * H, gh.byteOffset, hS.byteOffset, n * H);
+        for (let k = 0; k < n * H; k++) save[so + k] = hS[k];
+      } else {
+        rnnCellForward(n * H, relu, gi, base * H, gh, 0, hS, 0, save, so);
+      }
     }
     if (lstm) {
       if (wHr !== null) gemmABias(hRaw, 0, wHr, null, hS, 0, n, H, P);
@@ -301,10 +307,8 @@ export function packedLayerBackward(
         gruCellBackward(H, dh, i * Hout, hPrev, r * Hout, save, r * S, dGi, r * GH, dGh, r * GH, dhS, i * Hout);
       }
     } else {
-      for (let i = 0; i < n; i++) {
-        const r = base + i;
-        rnnCellBackward(H, relu, dh, i * Hout, save, r * S, dGi, r * GH);
-      }
+      // Elman: the step's n rows are contiguous in dh, save and dGi (S = GH = Hout = H): one call.
+      rnnCellBackward(n * H, relu, dh, 0, save, base * H, dGi, base * H);
       dhS.fill(0, 0, n * Hout);
     }
     // dh_prev += dgh W_hh   ([n, GH] · [GH, Hout])
