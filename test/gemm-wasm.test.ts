@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
 import { gemmABtNaive, gemmAddABNaive, gemmAddAtBNaive } from '../src/kernels/gemm-naive.js';
-import { allocF32, allocF64, inWasmMemory, wasmGemmEnabled, wasmSameBits, wasmTanhAdd } from '../src/kernels/gemm-wasm.js';
+import { allocF32, allocF64, copyF64, inWasmMemory, wasmGemmEnabled, wasmPromote, wasmSameBits, wasmTanhAdd } from '../src/kernels/gemm-wasm.js';
 import { Generator } from '../src/tensor/random.js';
 import { tanh } from '../src/kernels/cells/tanh.js';
 
@@ -146,5 +146,25 @@ describe('wasmSameBits (the predict cache check)', () => {
       expect(wasmSameBits(a, b), `n = ${n}, +0 vs −0`).toBe(false);
     }
     expect(wasmSameBits(new Float32Array(2), new Float32Array(2))).toBeNull(); // not in WASM memory
+  });
+});
+
+describe('workspace copies', () => {
+  it('wasmPromote widens float32 exactly (every tail length); copyF64 copies sub-ranges in and out of WASM memory', () => {
+    for (const n of [0, 1, 3, 4, 5, 8, 13]) {
+      const src = allocF32(n), dst = allocF64(n + 1).fill(7);
+      for (let i = 0; i < n; i++) src[i] = (i - 6) / 3;
+      if (n > 0) src[0] = -0;
+      expect(wasmPromote(src, dst)).toBe(true);
+      for (let i = 0; i < n; i++) expect(Object.is(dst[i], src[i])).toBe(true);
+      expect(dst[n]).toBe(7); // nothing past n
+    }
+    expect(wasmPromote(new Float32Array(2), allocF64(2))).toBe(false);
+    for (const [a, b] of [[allocF64(10), allocF64(10)], [new Float64Array(10), allocF64(10)], [allocF64(10), new Float64Array(10)]]) {
+      for (let i = 0; i < 10; i++) a[i] = i + 1;
+      b.fill(0);
+      copyF64(a, 2, b, 5, 4);
+      expect(Array.from(b)).toEqual([0, 0, 0, 0, 0, 3, 4, 5, 6, 0]);
+    }
   });
 });

@@ -22,6 +22,7 @@
 //   tanhAdd(a, b, out, n)              out[i] = tanh(a[i] + b[i])  (the SIMD tanh below)
 //   rnnTanhLayer(gi, W, bias, h, gh, y, T, H, mode)   one Elman tanh layer over T steps
 //   same(a, b, n)                      whether n bytes at a and b are equal
+//   promote(src, dst, n)               float32 → float64
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,6 +237,19 @@ const watOne = `(module
           (f64.promote_f32 (f32.demote_f64 (f64.load (i32.add (local.get $h) (i32.shl (local.get $k) (i32.const 3)))))))
         (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $copy)))
       (local.set $t (i32.add (local.get $t) (i32.const 1))) (br $steps))))
+  ;; dst[i] = src[i] for i < n: float32 → float64 (the layer inputs the products read)
+  (func (export "promote") (param $src i32) (param $dst i32) (param $n i32)
+    (block $done4 (loop $quads (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
+      (v128.store (local.get $dst) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src))))
+      (v128.store offset=16 (local.get $dst) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16))) (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+      (br $quads)))
+    (block $done (loop $ones (br_if $done (i32.eqz (local.get $n)))
+      (f64.store (local.get $dst) (f64.promote_f32 (f32.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 4))) (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $ones))))
   ;; 1 if the bytes [a, a + n) equal [b, b + n), else 0 (n a multiple of 4): 64 bytes a step into
   ;; four independent OR chains, then 16, then 4
   (func (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)

@@ -27,10 +27,12 @@ export interface OneExports extends GemmExports {
   tanhAdd(a: number, b: number, out: number, n: number): void;
   same(a: number, b: number, n: number): number;
   rnnTanhLayer(gi: number, W: number, bias: number, h: number, gh: number, y: number, T: number, H: number, mode: number): void;
+  promote(src: number, dst: number, n: number): void;
 }
 
 let wasm: GemmExports | null = null;
 let one: OneExports | null = null;
+let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
 let top = 0;
 
@@ -58,6 +60,7 @@ function init(): void {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } });
     wasm = inst.exports as unknown as GemmExports;
     memory = mem.buffer;
+    heap64 = new Float64Array(memory);
     top = 16; // address 0 stays unused (a null bias pointer is 0)
     try {
       const oneInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ONE_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
@@ -171,4 +174,24 @@ export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Arra
     ones = next.fill(1);
   }
   return wasmAtB(ones, A, R, 1, M, c);
+}
+
+/**
+ * dst[d + i] = src[s + i] for i < n (float64 workspaces): a memmove when both are in WASM memory
+ * (copyWithin on a view of all of it: no allocation), else a loop.
+ */
+export function copyF64(src: Float64Array, s: number, dst: Float64Array, d: number, n: number): void {
+  if (heap64 !== null && src.buffer === memory && dst.buffer === memory) {
+    const so = (src.byteOffset >> 3) + s;
+    heap64.copyWithin((dst.byteOffset >> 3) + d, so, so + n);
+  } else {
+    for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
+  }
+}
+
+/** dst[i] = src[i] for i < src.length (float32 → float64) by the SIMD kernel; false unless both are in WASM memory. */
+export function wasmPromote(src: Float32Array, dst: Float64Array): boolean {
+  if (one === null || !inArena(src) || !inArena(dst) || dst.length < src.length) return false;
+  one.promote(src.byteOffset, dst.byteOffset, src.length);
+  return true;
 }

@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, inWasmMemory, wasmGemmEnabled, wasmKernels } from './gemm-wasm.js';
+import { allocF64, copyF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -86,6 +86,7 @@ const enum Slot { X, WIH, WHH, BIH, BHH, WHR, GI, GH, HS, CS, HRAW, DGI, DGH, DH
 function asF64(a: Floats, slot: Slot): Float64Array {
   if (a instanceof Float64Array && (!wasmGemmEnabled() || inWasmMemory(a))) return a;
   const out = scratch(slot, a.length);
+  if (a instanceof Float32Array && wasmPromote(a, out)) return out;
   for (let i = 0; i < a.length; i++) out[i] = a[i];
   return out;
 }
@@ -201,14 +202,8 @@ export function packedLayerForward(
     const n = batchSizes[t];
     const base = off[t];
     if (tape !== null) {
-      const hp = tape.hPrev;
-      const ho = base * Hout;
-      for (let k = 0; k < n * Hout; k++) hp[ho + k] = hS[k];
-      if (lstm) {
-        const cp = tape.cPrev;
-        const co = base * H;
-        for (let k = 0; k < n * H; k++) cp[co + k] = cS[k];
-      }
+      copyF64(hS, 0, tape.hPrev, base * Hout, n * Hout);
+      if (lstm) copyF64(cS, 0, tape.cPrev, base * H, n * H);
     }
     gemmABias(hS, 0, wHh, bHh, gh, 0, n, Hout, GH);
     if (lstm || gru) {
@@ -223,7 +218,7 @@ export function packedLayerForward(
       const so = tape !== null ? base * H : 0; // save rows r·S (tape) or i·S
       if (simd !== null) {
         simd.tanhAdd(gi.byteOffset + 8 * base * H, gh.byteOffset, hS.byteOffset, n * H);
-        for (let k = 0; k < n * H; k++) save[so + k] = hS[k];
+        copyF64(hS, 0, save, so, n * H);
       } else {
         rnnCellForward(n * H, relu, gi, base * H, gh, 0, hS, 0, save, so);
       }

@@ -14,7 +14,7 @@
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
 import { makeOneSequence } from './rnn-cls-one.js';
-import { allocF64 } from './gemm-wasm.js';
+import { allocF32, allocF64 } from './gemm-wasm.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 import type { OneSequence } from './rnn-cls-one.js';
 
@@ -56,7 +56,7 @@ export class RnnClsNetKernel {
   private pos = new Int32Array(0); // [B] original index → sorted position
   private bs = new Int32Array(0); // [Tp] batch sizes
   private rowsUsed = 0;
-  private x0 = new Float32Array(0); // [rows, E] packed embeddings
+  private x0: Float32Array = new Float32Array(0); // [rows, E] packed embeddings
   private work: LayerWork[] = [];
   private logits = new Float32Array(0); // [B, C]
   private lse = new Float64Array(0); // [B]
@@ -83,7 +83,7 @@ export class RnnClsNetKernel {
       const capB = Math.max(B, this.capB);
       this.cap = cap;
       this.capB = capB;
-      this.x0 = new Float32Array(cap * E);
+      this.x0 = allocF32(cap * E);
       this.work = [];
       for (let l = 0; l < L; l++) {
         const In = l === 0 ? E : H;
@@ -92,7 +92,7 @@ export class RnnClsNetKernel {
         const dc0Full = lstm ? allocF64(capB * H) : null;
         this.work.push({
           shape,
-          y: new Float32Array(cap * H), hN: new Float32Array(0), cN: null,
+          y: allocF32(cap * H), hN: new Float32Array(0), cN: null,
           tape: allocTape(shape, cap, allocF64),
           g: {
             dX: allocF64(cap * In), dh0: dh0Full, dc0: dc0Full,
