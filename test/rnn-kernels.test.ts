@@ -5,6 +5,7 @@ import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from '.
 import type { CellMode, LayerGrads, LayerParams, LayerShape } from '../src/kernels/packed-layer.js';
 import { packedLayerNaive } from '../src/kernels/packed-layer-naive.js';
 import { Generator } from '../src/tensor/random.js';
+import { allocF32, allocF64 } from '../src/kernels/gemm-wasm.js';
 import { expectClose } from './rnn-helpers.js';
 
 const MODES: CellMode[] = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'];
@@ -86,4 +87,38 @@ describe('packed layer kernel: fast vs naive twin', () => {
     expect(Array.from(y1)).toEqual(Array.from(y2));
     expect(Array.from(h1)).toEqual(Array.from(h2));
   });
+});
+
+describe('packed layer kernel: buffers in WASM memory (SIMD steps) = ordinary arrays (JS loops), bit for bit', () => {
+  // With the tape, gradients, dY and float32 outputs in WASM memory the kernel takes its SIMD
+  // paths (Elman tanh backward, float32 stores, widening, copies); with ordinary arrays, the JS ones.
+  for (const mode of MODES) {
+    for (const f32 of [false, true]) {
+      it(`${mode} ${f32 ? 'float32' : 'float64'}: 10 random packed batches`, () => {
+        const gen = new Generator(f32 ? 31 : 37);
+        for (let trial = 0; trial < 10; trial++) {
+          const k = randomCase(gen, mode, f32);
+          const lstm = mode === 'LSTM';
+          const run = (wasm: boolean) => {
+            const f64 = (n: number) => (wasm ? allocF64(n) : new Float64Array(n));
+            const mk = (n: number) => (f32 ? (wasm ? allocF32(n) : new Float32Array(n)) : f64(n));
+            const copy = <A extends Float32Array | Float64Array>(a: A) => { const b = mk(a.length); b.set(a); return b; };
+            const x = copy(k.x), dY = copy(k.dY);
+            const y = mk(k.rows * k.Hout), hN = mk(k.B * k.Hout), cN = lstm ? mk(k.B * k.H) : null;
+            const tape = allocTape(k.shape, k.rows, f64);
+            packedLayerForward(k.shape, k.p, x, k.batchSizes, k.reverse, k.h0, k.c0, y, hN, cN, tape);
+            const grads: LayerGrads = {
+              dX: f64(k.x.length), dh0: f64(k.B * k.Hout), dc0: lstm ? f64(k.B * k.H) : null,
+              dWih: f64(k.p.wIh.length), dWhh: f64(k.p.wHh.length),
+              dBih: k.p.bIh ? f64(k.GH) : null, dBhh: k.p.bHh ? f64(k.GH) : null, dWhr: k.p.wHr ? f64(k.p.wHr.length) : null,
+            };
+            // with and without an upper layer's gradient
+            packedLayerBackward(k.shape, k.p, x, k.batchSizes, k.reverse, tape, trial % 2 ? dY : null, k.dhN, k.dcN, grads);
+            return [y, hN, cN, tape.save, tape.hPrev, ...Object.values(grads)].map((a) => (a === null ? null : Array.from(a)));
+          };
+          expect(run(true), `${mode} trial ${trial}`).toEqual(run(false));
+        }
+      });
+    }
+  }
 });

@@ -22,7 +22,8 @@
 //   tanhAdd(a, b, out, n)              out[i] = tanh(a[i] + b[i])  (the SIMD tanh below)
 //   rnnTanhLayer(gi, W, bias, h, gh, y, T, H, mode)   one Elman tanh layer over T steps
 //   same(a, b, n)                      whether n bytes at a and b are equal
-//   promote(src, dst, n)               float32 → float64
+//   promote(src, dst, n)               float32 → float64;  demote(src, dst, n): float64 → float32
+//   rnnTanhBack(dhS, dY, a, dg, n)     one step of the Elman tanh backward
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,6 +251,39 @@ const watOne = `(module
       (local.set $src (i32.add (local.get $src) (i32.const 4))) (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br $ones))))
+  ;; dst[i] = src[i] rounded to float32, i < n (a float32 layer output or gradient)
+  (func $demote (export "demote") (param $src i32) (param $dst i32) (param $n i32)
+    (block $done2 (loop $pairs (br_if $done2 (i32.lt_s (local.get $n) (i32.const 2)))
+      (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (v128.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16))) (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br $pairs)))
+    (if (local.get $n) (then (f32.store (local.get $dst) (f32.demote_f64 (f64.load (local.get $src)))))))
+  ;; Elman tanh backward over one step's n·H contiguous values (rnnCellBackward's arithmetic):
+  ;; dg[i] = (dhS[i] + dY[i]) · (1 − a[i]²), a = the saved h', dY float32 (0: none, + 0 instead);
+  ;; then dhS[i] = 0.
+  (func (export "rnnTanhBack") (param $dhS i32) (param $dY i32) (param $a i32) (param $dg i32) (param $n i32) (local $d v128) (local $s v128)
+    (block $done (loop $pairs (br_if $done (i32.lt_s (local.get $n) (i32.const 1)))
+      (local.set $d (if (result v128) (i32.eqz (local.get $dY)) (then (v128.const f64x2 0 0))
+        (else (if (result v128) (i32.eq (local.get $n) (i32.const 1))
+          (then (f64x2.promote_low_f32x4 (v128.load32_zero (local.get $dY))))
+          (else (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $dY))))))))
+      (if (i32.eq (local.get $n) (i32.const 1))
+        (then
+          (local.set $d (f64x2.add (v128.load64_zero (local.get $dhS)) (local.get $d)))
+          (local.set $s (v128.load64_zero (local.get $a)))
+          (v128.store64_lane 0 (local.get $dg) (f64x2.mul (local.get $d) (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $s) (local.get $s)))))
+          (f64.store (local.get $dhS) (f64.const 0)))
+        (else
+          (local.set $d (f64x2.add (v128.load (local.get $dhS)) (local.get $d)))
+          (local.set $s (v128.load (local.get $a)))
+          (v128.store (local.get $dg) (f64x2.mul (local.get $d) (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $s) (local.get $s)))))
+          (v128.store (local.get $dhS) (v128.const f64x2 0 0))))
+      (local.set $dhS (i32.add (local.get $dhS) (i32.const 16))) (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $dg (i32.add (local.get $dg) (i32.const 16)))
+      (if (local.get $dY) (then (local.set $dY (i32.add (local.get $dY) (i32.const 8)))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br $pairs))))
   ;; 1 if the bytes [a, a + n) equal [b, b + n), else 0 (n a multiple of 4): 64 bytes a step into
   ;; four independent OR chains, then 16, then 4
   (func (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)

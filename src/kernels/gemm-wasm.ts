@@ -28,6 +28,8 @@ export interface OneExports extends GemmExports {
   same(a: number, b: number, n: number): number;
   rnnTanhLayer(gi: number, W: number, bias: number, h: number, gh: number, y: number, T: number, H: number, mode: number): void;
   promote(src: number, dst: number, n: number): void;
+  demote(src: number, dst: number, n: number): void;
+  rnnTanhBack(dhS: number, dY: number, a: number, dg: number, n: number): void;
 }
 
 let wasm: GemmExports | null = null;
@@ -194,4 +196,10 @@ export function wasmPromote(src: Float32Array, dst: Float64Array): boolean {
   if (one === null || !inArena(src) || !inArena(dst) || dst.length < src.length) return false;
   one.promote(src.byteOffset, dst.byteOffset, src.length);
   return true;
+}
+
+/** dst[d + i] = src[s + i] rounded to float32, i < n: the SIMD kernel when both are in WASM memory, else a loop. */
+export function demoteF64(src: Float64Array, s: number, dst: Float32Array, d: number, n: number): void {
+  if (one !== null && src.buffer === memory && dst.buffer === memory) one.demote(src.byteOffset + 8 * s, dst.byteOffset + 4 * d, n);
+  else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
 }

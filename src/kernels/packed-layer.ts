@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, copyF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
+import { allocF64, copyF64, demoteF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -234,7 +234,8 @@ export function packedLayerForward(
       const no = noiseOff + yo;
       for (let k = 0; k < n * Hout; k++) hS[k] += noise[no + k];
     }
-    for (let k = 0; k < n * Hout; k++) y[yo + k] = hS[k];
+    if (y instanceof Float32Array) demoteF64(hS, 0, y, yo, n * Hout);
+    else for (let k = 0; k < n * Hout; k++) y[yo + k] = hS[k];
   }
   for (let k = 0; k < B * Hout; k++) hN[k] = hS[k];
   if (cN !== null) for (let k = 0; k < B * H; k++) cN[k] = cS[k];
@@ -279,11 +280,21 @@ export function packedLayerBackward(
   for (let k = 0; k < B * Hout; k++) dhS[k] = dhN !== null ? dhN[k] : 0;
   if (dcS !== null) for (let k = 0; k < B * H; k++) dcS[k] = dcN !== null ? dcN[k] : 0;
 
+  // Elman tanh with everything in WASM memory (dY float32 or none): a step's backward is one call.
+  const simd = mode === 'RNN_TANH' && inWasmMemory(dhS) && inWasmMemory(save) && inWasmMemory(dGi) &&
+    (dY === null || (dY instanceof Float32Array && inWasmMemory(dY))) ? wasmKernels() : null;
+
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const n = batchSizes[t];
     const base = off[t];
     const yo = base * Hout;
+    if (simd !== null) {
+      // dGi rows = (dhS + dY) ⊙ (1 − h'²), dhS = 0 (rows contiguous: S = GH = Hout = H)
+      simd.rnnTanhBack(dhS.byteOffset, dY !== null ? dY.byteOffset + 4 * yo : 0, save.byteOffset + 8 * base * H, dGi.byteOffset + 8 * base * H, n * H);
+      gemmAddAB(dGh, base * GH, wHh, dhS, 0, n, GH, Hout); // dh_prev += dgh W_hh
+      continue;
+    }
     for (let k = 0; k < n * Hout; k++) dh[k] = dhS[k] + (dY !== null ? dY[yo + k] : 0);
     if (lstm) {
       if (wHr !== null) {

@@ -14,7 +14,7 @@
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
 import { makeOneSequence } from './rnn-cls-one.js';
-import { allocF32, allocF64 } from './gemm-wasm.js';
+import { allocF32, allocF64, demoteF64 } from './gemm-wasm.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 import type { OneSequence } from './rnn-cls-one.js';
 
@@ -101,7 +101,7 @@ export class RnnClsNetKernel {
             dWhr: null,
           },
           dh0Full, dc0Full,
-          dX32: new Float32Array(cap * In),
+          dX32: allocF32(cap * In),
         });
       }
     }
@@ -343,7 +343,7 @@ export class RnnClsNetKernel {
       if (g.dBhh && gl.bHh) copyRound(g.dBhh, gl.bHh as Float32Array);
       const dX32 = w.dX32;
       const dX = g.dX!;
-      for (let k = 0; k < rows * In; k++) dX32[k] = dX[k];
+      demoteF64(dX, 0, dX32, 0, rows * In);
     }
 
     // Embedding backward: gW[tok] += dx over the padded positions in (b, t) order, padding skipped.
