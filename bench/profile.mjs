@@ -48,8 +48,9 @@ export function selfTimes(profile) {
     const dt = profile.timeDeltas[i] ?? 0;
     const cf = byId.get(profile.samples[i])?.callFrame;
     if (!cf) continue;
-    // dist/kernels/gemm.js:12 rather than a full file URL; the one WebAssembly module is the gemm kernels.
-    const where = cf.url.startsWith('wasm://') ? 'WebAssembly: gemm-wasm products' : cf.url ? `${shortPath(cf.url)}:${cf.lineNumber + 1}` : '';
+    // dist/kernels/gemm.js:12 rather than a full file URL; WebAssembly functions are named by the
+    // modules' name sections (tiles = the matrix products; tools/gen-gemm-wasm.mjs).
+    const where = cf.url.startsWith('wasm://') ? (cf.functionName === 'tiles' ? 'WebAssembly: matrix products' : 'WebAssembly') : cf.url ? `${shortPath(cf.url)}:${cf.lineNumber + 1}` : '';
     const key = `${cf.functionName || '(anonymous)'}${where ? `  ${where}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + dt);
     total += dt;

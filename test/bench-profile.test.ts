@@ -13,17 +13,19 @@ describe('bench profile: self times', () => {
         { id: 2, callFrame: frame('trainStep', 'file:///x/dist/kernels/rnn-cls-net.js', 303) },
         { id: 3, callFrame: frame('rnnCellForward', 'file:///x/dist/kernels/cells/rnn.js', 5) },
         { id: 4, callFrame: frame('rnnCellForward', 'file:///x/dist/kernels/cells/rnn.js', 5) }, // same function, other call path
-        { id: 5, callFrame: frame('', 'wasm://wasm/138643b2', 0) },
+        { id: 5, callFrame: frame('tiles', 'wasm://wasm/138643b2', 0) },
+        { id: 6, callFrame: frame('tanhAdd', 'wasm://wasm/0a4c11d7', 0) },
       ],
-      samples: [2, 3, 4, 5, 3],
-      timeDeltas: [100, 50, 25, 400, 25],
+      samples: [2, 3, 4, 5, 3, 6],
+      timeDeltas: [100, 50, 25, 400, 25, 30],
     };
     const { total, rows } = selfTimes(profile);
-    expect(total).toBe(600);
+    expect(total).toBe(630);
     expect(rows).toEqual([
-      ['(anonymous)  WebAssembly: gemm-wasm products', 400],
+      ['tiles  WebAssembly: matrix products', 400],
       ['trainStep  dist/kernels/rnn-cls-net.js:304', 100],
       ['rnnCellForward  dist/kernels/cells/rnn.js:6', 100],
+      ['tanhAdd  WebAssembly', 30],
     ]);
   });
 });

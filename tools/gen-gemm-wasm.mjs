@@ -204,10 +204,10 @@ const wat = `(module
       ${strip(1)}
       (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1))))
   (export "tiles" (func $tiles))
-  (func (export "ab") (param $A i32) (param $B i32) (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $mode i32)
+  (func $ab (export "ab") (param $A i32) (param $B i32) (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $mode i32)
     (call $tiles (local.get $A) (i32.shl (local.get $K) (i32.const 3)) (i32.const 8) (local.get $B) (i32.shl (local.get $N) (i32.const 3))
       (local.get $bias) (local.get $C) (local.get $M) (local.get $K) (local.get $N) (local.get $mode)))
-  (func (export "atb") (param $A i32) (param $B i32) (param $C i32) (param $R i32) (param $M i32) (param $N i32)
+  (func $atb (export "atb") (param $A i32) (param $B i32) (param $C i32) (param $R i32) (param $M i32) (param $N i32)
     (call $tiles (local.get $A) (i32.const 8) (i32.shl (local.get $M) (i32.const 3)) (local.get $B) (i32.shl (local.get $N) (i32.const 3))
       (i32.const 0) (local.get $C) (local.get $M) (local.get $R) (local.get $N) (i32.const 2))))
 `;
@@ -221,7 +221,7 @@ const watOne = `(module
   ;; One Elman tanh layer over one sequence (predict), all steps in one call: h = 0; for t < T:
   ;; gh = start + h·Wt (Wt [H, H]; start b_hh when mode 1, else 0), h = tanh(gi[t] + gh),
   ;; y[t] = h rounded to float32 (stored as float64). gi [T, H], h and gh [H], y [T, H].
-  (func (export "rnnTanhLayer") (param $gi i32) (param $W i32) (param $bias i32) (param $h i32) (param $gh i32)
+  (func $rnnTanhLayer (export "rnnTanhLayer") (param $gi i32) (param $W i32) (param $bias i32) (param $h i32) (param $gh i32)
       (param $y i32) (param $T i32) (param $H i32) (param $mode i32) (local $t i32) (local $k i32) (local $p i32)
     (local.set $k (i32.const 0))
     (block $z (loop $zero (br_if $z (i32.ge_s (local.get $k) (local.get $H)))
@@ -239,7 +239,7 @@ const watOne = `(module
         (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $copy)))
       (local.set $t (i32.add (local.get $t) (i32.const 1))) (br $steps))))
   ;; dst[i] = src[i] for i < n: float32 → float64 (the layer inputs the products read)
-  (func (export "promote") (param $src i32) (param $dst i32) (param $n i32)
+  (func $promote (export "promote") (param $src i32) (param $dst i32) (param $n i32)
     (block $done4 (loop $quads (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
       (v128.store (local.get $dst) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src))))
       (v128.store offset=16 (local.get $dst) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $src))))
@@ -262,7 +262,7 @@ const watOne = `(module
   ;; Elman tanh backward over one step's n·H contiguous values (rnnCellBackward's arithmetic):
   ;; dg[i] = (dhS[i] + dY[i]) · (1 − a[i]²), a = the saved h', dY float32 (0: none, + 0 instead);
   ;; then dhS[i] = 0.
-  (func (export "rnnTanhBack") (param $dhS i32) (param $dY i32) (param $a i32) (param $dg i32) (param $n i32) (local $d v128) (local $s v128)
+  (func $rnnTanhBack (export "rnnTanhBack") (param $dhS i32) (param $dY i32) (param $a i32) (param $dg i32) (param $n i32) (local $d v128) (local $s v128)
     (block $done (loop $pairs (br_if $done (i32.lt_s (local.get $n) (i32.const 1)))
       (local.set $d (if (result v128) (i32.eqz (local.get $dY)) (then (v128.const f64x2 0 0))
         (else (if (result v128) (i32.eq (local.get $n) (i32.const 1))
@@ -286,7 +286,7 @@ const watOne = `(module
       (br $pairs))))
   ;; 1 if the bytes [a, a + n) equal [b, b + n), else 0 (n a multiple of 4): 64 bytes a step into
   ;; four independent OR chains, then 16, then 4
-  (func (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+  (func $same (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
     (block $done64 (loop $chunks64 (br_if $done64 (i32.lt_s (local.get $n) (i32.const 64)))
       (local.set $d (v128.or (local.get $d) (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b)))))
       (local.set $d1 (v128.or (local.get $d1) (v128.xor (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
@@ -318,8 +318,25 @@ function assemble(name, text) {
   if (buffer.length > 4096) throw new Error(`${name}: ${buffer.length} bytes, over the 4 KiB of a synchronous browser compile`);
   return buffer;
 }
-const gemm = assemble('gemm.wat', wat);
-const one = assemble('one.wat', watOne);
+/**
+ * A "name" custom section with function names only (wabt's debug names would add every local's
+ * and not fit 4 KiB), so profiles (npm run bench:profile) show `tiles`, `tanhAdd`, … instead of
+ * wasm-function[i]. Function indices count imports first.
+ */
+function withNames(bytes, text) {
+  const names = [...text.matchAll(/(?<!\(export "\w+" )\(func \$(\w+)/g)].map((m) => m[1]);
+  const leb = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+  const str = (t) => [...leb(t.length), ...Buffer.from(t)];
+  const map = [...leb(names.length), ...names.flatMap((nm, i) => [...leb(i), ...str(nm)])];
+  const sub = [1, ...leb(map.length), ...map];
+  const body = [...str('name'), ...sub];
+  return new Uint8Array([...bytes, 0, ...leb(body.length), ...body]);
+}
+const gemm = withNames(assemble('gemm.wat', wat), wat);
+const one = withNames(assemble('one.wat', watOne), watOne);
+for (const [name, b] of [['gemm', gemm], ['one', one]]) {
+  if (b.length > 4096) throw new Error(`${name}: ${b.length} bytes with names, over 4 KiB`);
+}
 const ts = `// GENERATED by tools/gen-gemm-wasm.mjs — do not edit. WebAssembly SIMD (f64x2) kernels: the
 // matrix products (${gemm.length} bytes) and the single-sequence predict kernels (${one.length} bytes); see
 // that script for the kernels and their numerics.
