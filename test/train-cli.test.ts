@@ -17,6 +17,24 @@ function expectSameWeights(a: ReturnType<typeof modelAt>, b: ReturnType<typeof m
   for (const k of Object.keys(a)) expect(Array.from(a[k].data)).toEqual(Array.from(b[k].data));
 }
 
+describe('recur train --help', () => {
+  const line = (help: string, flag: string) => help.replace(/\n {10,}/g, ' ').split('\n').find((l) => l.trimStart().startsWith(`--${flag} `)) ?? '';
+  it('shows the article\'s defaults, or with --preset (before or after --help) that preset\'s values', () => {
+    const plain = recur(['train', '--help']);
+    expect(plain.code).toBe(0);
+    expect(line(plain.stdout, 'hidden_dim')).toMatch(/\(default: 16\)/);
+    expect(line(plain.stdout, 'cell')).toMatch(/\(default: rnn\)/);
+    for (const args of [['train', '--preset', 'robust', '--help'], ['train', '--help', '--preset', 'robust']]) {
+      const r = recur(args);
+      expect(r.code).toBe(0);
+      expect(line(r.stdout, 'hidden_dim')).toMatch(/\(default: 256, from --preset robust\)/);
+      expect(line(r.stdout, 'cell')).toMatch(/\(default: gru, from --preset robust\)/);
+      expect(line(r.stdout, 'state_noise')).toMatch(/\(default: 0\.4, from --preset robust\)/);
+      expect(line(r.stdout, 'min_lr')).toMatch(/\(default: 0\.0001\)$/); // not set by the preset
+    }
+  });
+});
+
 describe('recur train', () => {
   let root: string;
   let runDir: string;

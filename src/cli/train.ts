@@ -5,11 +5,22 @@ import type { TrainConfig } from '../train/config.js';
 import { runTraining, RunError } from '../train/run-node.js';
 import { CliError } from './errors.js';
 
+/**
+ * Adds every training flag, its help saying its default. With `--preset <name>` on the same command
+ * line (before or after --help), the help shows that preset's values as the defaults instead.
+ */
 export function addTrainFlags(cmd: Command): Command {
+  const opts: Array<[typeof FLAGS[number], Option]> = [];
+  const describe = (defaults: TrainConfig, preset: string | null) => {
+    for (const [spec, opt] of opts) {
+      const def = defaults[spec.key];
+      const fromPreset = preset !== null && PRESETS[preset] !== undefined && spec.key in PRESETS[preset];
+      opt.description = `${spec.help} (default: ${def === null ? 'none' : String(def)}${fromPreset ? `, from --preset ${preset}` : ''})`;
+    }
+  };
   for (const spec of FLAGS) {
-    const def = DEFAULT_CONFIG[spec.key];
     const placeholder = spec.kind === 'bool' ? '[bool]' : `<${spec.kind === 'choice' ? spec.choices!.join('|') : spec.kind === 'string' ? 'value' : spec.kind}>`;
-    const opt = new Option(`--${spec.key} ${placeholder}`, `${spec.help} (default: ${def === null ? 'none' : String(def)})`);
+    const opt = new Option(`--${spec.key} ${placeholder}`);
     opt.argParser((raw: string | undefined) => {
       try {
         return spec.kind === 'bool' && raw === undefined ? true : parseFlagValue(spec, String(raw));
@@ -18,7 +29,12 @@ export function addTrainFlags(cmd: Command): Command {
       }
     });
     cmd.addOption(opt);
+    opts.push([spec, opt]);
   }
+  describe(DEFAULT_CONFIG, null);
+  cmd.on('option:preset', (name: string) => {
+    if (PRESETS[name] !== undefined) describe({ ...DEFAULT_CONFIG, ...PRESETS[name], run_name: name } as TrainConfig, name);
+  });
   return cmd;
 }
 
@@ -32,7 +48,7 @@ export function givenFlags(opts: Record<string, unknown>): Partial<TrainConfig> 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train the article\'s RnnClsNet on seq-sum-mod (defaults: the article\'s baseline)')
+    .description('train the article\'s RnnClsNet on seq-sum-mod (defaults: the article\'s baseline, or the --preset\'s)')
     .option('--preset <name>', `start from a named experiment: ${Object.keys(PRESETS).join(', ')}`)
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint (bit-exact)')
     .option('--json', 'print one JSON object per line (logged steps, evaluations, final result)')
