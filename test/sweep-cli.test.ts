@@ -244,7 +244,7 @@ describe('recur sweep', () => {
 describe('recur reproduce', () => {
   it("runs the article's experiments as a sweep and prints the table", () => {
     const root = tmpDir('recur-repro-');
-    const r = recur(['reproduce', '--experiments', 'baseline,sota_warmup', '--seeds', '1', '--steps', '60', '--eval_samples', '100', '--per_length', '10', '--workers', '2', '--save_dir', root]);
+    const r = recur(['reproduce', '--experiments', 'baseline,sota_warmup', '--seeds', '1', '--steps', '60', '--test_samples', '100', '--test_per_length', '10', '--workers', '2', '--save_dir', root]);
     expect(r.code, r.stderr).toBe(0);
     const dir = path.join(root, 'reproduce-60');
     expect(fs.readdirSync(dir).filter((d) => d.endsWith('_seed-0')).sort()).toEqual(['baseline_seed-0', 'sota_warmup_seed-0']);
@@ -260,5 +260,18 @@ describe('recur reproduce', () => {
     expect(saved.test).toMatchObject({ samples: 100, seed: 1234, lengths: [10, 20, 50], threshold: 0.95 });
     expect(saved.summary.map((x: Line) => x.setting)).toEqual(['baseline', 'sota_warmup']);
     expect(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8')).toMatch(/^\| sota_warmup \| 1\/1 \|/m);
+    // its command in summary.md names the test set as the sweep does
+    expect(fs.readFileSync(path.join(dir, 'summary.md'), 'utf8')).toMatch(/recur reproduce --experiments baseline,sota_warmup --seeds 0 --steps 60 --test_samples 100 --test_per_length 10 --name reproduce-60/);
+    // The flags' older names still work (the same study: everything is already done), not both at once.
+    const old = recur(['reproduce', '--experiments', 'baseline,sota_warmup', '--seeds', '1', '--steps', '60', '--eval_samples', '100', '--per_length', '10', '--save_dir', root]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stdout).toMatch(/2\/2 trials finished/);
+    const both = recur(['reproduce', '--eval_samples', '100', '--test_samples', '200', '--save_dir', root]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--eval_samples is the old name of --test_samples: give one of them/);
+    expect(isOneLineError(both.stderr)).toBe(true);
+    const help = recur(['reproduce', '--help']).stdout;
+    expect(help).toMatch(/--test_samples <n>/);
+    expect(help).not.toMatch(/--eval_samples/);
   });
 });

@@ -39,7 +39,7 @@ describe('--seeds', () => {
     expect(specCommand('reproduce', 'x', { experiments: ['sota'], seeds: [0, 1, 2], steps: 500 })).toBe('recur reproduce --experiments sota --seeds 0-2 --steps 500 --name x');
     const six = ['baseline', 'large_batch', 'large_batch_lr5e-3', 'deeper_rnn', 'sota', 'sota_warmup'];
     expect(specCommand('reproduce', 'y', { experiments: six, seeds: [0, 1, 2], steps: 20000 }, { samples: 500, seed: 1234, lengths: [10, 20, 50], perLength: 1000, threshold: 0.9, reach: 0.9 })).toBe(
-      'recur reproduce --seeds 0-2 --steps 20000 --eval_samples 500 --threshold 0.9 --name y',
+      'recur reproduce --seeds 0-2 --steps 20000 --test_samples 500 --threshold 0.9 --name y',
     );
   });
   it('refuses what is not a seed list', () => {

@@ -2,14 +2,20 @@
 // with the convergence table the article could not give (it ran each setting once or three times).
 import { Command, Option } from 'commander';
 import { ARTICLE_EXPERIMENTS, DEFAULT_CONFIG, PRESETS } from '../train/config.js';
-import { parseLengths } from '../train/evaluate.js';
 import { parseSeeds, planTrials, presetSettings } from '../sweep/plan.js';
 import type { Setting } from '../sweep/plan.js';
-import { DEFAULT_TEST } from '../sweep/results.js';
-import { addRunOptions, execute, fractionArg, intArg } from './sweep.js';
+import { addRunOptions, addTestOptions, execute, intArg, lengthsArg, testSpec } from './sweep.js';
 import { CliError } from './errors.js';
 
 const ARTICLE_STEPS = DEFAULT_CONFIG.total_steps; // 20,000
+
+/** reproduce's own names for the test-set flags before they were shared with sweep: [old, now, parser]. */
+const LEGACY_TEST_FLAGS: Array<[string, string, (raw: string) => number | number[]]> = [
+  ['eval_samples', 'test_samples', intArg('--eval_samples')],
+  ['eval_seed', 'test_seed', intArg('--eval_seed', 0)],
+  ['lengths', 'test_lengths', lengthsArg('--lengths')],
+  ['per_length', 'test_per_length', intArg('--per_length')],
+];
 
 /** `--seeds 5` → 0..4; a range or list (`3-7`, `0,2`) is taken as the seeds themselves. */
 export function reproduceSeeds(raw: string): number[] {
@@ -40,13 +46,11 @@ export function register(program: Command): void {
     .option('--seeds <n>', 'seeds per experiment: a count (seeds 0..n-1) or a list/range such as 5-9', '5')
     .addOption(new Option('--steps <n>', `training steps per run (the article: ${ARTICLE_STEPS}; warm-up is scaled to stay 10%)`).argParser(intArg('--steps')).default(ARTICLE_STEPS))
     .option('--experiments <list>', `comma-separated presets (default: the article's six): ${Object.keys(PRESETS).join(', ')}`)
-    .addOption(new Option('--eval_samples <n>', 'samples of the fixed test set every run is scored on after training').argParser(intArg('--eval_samples')).default(DEFAULT_TEST.samples))
-    .addOption(new Option('--eval_seed <n>', 'seed of that test set (the same set for every run)').argParser(intArg('--eval_seed', 0)).default(DEFAULT_TEST.seed))
-    .option('--lengths <list>', 'test lengths beyond training (the article trains on 2..5)', DEFAULT_TEST.lengths.join(','))
-    .addOption(new Option('--per_length <n>', 'test samples per length').argParser(intArg('--per_length')).default(DEFAULT_TEST.perLength))
-    .addOption(new Option('--threshold <x>', 'test accuracy that counts as converged').argParser(fractionArg('--threshold')).default(DEFAULT_TEST.threshold))
     .option('--save_dir <dir>', 'runs root; the study goes in <save_dir>/<name>/', './output/')
     .option('--name <name>', `study name (default: reproduce, or reproduce-<steps> with --steps)`);
+  addTestOptions(cmd);
+  // The names these flags had before they were shared with \`recur sweep\`: still accepted, not shown.
+  for (const [old, now, parse] of LEGACY_TEST_FLAGS) cmd.addOption(new Option(`--${old} <v>`, `= --${now}`).argParser(parse).hideHelp());
   addRunOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -62,12 +66,15 @@ Examples:
   );
   cmd.action(async (opts: Record<string, unknown>) => {
     let seeds: number[];
-    let lengths: number[];
     try {
       seeds = reproduceSeeds(String(opts.seeds));
-      lengths = parseLengths(String(opts.lengths));
     } catch (e) {
       throw new CliError((e as Error).message);
+    }
+    for (const [old, now] of LEGACY_TEST_FLAGS) {
+      if (opts[old] === undefined) continue;
+      if (opts[now] !== undefined) throw new CliError(`--${old} is the old name of --${now}: give one of them`);
+      opts[now] = opts[old];
     }
     const steps = opts.steps as number;
     const names = opts.experiments ? String(opts.experiments).split(',').map((s) => s.trim()).filter(Boolean) : [...ARTICLE_EXPERIMENTS];
@@ -84,14 +91,7 @@ Examples:
       kind: 'reproduce',
       saveDir: String(opts.save_dir),
       trials,
-      test: {
-        samples: opts.eval_samples as number,
-        seed: opts.eval_seed as number,
-        lengths,
-        perLength: opts.per_length as number,
-        threshold: opts.threshold as number,
-        reach: DEFAULT_TEST.reach,
-      },
+      test: testSpec(opts),
       spec: { experiments: names, seeds, steps },
       opts: opts as never,
     });

@@ -31,7 +31,7 @@ export function fractionArg(name: string) {
   };
 }
 
-function lengthsArg(name: string) {
+export function lengthsArg(name: string) {
   return (raw: string): number[] => {
     try {
       return parseLengths(raw);
@@ -103,8 +103,23 @@ async function readSpecFile(file: string) {
   }
 }
 
-function testSpec(opts: Record<string, unknown>): TestSpec {
-  const t: TestSpec = {
+/**
+ * The fixed test set every finished trial is scored on (`recur sweep` and `recur reproduce`: the
+ * same flags). Not `--eval_*`: those are the training flags of the periodic evaluation.
+ */
+export function addTestOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--test_samples <n>', `test-set samples at the training lengths, scored after training (default: ${DEFAULT_TEST.samples})`).argParser(intArg('--test_samples')))
+    .addOption(new Option('--test_seed <n>', `seed of the fixed test set, the same for every trial (default: ${DEFAULT_TEST.seed})`).argParser(intArg('--test_seed', 0)))
+    .addOption(new Option('--test_lengths <list>', `extra test lengths, e.g. 10,20,50 (default: ${DEFAULT_TEST.lengths.join(',')})`).argParser(lengthsArg('--test_lengths')))
+    .addOption(new Option('--test_per_length <n>', `test samples per extra length (default: ${DEFAULT_TEST.perLength})`).argParser(intArg('--test_per_length')))
+    .addOption(new Option('--threshold <x>', `test accuracy that counts as converged (default: ${DEFAULT_TEST.threshold})`).argParser(fractionArg('--threshold')))
+    .addOption(new Option('--reach <x>', `accuracy whose first logged step is reported (default: ${DEFAULT_TEST.reach})`).argParser(fractionArg('--reach')));
+}
+
+/** The test set from addTestOptions' flags (defaults where not given). */
+export function testSpec(opts: Record<string, unknown>): TestSpec {
+  return {
     samples: (opts.test_samples as number | undefined) ?? DEFAULT_TEST.samples,
     seed: (opts.test_seed as number | undefined) ?? DEFAULT_TEST.seed,
     lengths: (opts.test_lengths as number[] | undefined) ?? DEFAULT_TEST.lengths,
@@ -112,7 +127,6 @@ function testSpec(opts: Record<string, unknown>): TestSpec {
     threshold: (opts.threshold as number | undefined) ?? DEFAULT_TEST.threshold,
     reach: (opts.reach as number | undefined) ?? DEFAULT_TEST.reach,
   };
-  return t;
 }
 
 /** Default sweep name from what it varies, so re-running the same command finds the same sweep. */
@@ -129,13 +143,8 @@ export function register(program: Command): void {
     .option('--seeds <list>', 'seeds per setting: ranges and lists, e.g. 0-9 or 0,3,7 (default: 0-4)')
     .option('--spec <file>', 'JSON or YAML file: { name, preset, base: {flag: value}, grid: {flag: [values]}, seeds }')
     .option('--preset <name>', `base settings from a named experiment: ${Object.keys(PRESETS).join(', ')}`)
-    .option('--name <name>', 'sweep name: its directory under --save_dir (default: from the preset and grid keys)')
-    .addOption(new Option('--test_samples <n>', `test-set samples at the training lengths, scored after training (default: ${DEFAULT_TEST.samples})`).argParser(intArg('--test_samples')))
-    .addOption(new Option('--test_seed <n>', `seed of the fixed test set (default: ${DEFAULT_TEST.seed})`).argParser(intArg('--test_seed', 0)))
-    .addOption(new Option('--test_lengths <list>', `extra test lengths, e.g. 10,20,50 (default: ${DEFAULT_TEST.lengths.join(',')})`).argParser(lengthsArg('--test_lengths')))
-    .addOption(new Option('--test_per_length <n>', `test samples per extra length (default: ${DEFAULT_TEST.perLength})`).argParser(intArg('--test_per_length')))
-    .addOption(new Option('--threshold <x>', `test accuracy that counts as converged (default: ${DEFAULT_TEST.threshold})`).argParser(fractionArg('--threshold')))
-    .addOption(new Option('--reach <x>', `accuracy whose first logged step is reported (default: ${DEFAULT_TEST.reach})`).argParser(fractionArg('--reach')));
+    .option('--name <name>', 'sweep name: its directory under --save_dir (default: from the preset and grid keys)');
+  addTestOptions(cmd);
   addRunOptions(cmd);
   cmd.addHelpText(
     'after',

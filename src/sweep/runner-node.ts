@@ -352,14 +352,15 @@ function writeSummaryFiles(dir: string, o: SweepOptions, t: TestSpec, records: r
 export function specCommand(kind: string, name: string, spec: Record<string, unknown>, test: TestSpec = DEFAULT_TEST): string {
   const seeds = Array.isArray(spec.seeds) ? [`--seeds ${seedRanges(spec.seeds as number[])}`] : [];
   const d = DEFAULT_TEST;
-  // The test-set flags that differ from the defaults; `recur reproduce` names them as `recur eval` does.
+  // The test-set flags that differ from the defaults (the same names in sweep and reproduce).
   const r = kind === 'reproduce';
   const testFlags = [
-    ...(test.samples !== d.samples ? [`--${r ? 'eval_samples' : 'test_samples'} ${test.samples}`] : []),
-    ...(test.seed !== d.seed ? [`--${r ? 'eval_seed' : 'test_seed'} ${test.seed}`] : []),
-    ...(test.lengths.join(',') !== d.lengths.join(',') ? [`--${r ? 'lengths' : 'test_lengths'} ${test.lengths.join(',')}`] : []),
-    ...(test.perLength !== d.perLength ? [`--${r ? 'per_length' : 'test_per_length'} ${test.perLength}`] : []),
-    ...(r && test.threshold !== d.threshold ? [`--threshold ${test.threshold}`] : []),
+    ...(test.samples !== d.samples ? [`--test_samples ${test.samples}`] : []),
+    ...(test.seed !== d.seed ? [`--test_seed ${test.seed}`] : []),
+    ...(test.lengths.join(',') !== d.lengths.join(',') ? [`--test_lengths ${test.lengths.join(',')}`] : []),
+    ...(test.perLength !== d.perLength ? [`--test_per_length ${test.perLength}`] : []),
+    ...(test.threshold !== d.threshold ? [`--threshold ${test.threshold}`] : []),
+    ...(test.reach !== d.reach ? [`--reach ${test.reach}`] : []),
   ];
   const parts: string[] = [];
   if (r) {
