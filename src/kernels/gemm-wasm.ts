@@ -1,15 +1,16 @@
-// The WebAssembly SIMD (f64x2) matrix products (module: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts)
-// and the memory they work in. WASM code can only address its own linear memory, so the workspaces
-// of the recurrent kernels (scratch slots, tapes, the fused step's gradients) are allocated as
-// Float64Array views of that memory with allocF64; a product runs in WASM when all its operands
-// live there, and in the JS kernels of gemm.ts otherwise. Same results either way (bit for bit:
-// same per-element order, separate multiply and add; test/gemm-wasm.test.ts).
+// The WebAssembly SIMD (f64x2) kernels (two modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts)
+// and the memory they work in: the matrix products, and the cell steps, copies and predict layer
+// built on them. WASM code can only address its own linear memory, so the workspaces of the
+// recurrent kernels (scratch slots, tapes, the fused step's gradients) are allocated as views of
+// that memory with allocF64/allocF32; a kernel runs in WASM when all its operands live there, and
+// its JS twin runs otherwise. Same results either way (bit for bit: same per-element order,
+// separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts).
 //
 // The memory is reserved once (ARENA_PAGES) and never grown — growing would detach every view —
 // and allocation is a bump pointer that is never freed, so only long-lived, grow-only workspaces
 // should use it; when it is full allocF64 returns ordinary arrays (JS path). Untouched pages cost
 // no resident memory. No SIMD (WebAssembly.validate fails), or RECUR_NO_WASM=1: JS only.
-import { GEMM_WASM_BASE64, ONE_WASM_BASE64 } from './gemm-wasm-module.js';
+import { GEMM_WASM_BASE64, CELLS_WASM_BASE64 } from './gemm-wasm-module.js';
 
 /** 64 KiB pages reserved for workspaces: 64 MiB. */
 const ARENA_PAGES = 1024;
@@ -22,8 +23,8 @@ export interface GemmExports {
   atb(A: number, B: number, C: number, R: number, M: number, N: number): void;
 }
 
-/** The single-sequence (predict) module's exports, with the products it builds on. */
-export interface OneExports extends GemmExports {
+/** The second module's exports (cell steps, copies, predict's layer), with the products it builds on. */
+export interface KernelExports extends GemmExports {
   tanhAdd(a: number, b: number, out: number, n: number): void;
   same(a: number, b: number, n: number): number;
   rnnTanhLayer(gi: number, W: number, bias: number, h: number, gh: number, y: number, T: number, H: number, mode: number): void;
@@ -33,7 +34,7 @@ export interface OneExports extends GemmExports {
 }
 
 let wasm: GemmExports | null = null;
-let one: OneExports | null = null;
+let cells: KernelExports | null = null; // both modules' exports (null if the second failed)
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
 let top = 0;
@@ -65,16 +66,19 @@ function init(): void {
     heap64 = new Float64Array(memory);
     top = 16; // address 0 stays unused (a null bias pointer is 0)
     try {
-      const oneInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ONE_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
-      one = { ...wasm, ...(oneInst.exports as unknown as OneExports) };
+      const cellsInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(CELLS_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
+      cells = { ...wasm, ...(cellsInst.exports as unknown as KernelExports) };
     } catch {
-      one = null; // predict takes its JS twin
+      cells = null; // the cells and predict take their JS twins
     }
   } catch {
     wasm = null; // e.g. a browser refusing synchronous compilation: JS kernels
+    cells = null;
     memory = null;
+    heap64 = null;
   }
 }
+
 /** Whether the SIMD kernels are in use. */
 export function wasmGemmEnabled(): boolean {
   if (!initialised) init();
@@ -82,14 +86,14 @@ export function wasmGemmEnabled(): boolean {
 }
 
 /**
- * The single-sequence module's raw exports, for a caller that keeps its operands' byte addresses
+ * Both modules' raw exports, for a caller that keeps its operands' byte addresses
  * (allocF64/allocF32 views never move: the memory never grows) and calls many small kernels in a
  * row: the checked wrappers below cost ~0.1 µs a call in `buffer`/`byteOffset` look-ups. Null:
  * JS kernels only.
  */
-export function wasmKernels(): OneExports | null {
+export function wasmKernels(): KernelExports | null {
   if (!initialised) init();
-  return one;
+  return cells;
 }
 
 /** Byte address of `bytes` more bytes of WASM memory (16-byte aligned), or −1 when it is full. */
@@ -147,20 +151,20 @@ export function wasmAtB(A: Float64Array, B: Float64Array, R: number, M: number, 
 }
 
 /**
- * out[oo + i] = tanh(a[ao + i] + b[bo + i]) for i < n, by the SIMD tanh (within 2 ulp of
- * Math.tanh, not always its bits: tools/gen-gemm-wasm.mjs). False (nothing done) unless all three
- * arrays are in WASM memory.
+ * out[oo + i] = tanh(a[ao + i] + b[bo + i]) for i < n by the SIMD tanh: the same bits as
+ * cells/tanh.ts (within 4 ulp of Math.tanh). False (nothing done) unless all three arrays are in
+ * WASM memory.
  */
 export function wasmTanhAdd(a: Float64Array, ao: number, b: Float64Array, bo: number, out: Float64Array, oo: number, n: number): boolean {
-  if (one === null || !inArena(a) || !inArena(b) || !inArena(out)) return false;
-  one.tanhAdd(a.byteOffset + ao * 8, b.byteOffset + bo * 8, out.byteOffset + oo * 8, n);
+  if (cells === null || !inArena(a) || !inArena(b) || !inArena(out)) return false;
+  cells.tanhAdd(a.byteOffset + ao * 8, b.byteOffset + bo * 8, out.byteOffset + oo * 8, n);
   return true;
 }
 
 /** Whether two equally long float32 arrays in WASM memory hold the same bits; null if not in WASM memory. */
 export function wasmSameBits(a: Float32Array, b: Float32Array): boolean | null {
-  if (one === null || !inArena(a) || !inArena(b) || a.length !== b.length) return null;
-  return one.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
+  if (cells === null || !inArena(a) || !inArena(b) || a.length !== b.length) return null;
+  return cells.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
 }
 
 let ones: Float64Array = new Float64Array(0); // [n] of 1, in WASM memory: the left operand of wasmColSum
@@ -193,13 +197,13 @@ export function copyF64(src: Float64Array, s: number, dst: Float64Array, d: numb
 
 /** dst[i] = src[i] for i < src.length (float32 → float64) by the SIMD kernel; false unless both are in WASM memory. */
 export function wasmPromote(src: Float32Array, dst: Float64Array): boolean {
-  if (one === null || !inArena(src) || !inArena(dst) || dst.length < src.length) return false;
-  one.promote(src.byteOffset, dst.byteOffset, src.length);
+  if (cells === null || !inArena(src) || !inArena(dst) || dst.length < src.length) return false;
+  cells.promote(src.byteOffset, dst.byteOffset, src.length);
   return true;
 }
 
 /** dst[d + i] = src[s + i] rounded to float32, i < n: the SIMD kernel when both are in WASM memory, else a loop. */
 export function demoteF64(src: Float64Array, s: number, dst: Float32Array, d: number, n: number): void {
-  if (one !== null && src.buffer === memory && dst.buffer === memory) one.demote(src.byteOffset + 8 * s, dst.byteOffset + 4 * d, n);
+  if (cells !== null && src.buffer === memory && dst.buffer === memory) cells.demote(src.byteOffset + 8 * s, dst.byteOffset + 4 * d, n);
   else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
 }

@@ -8,13 +8,13 @@
 //   gemmABt), the same cell functions, float32 rounding of each layer's output, the head as
 //   forwardAll — reading the float32 weights directly. Bit-identical to forward()
 //   (test/train-fused.test.ts).
-// - OneSequenceWasm: the products on the WASM f64x2 kernel (same per-element order, so the same
-//   bits) over float64 transposed copies of the weights that are kept between calls, and the RNN
-//   tanh by the SIMD tanh (within 2 ulp of Math.tanh: RNN_TANH results may differ from the twin's
-//   in the last bits; RELU, LSTM and GRU are bit-identical). The copies are re-made whenever the
-//   float32 weights' bits change: each call copies the weights into WASM memory and compares them
-//   with the copy the cache was made from (one SIMD pass, ≈ 0.2 µs for the `sota` model) — exact,
-//   so changing a weight in place can never leave predict on stale weights.
+// - OneSequenceWasm: the products on the WASM f64x2 kernel (same per-element order) over float64
+//   transposed copies of the weights that are kept between calls, and each Elman tanh layer's
+//   whole recurrence in one WASM call (the cells' tanh, SIMD: the same bits as cells/tanh.ts) —
+//   so the same bits as the twin. The copies are re-made whenever the float32 weights' bits
+//   change: each call copies the recurrent weights into WASM memory and compares them with the
+//   copy the cache was made from (a memcpy and one SIMD pass, ≈ 1 µs for the `sota` model's
+//   22 KB) — exact, so changing a weight in place can never leave predict on stale weights.
 //
 // Shapes: T steps, E embed, H hidden, L layers, C classes, GH = gates·H, W = max(E, H).
 import { gateCount, savedWidth } from './packed-layer.js';
@@ -22,7 +22,7 @@ import { lstmCellForward } from './cells/lstm.js';
 import { gruCellForward } from './cells/gru.js';
 import { tanh } from './cells/tanh.js';
 import { allocF32, allocF64, inWasmMemory, wasmKernels } from './gemm-wasm.js';
-import type { OneExports } from './gemm-wasm.js';
+import type { KernelExports } from './gemm-wasm.js';
 import type { ClsNetArrays, ClsNetDims } from './rnn-cls-net.js';
 
 export interface OneSequence {
@@ -136,7 +136,7 @@ export class OneSequenceWasm implements OneSequence {
   private readonly sources: Float32Array[] = []; // the recurrent weights in `stage` order
   private readonly contiguous: Float32Array | null; // all of them, when they lie back to back (a flat buffer)
 
-  constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays, private readonly wasm: OneExports) {
+  constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays, private readonly wasm: KernelExports) {
     const { mode, embed: E, hidden: H, classes: C } = dims;
     const GH = gateCount(mode) * H;
     let n = 0;
@@ -223,14 +223,14 @@ export class OneSequenceWasm implements OneSequence {
     const { gi, gh, h, c, save, raw } = this;
     const giP = gi.byteOffset, ghP = gh.byteOffset, hP = h.byteOffset;
     const relu = mode === 'RNN_RELU';
-    const tanh = mode === 'RNN_TANH';
+    const elman = mode === 'RNN_TANH';
     for (let l = 0; l < L; l++) {
       const w = this.layers[l];
       const In = l === 0 ? E : H;
       // gi [T, GH] = b_ih + x [T, In] · W_ihᵀ
       wasm.ab(x.byteOffset, w.wIhT.byteOffset, w.bIh ? w.bIh.byteOffset : 0, giP, T, In, GH, w.bIh ? 1 : 0);
       const whP = w.wHhT.byteOffset, bhP = w.bHh ? w.bHh.byteOffset : 0, bhMode = w.bHh ? 1 : 0;
-      if (tanh) {
+      if (elman) {
         wasm.rnnTanhLayer(giP, whP, bhP, hP, ghP, y.byteOffset, T, H, bhMode);
         const tmp = x; x = y; y = tmp;
         continue;
