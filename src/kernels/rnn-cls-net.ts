@@ -13,7 +13,7 @@
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
-import { makeOneSequence } from './rnn-cls-one.js';
+import { headRow, makeOneSequence } from './rnn-cls-one.js';
 import { allocF32, allocF64, demoteF64 } from './gemm-wasm.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 import type { OneSequence } from './rnn-cls-one.js';
@@ -171,39 +171,9 @@ export class RnnClsNetKernel {
       const x = l === 0 ? this.x0 : this.work[l - 1].y;
       packedLayerForward(w.shape, this.params.layers[l], x, this.bs, false, null, null, w.y, w.hN, w.cN, train ? w.tape : null, noise, l * rows * H);
     }
-    // logits = h Wᵀ + b as ops.matmul + ops.add do it: a float32 accumulator per output, terms in
-    // increasing k, zero inputs skipped; then the bias added (float32).
+    // logits = h Wᵀ + b as ops.matmul + ops.add do it, row by row (headRow).
     const h = this.work[L - 1].hN;
-    const W = this.params.fcW;
-    const bias = this.params.fcB;
-    const out = this.logits;
-    const fr = Math.fround;
-    const C4 = C - (C % 4);
-    for (let b = 0; b < this.B; b++) {
-      const ho = this.pos[b] * H;
-      // Four outputs at a time (independent chains); each keeps its own k order.
-      for (let j = 0; j < C4; j += 4) {
-        const w0 = j * H, w1 = w0 + H, w2 = w1 + H, w3 = w2 + H;
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let k = 0; k < H; k++) {
-          const a = h[ho + k];
-          if (a === 0) continue;
-          a0 = fr(a0 + a * W[w0 + k]); a1 = fr(a1 + a * W[w1 + k]);
-          a2 = fr(a2 + a * W[w2 + k]); a3 = fr(a3 + a * W[w3 + k]);
-        }
-        const o = b * C + j;
-        out[o] = a0 + bias[j]; out[o + 1] = a1 + bias[j + 1]; out[o + 2] = a2 + bias[j + 2]; out[o + 3] = a3 + bias[j + 3];
-      }
-      for (let j = C4; j < C; j++) {
-        let acc = 0;
-        for (let k = 0; k < H; k++) {
-          const a = h[ho + k];
-          if (a === 0) continue;
-          acc = fr(acc + a * W[j * H + k]);
-        }
-        out[b * C + j] = acc + bias[j]; // float32 store rounds
-      }
-    }
+    for (let b = 0; b < this.B; b++) headRow(h, this.pos[b] * H, this.params.fcW, this.params.fcB, H, C, this.logits, b * C);
   }
 
   /** Inference: logits [B, C] for a padded batch (a view of an internal buffer). */
