@@ -6,14 +6,19 @@
 // its JS twin runs otherwise. Same results either way (bit for bit: same per-element order,
 // separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts).
 //
-// The memory is reserved once (ARENA_PAGES) and never grown — growing would detach every view —
-// and allocation is a bump pointer that is never freed, so only long-lived, grow-only workspaces
-// should use it; when it is full allocF64 returns ordinary arrays (JS path). Untouched pages cost
-// no resident memory. No SIMD (WebAssembly.validate fails), or RECUR_NO_WASM=1: JS only.
+// The memory is reserved once (ARENA_PAGES) and never grown — growing would detach every view.
+// Blocks are handed out by an Arena (first fit, else a bump pointer) and given back with release()
+// when a workspace grows or is dropped; when it is full allocF64 returns ordinary arrays (JS path).
+// Untouched pages cost no resident memory. No SIMD (WebAssembly.validate fails), or
+// RECUR_NO_WASM=1: JS only.
 import { GEMM_WASM_BASE64, CELLS_WASM_BASE64 } from './gemm-wasm-module.js';
+import { Arena } from './arena.js';
 
-/** 64 KiB pages reserved for workspaces: 64 MiB. */
-const ARENA_PAGES = 1024;
+/**
+ * 64 KiB pages reserved for workspaces, largest first: 1 GiB holds the workspaces of a hidden-256,
+ * batch-256, length-100 model; smaller reservations are the fall-backs where a runtime refuses it.
+ */
+const ARENA_PAGES = [16384, 4096, 1024];
 /** Rows per atb call, so a tile of A and B rows stays in cache while C's tiles cycle (as gemm.ts). */
 const ROW_TILE = 64;
 
@@ -37,7 +42,7 @@ let wasm: GemmExports | null = null;
 let cells: KernelExports | null = null; // both modules' exports (null if the second failed)
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
-let top = 0;
+let arena: Arena | null = null; // allocation inside `memory`
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -51,6 +56,18 @@ function disabledByEnv(): boolean {
   return env?.RECUR_NO_WASM === '1';
 }
 
+/** The largest memory of ARENA_PAGES the runtime grants. */
+function reserveMemory(): WebAssembly.Memory {
+  for (const pages of ARENA_PAGES) {
+    try {
+      return new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch (e) {
+      if (pages === ARENA_PAGES[ARENA_PAGES.length - 1]) throw e;
+    }
+  }
+  throw new Error('unreachable');
+}
+
 // Set up on first use (not at import: a page that only predicts never reserves the memory).
 let initialised = false;
 function init(): void {
@@ -59,12 +76,12 @@ function init(): void {
   try {
     const bytes = decodeBase64(GEMM_WASM_BASE64);
     if (!WebAssembly.validate(bytes)) return; // no SIMD
-    const mem = new WebAssembly.Memory({ initial: ARENA_PAGES, maximum: ARENA_PAGES });
+    const mem = reserveMemory();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } });
     wasm = inst.exports as unknown as GemmExports;
     memory = mem.buffer;
     heap64 = new Float64Array(memory);
-    top = 16; // address 0 stays unused (a null bias pointer is 0)
+    arena = new Arena(16, memory.byteLength); // address 0 stays unused (a null bias pointer is 0)
     try {
       const cellsInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(CELLS_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
       cells = { ...wasm, ...(cellsInst.exports as unknown as KernelExports) };
@@ -76,6 +93,7 @@ function init(): void {
     cells = null;
     memory = null;
     heap64 = null;
+    arena = null;
   }
 }
 
@@ -96,26 +114,34 @@ export function wasmKernels(): KernelExports | null {
   return cells;
 }
 
-/** Byte address of `bytes` more bytes of WASM memory (16-byte aligned), or −1 when it is full. */
-function bump(bytes: number): number {
+/** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */
+function reserve(bytes: number): number {
   if (!initialised) init();
-  const size = (bytes + 15) & ~15;
-  if (memory === null || top + size > memory.byteLength) return -1;
-  const at = top;
-  top += size;
+  if (arena === null || heap64 === null) return -1;
+  const { at, dirty } = arena.reserve(bytes);
+  if (at >= 0 && dirty) new Uint8Array(memory!, at, bytes).fill(0);
   return at;
 }
 
 /** A zeroed Float64Array of n elements, in WASM memory while it has room (16-byte aligned). */
 export function allocF64(n: number): Float64Array {
-  const at = bump(n * 8);
+  const at = reserve(n * 8);
   return at < 0 ? new Float64Array(n) : new Float64Array(memory!, at, n);
 }
 
 /** A zeroed Float32Array of n elements, in WASM memory while it has room (16-byte aligned). */
 export function allocF32(n: number): Float32Array {
-  const at = bump(n * 4);
+  const at = reserve(n * 4);
   return at < 0 ? new Float32Array(n) : new Float32Array(memory!, at, n);
+}
+
+/**
+ * Gives back the WASM memory of an array allocF64/allocF32 returned (no-op for ordinary arrays,
+ * null, sub-views not starting at a block, and blocks already released). The caller must drop
+ * every view of it: the bytes will be handed out again.
+ */
+export function release(a: ArrayBufferView | null): void {
+  if (a !== null && arena !== null && a.buffer === memory) arena.release(a.byteOffset);
 }
 
 const inArena = (a: ArrayBufferView): boolean => a.buffer === memory;
@@ -177,6 +203,7 @@ export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Arra
   if (ones.length < R) {
     const next = allocF64(Math.max(R, 2 * ones.length, 256));
     if (!inArena(next)) return false;
+    release(ones);
     ones = next.fill(1);
   }
   return wasmAtB(ones, A, R, 1, M, c);

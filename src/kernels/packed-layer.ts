@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, copyF64, demoteF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
+import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -73,7 +73,9 @@ const pool: Float64Array[] = [];
 function scratch(slot: number, n: number): Float64Array {
   let a = pool[slot];
   if (a === undefined || a.length < n) {
-    a = allocF64(Math.max(n, a !== undefined ? a.length * 2 : 0));
+    const grown = Math.max(n, a !== undefined ? a.length * 2 : 0);
+    release(a ?? null);
+    a = allocF64(grown);
     pool[slot] = a;
   }
   return a;

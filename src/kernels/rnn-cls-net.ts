@@ -14,7 +14,7 @@
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
 import { headRow, makeOneSequence } from './rnn-cls-one.js';
-import { allocF32, allocF64, demoteF64 } from './gemm-wasm.js';
+import { allocF32, allocF64, demoteF64, release } from './gemm-wasm.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 import type { OneSequence } from './rnn-cls-one.js';
 
@@ -68,21 +68,31 @@ export class RnnClsNetKernel {
   constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays) {}
 
   /**
-   * Workspaces for a batch of B sequences with `rows` packed rows. The float64 ones live in WASM
-   * memory (allocF64: tape and gradients, read by the SIMD products), which is a never-freed bump
-   * arena — so they are only reallocated when rows or B exceed what they hold (B-sized ones are
-   * views [0, B·H) of capB-sized blocks); the small float32/int ones are simply remade for each B.
+   * Workspaces for a batch of B sequences with `rows` packed rows. The big ones live in WASM memory
+   * (allocF64/allocF32: tapes, gradients, layer outputs, read by the SIMD kernels) and are only
+   * reallocated — the old ones released — when rows or B exceed what they hold, growing by at
+   * least a quarter so a stream of ever-longer batches does not reallocate every time (B-sized
+   * ones are views [0, B·H) of capB-sized blocks); the small float32/int ones are remade for each B.
    */
+  /** Gives the WASM memory of the row- and capB-sized workspaces back (they are about to be remade). */
+  private releaseWorkspaces(): void {
+    release(this.x0);
+    for (const w of this.work) {
+      for (const a of [w.y, w.tape.hPrev, w.tape.cPrev, w.tape.save, w.g.dX, w.g.dWih, w.g.dWhh, w.g.dBih, w.g.dBhh, w.dh0Full, w.dc0Full, w.dX32]) release(a);
+    }
+  }
+
   private ensure(B: number, rows: number): void {
     if (B === this.B && rows <= this.cap) return;
     const { mode, embed: E, hidden: H, layers: L, classes: C } = this.dims;
     const lstm = mode === 'LSTM';
     const GH = gateCount(mode) * H;
     if (rows > this.cap || B > this.capB || this.work.length !== L) {
-      const cap = Math.max(rows, this.cap);
+      const cap = rows > this.cap ? Math.max(rows, Math.ceil(this.cap * 1.25)) : this.cap;
       const capB = Math.max(B, this.capB);
       this.cap = cap;
       this.capB = capB;
+      this.releaseWorkspaces();
       this.x0 = allocF32(cap * E);
       this.work = [];
       for (let l = 0; l < L; l++) {

@@ -21,7 +21,7 @@ import { gateCount, savedWidth } from './packed-layer.js';
 import { lstmCellForward } from './cells/lstm.js';
 import { gruCellForward } from './cells/gru.js';
 import { tanh } from './cells/tanh.js';
-import { allocF32, allocF64, inWasmMemory, wasmKernels } from './gemm-wasm.js';
+import { allocF32, allocF64, inWasmMemory, release, wasmKernels } from './gemm-wasm.js';
 import type { KernelExports } from './gemm-wasm.js';
 import type { ClsNetArrays, ClsNetDims } from './rnn-cls-net.js';
 
@@ -168,6 +168,9 @@ export class OneSequenceWasm implements OneSequence {
     const { mode, embed: E, hidden: H } = this.dims;
     const W = Math.max(E, H);
     this.cap = cap;
+    release(this.xA);
+    release(this.xB);
+    release(this.gi);
     this.xA = allocF64(cap * W);
     this.xB = allocF64(cap * W);
     this.gi = allocF64(cap * gateCount(mode) * H);
