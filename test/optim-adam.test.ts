@@ -8,6 +8,8 @@ import { tensor } from '../src/tensor/create.js';
 import { Adam } from '../src/optim/adam.js';
 import { AdamW } from '../src/optim/adamw.js';
 import { adamUpdate, adamUpdateNaive } from '../src/optim/adam-kernel.js';
+import { fma32 } from '../src/optim/fma32.js';
+import { allocF32, wasmAdam } from '../src/kernels/gemm-wasm.js';
 import type { AdamHyper } from '../src/optim/adam-kernel.js';
 import { LinearLR, CosineAnnealingLR, SequentialLR } from '../src/optim/lr-scheduler.js';
 import type { LRScheduler } from '../src/optim/lr-scheduler.js';
@@ -285,5 +287,73 @@ describe('resume from state dicts continues bit for bit (float32, amsgrad, Seque
     expect(s3.step).toBe(12);
     for (const k of ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']) expect(Array.from(s3[k] as Float32Array)).toEqual(Array.from(s1[k] as Float32Array));
     expect(r3.sched.getLastLr()).toEqual(r1.sched.getLastLr());
+  });
+});
+
+describe('the WASM Adam kernel (what adamUpdate runs for float32 spans of ≥ 64 elements)', () => {
+  // Through the kernel's first moment with β1 = 1: m' = fma32(g, 1 − β1 → b, m·1) = fma32(g, b, m),
+  // four lanes per call sharing b: every lane must equal the scalar fma32 (itself checked against
+  // exact integer arithmetic in optim-fma32.test.ts), double-rounding traps included.
+  it('rounds a·b + c once, like fma32, on 20000 random triples and the double-rounding trap', () => {
+    const kernel = wasmAdam()!;
+    expect(kernel).not.toBeNull();
+    const buf = allocF32(16);
+    const at = buf.byteOffset;
+    const run = (a: number[], b: number, c: number[]) => {
+      buf.fill(0);
+      for (let i = 0; i < 4; i++) { buf[4 + i] = a[i]; buf[8 + i] = c[i]; buf[12 + i] = 1; }
+      kernel(at, at + 16, at + 32, at + 48, 4, 1, b, 0.999, 0.001, -0.001, 1, 1e-8, 1, 0, 0);
+      return Array.from(buf.subarray(8, 12));
+    };
+    const trapA = Math.fround(2 ** -24 * (1 + 2 ** -23)), trapB = Math.fround(1 - 2 ** -23), trapC = Math.fround(1 + 2 ** -23);
+    expect(run([trapA, -trapA, trapA, 0], trapB, [trapC, -trapC, 1, 1])).toEqual([fma32(trapA, trapB, trapC), fma32(-trapA, trapB, -trapC), fma32(trapA, trapB, 1), 1]);
+    let s = 987654321;
+    const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rf = () => Math.fround((rnd() - 0.5) * 2 ** Math.floor(rnd() * 40 - 20));
+    for (let i = 0; i < 5000; i++) {
+      const b = rf();
+      const a = [rf(), rf(), rf(), rf()];
+      const c = a.map((x, k) => (k === 0 ? Math.fround(-x * b * (1 + (rnd() - 0.5) * 2 ** -20)) : k === 1 ? Math.fround(1 + Math.floor(rnd() * 2 ** 23) * 2 ** -23) : rf()));
+      const got = run(a, b, c);
+      for (let k = 0; k < 4; k++) {
+        const want = fma32(a[k], b, c[k]);
+        if (!Object.is(got[k], want)) throw new Error(`lane ${k}: fma32(${a[k]}, ${b}, ${c[k]}) = ${want}, kernel ${got[k]}`);
+      }
+    }
+  });
+
+  it('equals the JS loop on 4099 parameters over 20 steps, for Adam, Adam + L2, AdamW and maximize', () => {
+    let s = 777;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 10 ** Math.floor(((s >> 8) % 7) - 4);
+    for (const cfg of [{}, { weightDecay: 0.1 }, { decoupled: true, weightDecay: 0.05 }, { maximize: true, weightDecay: 0.01 }]) {
+      const n = 4099;
+      const p1 = Float32Array.from({ length: n }, rnd), p2 = p1.slice();
+      const m1 = new Float32Array(n), m2 = new Float32Array(n), v1 = new Float32Array(n), v2 = new Float32Array(n);
+      for (let step = 1; step <= 20; step++) {
+        const g = Float32Array.from({ length: n }, rnd);
+        const hyp: AdamHyper = { lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step, amsgrad: false, maximize: false, decoupled: false, ...cfg };
+        adamUpdate(p1, g, m1, v1, null, n, hyp); // the WASM kernel
+        adamUpdateNaive(p2, g, m2, v2, null, n, hyp); // op by op in JS
+      }
+      expect(Array.from(p1), JSON.stringify(cfg)).toEqual(Array.from(p2));
+      expect(Array.from(m1)).toEqual(Array.from(m2));
+      expect(Array.from(v1)).toEqual(Array.from(v2));
+    }
+  });
+});
+
+describe('Adam state through JSON', () => {
+  it('a JSON round trip of stateDict() loads back as float32 buffers and continues bit for bit', () => {
+    const mk = () => tensor(Array.from({ length: 100 }, (_, i) => Math.sin(i)), { requiresGrad: true });
+    const a = mk(), b = mk();
+    const oa = new Adam([a], { lr: 0.01 }), ob = new Adam([b], { lr: 0.01 });
+    const grad = (t: Tensor, k: number) => { t.grad = tensor(Array.from({ length: 100 }, (_, i) => Math.cos(i * k))); };
+    for (let k = 1; k <= 3; k++) { grad(a, k); oa.step(); grad(b, k); ob.step(); }
+    ob.loadStateDict(JSON.parse(JSON.stringify(ob.stateDict())));
+    const st = ob.stateDict().state[0] as Record<string, unknown>;
+    expect(st.exp_avg).toBeInstanceOf(Float32Array); // not {"0": …, "1": …}
+    expect(st.exp_avg_sq).toBeInstanceOf(Float32Array);
+    for (let k = 4; k <= 6; k++) { grad(a, k); oa.step(); grad(b, k); ob.step(); }
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
   });
 });

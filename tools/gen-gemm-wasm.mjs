@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/kernels/gemm-wasm-module.ts: two WebAssembly SIMD (f64x2) modules on one memory, as
+// Generates src/kernels/gemm-wasm-module.ts: three WebAssembly SIMD modules on one memory, as
 // base64 bytes, so neither the build nor the browser bundle needs an assembler. Run after editing
 // this file:  node tools/gen-gemm-wasm.mjs   (--check: only verify the committed file; needs the `wabt` dev dependency, a pure-JS/WASM
 // build of wat2wasm). Each module stays under 4 KiB, what browsers compile synchronously on their
@@ -23,6 +23,8 @@
 //   tanhAdd(a, b, out, n)              out[i] = tanh(a[i] + b[i])  (the SIMD tanh below)
 //   rnnTanhLayer(gi, W, bias, h, gh, y, T, H, mode)   one Elman tanh layer over T steps
 //   same(a, b, n)                      whether n bytes at a and b are equal
+//
+// 3. Adam / AdamW over float32 (src/optim/adam-kernel.ts): adam(p, g, m, v, n, …)
 //   promote(src, dst, n)               float32 → float64;  demote(src, dst, n): float64 → float32
 //   rnnTanhBack(dhS, dY, a, dg, n)     one step of the Elman tanh backward
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -310,6 +312,67 @@ const watCells = `(module
     (i32.eqz (v128.any_true (local.get $d)))))
 `;
 
+// Adam / AdamW over float32 (src/optim/adam-kernel.ts adamF32: the same operations — f32x4 for
+// the single-rounding ops, float64 lanes for fma32's exact a·b + c rounded once — so the same bits),
+// four elements a step, n a multiple of 4. flags: 1 decoupled (AdamW), 2 L2 (Adam with weight
+// decay), 4 maximize. fma32 is written out in place (a WASM call per use measured 2× slower).
+let fmaCount = 0;
+const fmaLocals = [];
+/** WAT setting local `out` (f32x4) to the four a·b + c rounded once (fma32.ts's algorithm, per float64 half). */
+function fma32x4(out, a, b, c) {
+  const half = (sel) => {
+    const j = fmaCount++;
+    const L = (n) => `$f${n}${j}`;
+    for (const n of ['a', 'b', 'c', 'pr', 's', 'r', 'd', 'o', 'bb', 'e']) fmaLocals.push(`(local ${L(n)} v128)`);
+    const widen = (x) => `(f64x2.promote_low_f32x4 ${sel === 0 ? x : `(i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${x} ${x})`})`;
+    const g = (n) => `(local.get ${L(n)})`;
+    const zero = '(v128.const f64x2 0 0)';
+    return {
+      code: `(local.set ${L('a')} ${widen(a)}) (local.set ${L('b')} ${widen(b)}) (local.set ${L('c')} ${widen(c)})
+      (local.set ${L('pr')} (f64x2.mul ${g('a')} ${g('b')}))
+      (local.set ${L('s')} (f64x2.add ${g('pr')} ${g('c')}))
+      (local.set ${L('r')} (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${g('s')})))
+      (local.set ${L('d')} (f64x2.sub ${g('s')} ${g('r')}))
+      (local.set ${L('o')} (f64x2.add ${g('r')} (f64x2.add ${g('d')} ${g('d')})))
+      (local.set ${L('bb')} (f64x2.sub ${g('s')} ${g('pr')}))
+      (local.set ${L('e')} (f64x2.add (f64x2.sub ${g('pr')} (f64x2.sub ${g('s')} ${g('bb')})) (f64x2.sub ${g('c')} ${g('bb')})))`,
+      // the other float32 when s is exactly halfway between two, the exact sum is not, and lies on o's side
+      value: `(f32x4.demote_f64x2_zero (v128.bitselect ${g('o')} ${g('r')} (v128.and
+        (v128.andnot (f64x2.eq (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${g('o')})) ${g('o')}) (f64x2.eq ${g('r')} ${g('s')}))
+        (v128.andnot (f64x2.ne ${g('e')} ${zero}) (v128.xor (f64x2.gt ${g('e')} ${zero}) (f64x2.gt ${g('d')} ${zero}))))))`,
+    };
+  };
+  const lo = half(0), hi = half(1);
+  return `${lo.code}\n      ${hi.code}\n      (local.set ${out} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${lo.value} ${hi.value}))`;
+}
+const sp = (x) => `(f32x4.splat (local.get ${x}))`;
+const adamBody = `(block $done (loop $quads (br_if $done (i32.lt_s (local.get $n) (i32.const 4)))
+      (local.set $P (v128.load (local.get $p)))
+      (local.set $G (v128.load (local.get $g)))
+      (if (i32.and (local.get $flags) (i32.const 4)) (then (local.set $G (f32x4.neg (local.get $G)))))
+      (if (i32.and (local.get $flags) (i32.const 1))
+        (then (local.set $P (f32x4.mul (local.get $P) ${sp('$decay')})))
+        (else (if (i32.and (local.get $flags) (i32.const 2)) (then
+          ${fma32x4('$G', '(local.get $P)', sp('$wd'), '(local.get $G)')}))))
+      ${fma32x4('$M', '(local.get $G)', sp('$omb1'), `(f32x4.mul (v128.load (local.get $m)) ${sp('$b1')})`)}
+      ${fma32x4('$V', `(f32x4.mul ${sp('$omb2')} (local.get $G))`, '(local.get $G)', `(f32x4.mul (v128.load (local.get $v)) ${sp('$b2')})`)}
+      (v128.store (local.get $m) (local.get $M))
+      (v128.store (local.get $v) (local.get $V))
+      (v128.store (local.get $p) (f32x4.add (local.get $P) (f32x4.div (f32x4.mul ${sp('$negStep')} (local.get $M))
+        (f32x4.add (f32x4.div (f32x4.sqrt (local.get $V)) ${sp('$bc2s')}) ${sp('$eps')}))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16))) (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $m (i32.add (local.get $m) (i32.const 16))) (local.set $v (i32.add (local.get $v) (i32.const 16)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 4)))
+      (br $quads)))`;
+const watAdam = `(module
+  (import "env" "mem" (memory 1))
+  (func $adam (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+      (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $negStep f32) (param $bc2s f32)
+      (param $eps f32) (param $decay f32) (param $wd f32) (param $flags i32)
+      (local $P v128) (local $G v128) (local $M v128) (local $V v128) ${fmaLocals.join(' ')}
+    ${adamBody}))
+`;
+
 const wabt = await wabtInit();
 /** The module's bytes; browsers compile at most 4 KiB synchronously on their main thread. */
 function assemble(name, text) {
@@ -335,16 +398,19 @@ function withNames(bytes, text) {
 }
 const gemm = withNames(assemble('gemm.wat', wat), wat);
 const cells = withNames(assemble('cells.wat', watCells), watCells);
-for (const [name, b] of [['gemm', gemm], ['cells', cells]]) {
+const adam = withNames(assemble('adam.wat', watAdam), watAdam);
+for (const [name, b] of [['gemm', gemm], ['cells', cells], ['adam', adam]]) {
   if (b.length > 4096) throw new Error(`${name}: ${b.length} bytes with names, over 4 KiB`);
 }
 const ts = `// GENERATED by tools/gen-gemm-wasm.mjs — do not edit. WebAssembly SIMD (f64x2) kernels: the
-// matrix products (${gemm.length} bytes) and the cell and copy kernels (${cells.length} bytes); see
+// matrix products (${gemm.length} bytes), the cell and copy kernels (${cells.length} bytes) and Adam (${adam.length} bytes); see
 // that script for the kernels and their numerics.
 export const GEMM_WASM_BASE64 =
   '${Buffer.from(gemm).toString('base64')}';
 export const CELLS_WASM_BASE64 =
   '${Buffer.from(cells).toString('base64')}';
+export const ADAM_WASM_BASE64 =
+  '${Buffer.from(adam).toString('base64')}';
 `;
 const target = join(root, 'src', 'kernels', 'gemm-wasm-module.ts');
 if (process.argv.includes('--check')) {
@@ -357,5 +423,5 @@ if (process.argv.includes('--check')) {
   process.exit(0);
 }
 writeFileSync(target, ts);
-if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat + watCells);
-console.log(`src/kernels/gemm-wasm-module.ts: ${gemm.length} + ${cells.length} bytes`);
+if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat + watCells + watAdam);
+console.log(`src/kernels/gemm-wasm-module.ts: ${gemm.length} + ${cells.length} + ${adam.length} bytes`);

@@ -1,6 +1,6 @@
-// The WebAssembly SIMD (f64x2) kernels (two modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts)
-// and the memory they work in: the matrix products, and the cell steps, copies and predict layer
-// built on them. WASM code can only address its own linear memory, so the workspaces of the
+// The WebAssembly SIMD kernels (three modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
+// the memory they work in: the matrix products; the cell steps, copies and predict layer built on
+// them; Adam. WASM code can only address its own linear memory, so the workspaces of the
 // recurrent kernels (scratch slots, tapes, the fused step's gradients) are allocated as views of
 // that memory with allocF64/allocF32; a kernel runs in WASM when all its operands live there, and
 // its JS twin runs otherwise. Same results either way (bit for bit: same per-element order,
@@ -11,7 +11,7 @@
 // when a workspace grows or is dropped; when it is full allocF64 returns ordinary arrays (JS path).
 // Untouched pages cost no resident memory. No SIMD (WebAssembly.validate fails), or
 // RECUR_NO_WASM=1: JS only.
-import { GEMM_WASM_BASE64, CELLS_WASM_BASE64 } from './gemm-wasm-module.js';
+import { ADAM_WASM_BASE64, GEMM_WASM_BASE64, CELLS_WASM_BASE64 } from './gemm-wasm-module.js';
 import { Arena } from './arena.js';
 
 /**
@@ -38,8 +38,13 @@ export interface KernelExports extends GemmExports {
   rnnTanhBack(dhS: number, dY: number, a: number, dg: number, n: number): void;
 }
 
+/** The third module: Adam/AdamW over float32 arrays in WASM memory (src/optim/adam-kernel.ts). */
+export type AdamKernel = (p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
+  negStep: number, bc2s: number, eps: number, decay: number, wd: number, flags: number) => void;
+
 let wasm: GemmExports | null = null;
 let cells: KernelExports | null = null; // both modules' exports (null if the second failed)
+let adam: AdamKernel | null = null;
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
 let arena: Arena | null = null; // allocation inside `memory`
@@ -88,9 +93,15 @@ function init(): void {
     } catch {
       cells = null; // the cells and predict take their JS twins
     }
+    try {
+      adam = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ADAM_WASM_BASE64)), { env: { mem } }).exports.adam as AdamKernel;
+    } catch {
+      adam = null; // the JS loop
+    }
   } catch {
     wasm = null; // e.g. a browser refusing synchronous compilation: JS kernels
     cells = null;
+    adam = null;
     memory = null;
     heap64 = null;
     arena = null;
@@ -112,6 +123,12 @@ export function wasmGemmEnabled(): boolean {
 export function wasmKernels(): KernelExports | null {
   if (!initialised) init();
   return cells;
+}
+
+/** The Adam kernel (byte addresses in WASM memory), or null: the JS loop. */
+export function wasmAdam(): AdamKernel | null {
+  if (!initialised) init();
+  return adam;
 }
 
 /** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */

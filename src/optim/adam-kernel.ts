@@ -16,8 +16,13 @@
 // and the `add_(x, alpha)` / `addcmul_` steps fused (fma32.ts). Bias corrections and step size are
 // computed in double, as Python does. float64 arrays: plain double arithmetic (PyTorch's AVX2
 // kernels fuse the same steps in double; the difference is at the last-ulp level).
+//
+// float32 without amsgrad runs as the WASM SIMD kernel `adam` where it is available (the same
+// operations, four elements at a time; bit-identical, test/optim-adam.test.ts): the arrays are
+// copied into WASM memory and back, which costs less than the scalar loop's float32 emulation.
 
 import { fma32 } from './fma32.js';
+import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -54,9 +59,43 @@ export function adamUpdate(
   else adamF64(param, grad as Float64Array, m as Float64Array, v as Float64Array, vmax as Float64Array | null, n, h);
 }
 
+let stage: Float32Array = new Float32Array(0); // [4, n rounded up to 4]: p, g, m, v in WASM memory
+
+/** adamF32 by the WASM kernel; false (nothing done) where it cannot run. */
+function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): boolean {
+  const kernel = wasmAdam();
+  if (kernel === null || n < 64) return false; // a handful of elements: the copies would cost more
+  // (state restored from a checkpoint may be plain arrays until the next flat-buffer rebinding)
+  if (!(grad instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
+  const n4 = Math.ceil(n / 4) * 4;
+  if (stage.length < 4 * n4) {
+    const next = allocF32(4 * n4);
+    if (!inWasmMemory(next)) return false; // the WASM memory is full: the JS loop
+    release(stage);
+    stage = next;
+  }
+  const at = (k: number) => stage.subarray(k * n4, k * n4 + n);
+  const sp = at(0), sg = at(1), sm = at(2), sv = at(3);
+  sp.set(n === param.length ? param : param.subarray(0, n));
+  sg.set(n === grad.length ? grad : grad.subarray(0, n));
+  sm.set(n === m.length ? m : m.subarray(0, n));
+  sv.set(n === v.length ? v : v.subarray(0, n));
+  const fr = Math.fround;
+  const { stepSize, bc2Sqrt } = scalars(h);
+  const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
+  const base = stage.byteOffset;
+  kernel(base, base + 4 * n4, base + 8 * n4, base + 12 * n4, n4, fr(h.beta1), fr(1 - h.beta1), fr(h.beta2), fr(1 - h.beta2),
+    fr(-stepSize), fr(bc2Sqrt), fr(h.eps), fr(1 - h.lr * h.weightDecay), fr(h.weightDecay), flags);
+  param.set(sp);
+  m.set(sm);
+  v.set(sv);
+  return true;
+}
+
 function adamF32(
   param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, h: AdamHyper,
 ): void {
+  if (!h.amsgrad && adamF32Wasm(param, grad, m, v, n, h)) return;
   const fr = Math.fround;
   const { stepSize, bc2Sqrt } = scalars(h);
   const b1 = fr(h.beta1), omb1 = fr(1 - h.beta1), b2 = fr(h.beta2), omb2 = fr(1 - h.beta2);

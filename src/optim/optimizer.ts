@@ -169,7 +169,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
       const p = idMap.get(Number(k));
       if (!p) throw new Error(`loaded state dict has state for parameter ${k}, which no parameter group lists`);
       const cast: ParamState = {};
-      for (const [key, v] of Object.entries(s as ParamState)) {
+      for (const [key, raw] of Object.entries(s as ParamState)) {
+        const v = typedArrayJson(raw) ?? raw;
         if (v instanceof Float32Array || v instanceof Float64Array || ArrayBuffer.isView(v) || Array.isArray(v)) {
           const src = v as ArrayLike<number>;
           if (src.length !== p.data.length) {
@@ -190,4 +191,22 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
       for (const [k, v] of Object.entries(g)) if (k !== 'params') group[TO_CAMEL[k] ?? k] = copyValue(v);
     });
   }
+}
+
+/**
+ * A typed array that went through JSON comes back as {"0": x0, "1": x1, …}: its values as an
+ * array, so a JSON round trip of a state dict loads as typed arrays again. Null for anything else.
+ */
+function typedArrayJson(v: unknown): number[] | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) return null;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 0) return null;
+  const out = new Array<number>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const x = o[String(i)];
+    if (typeof x !== 'number') return null;
+    out[i] = x;
+  }
+  return out;
 }
