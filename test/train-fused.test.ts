@@ -9,6 +9,7 @@ import { resolveConfig } from '../src/train/config.js';
 import type { TrainConfig } from '../src/train/config.js';
 import { inferenceKernel } from '../src/train/fused.js';
 import { OneSequenceJs, OneSequenceWasm, makeOneSequence } from '../src/kernels/rnn-cls-one.js';
+import { inWasmMemory } from '../src/kernels/gemm-wasm.js';
 import { noGrad } from '../src/tensor/tensor.js';
 import { argmax } from '../src/tensor/ops.js';
 
@@ -141,9 +142,9 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne) = model.f
     });
   }
 
-  it('the WASM path follows in-place weight changes (its float64 copies are never stale)', () => {
+  for (const fused of [true, false]) it(`the WASM path follows in-place weight changes (its float64 copies are never stale), weights ${fused ? 'in WASM memory (a fused trainer\'s flat buffer)' : 'in ordinary arrays'}`, () => {
     const config = resolveConfig({ seed: 4, hidden_dim: 9, num_layers: 2, batch_size: 8 });
-    const t = new Trainer(config, { fused: true });
+    const t = new Trainer(config, { fused });
     for (let s = 0; s < 3; s++) t.trainStep();
     const kernel = inferenceKernel(t.model)!;
     const twin = new OneSequenceJs(kernel.dims, kernel.params);
@@ -151,6 +152,7 @@ describe('single-sequence path (kernel.forwardOne, used by predictOne) = model.f
     const before = Array.from(kernel.forwardOne(seq, 4));
     same(before, twin.forward(seq, 4), 'before');
     const { layers } = kernel.params;
+    expect(inWasmMemory(layers[0].wIh)).toBe(fused); // compared in place, or copied in first
     // one element at a time: the first recurrent weight, a bias, the very last element (the
     // comparison's 4-byte tail), and a sign-only change (+0 → −0 has different bits)
     const edits: Array<[Float32Array, number, number]> = [

@@ -185,8 +185,11 @@ export class OneSequenceWasm implements OneSequence {
 
   /** Copies the float32 weights into `stage`; re-makes the float64 copies if their bits changed. */
   private refresh(): void {
-    const { stage, snap } = this;
-    if (this.contiguous !== null) {
+    const { snap } = this;
+    let stage = this.stage;
+    if (this.contiguous !== null && inWasmMemory(this.contiguous)) {
+      stage = this.contiguous; // already where the comparison can read it (a trainer's flat buffer)
+    } else if (this.contiguous !== null) {
       stage.set(this.contiguous);
     } else {
       let o = 0;

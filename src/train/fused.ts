@@ -9,6 +9,7 @@ import { RnnClsNetKernel } from '../kernels/rnn-cls-net.js';
 import type { ClsNetArrays, ClsNetDims } from '../kernels/rnn-cls-net.js';
 import type { LayerParams } from '../kernels/packed-layer.js';
 import { Tensor } from '../tensor/tensor.js';
+import { allocF32 } from '../kernels/gemm-wasm.js';
 
 /** Why the fused path cannot run this model (null: it can). Inference ignores dropout. */
 export function fusedUnsupported(model: RnnClsNet, training: boolean): string | null {
@@ -55,8 +56,10 @@ export class FusedRnnClsNet {
     if (why !== null) throw new Error(`fused RnnClsNet path: unsupported model (${why})`);
     this.params = model.parameters();
     const total = this.params.reduce((s, p) => s + p.data.length, 0);
-    this.flatParams = new Float32Array(total);
-    this.flatGrads = new Float32Array(total);
+    // In WASM memory (while it has room), where the kernels can read them in place: predict's
+    // weight check compares them without a copy. Never released: the parameters stay views of it.
+    this.flatParams = allocF32(total);
+    this.flatGrads = allocF32(total);
     const gradOf = new Map<Tensor, Float32Array>();
     this.gradTensors = [];
     let o = 0;
