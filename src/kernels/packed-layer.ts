@@ -163,7 +163,8 @@ export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) =>
  * state after its step (after the projection; LSTM: h only, never c) — state noise for training.
  *
  * Per step t with n = bs[t] active rows: GH_t [n, GH] = hS[0..n) W_hhᵀ + b_hh (one blocked product
- * for all active rows), then the cell row by row; for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
+ * for all active rows), then the cell row by row (Elman: all n rows in one call, they are
+ * contiguous); for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
  */
 export function packedLayerForward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,

@@ -217,7 +217,7 @@ export class OneSequenceWasm implements OneSequence {
     const { mode, embed: E, hidden: H, layers: L } = this.dims;
     const GH = gateCount(mode) * H;
     if (T > this.cap) {
-      this.grow(Math.max(T, 2 * this.cap)); // the arena is never freed: grow geometrically
+      this.grow(Math.max(T, 2 * this.cap)); // geometrically: each growth reallocates (and releases) the step buffers
       if (!this.usable()) this.fallback = new OneSequenceJs(this.dims, this.params); // arena full
     }
     if (this.fallback !== null) return this.fallback.forward(tokens, T);
