@@ -3,7 +3,7 @@
 // Self-contained (inline SVG, no script). Browser-safe.
 import { runColor } from '../track/colors.js';
 import { aggregateGroup } from '../track/group.js';
-import { escapeXml, niceTicks } from '../track/svg-chart.js';
+import { escapeXml, niceTicks, plotFrame } from '../track/svg-chart.js';
 import { formatNumber, orderMetrics } from '../track/summary.js';
 import type { MetricRow } from '../track/types.js';
 import { summaryCells } from './results.js';
@@ -25,13 +25,7 @@ interface Band {
 
 /** SVG of bands (min–max, translucent) and mean lines against step. */
 export function svgBandChart(bands: readonly Band[], title: string, W = 560, H = 300): string {
-  const legendRows = Math.ceil(bands.length / 3);
-  const top = 30 + legendRows * 16;
-  const left = 58;
-  const right = 14;
-  const bottom = 34;
-  const pw = W - left - right;
-  const ph = H - top - bottom;
+  const { top, left, pw, ph } = plotFrame(W, H, Math.ceil(bands.length / 3));
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
   for (const b of bands) {
     b.x.forEach((x, i) => {

@@ -43,16 +43,22 @@ function tickLabel(v: number): string {
   return formatNumber(v, 3);
 }
 
-export function svgLineChart(series: readonly SvgSeries[], o: SvgChartOptions): string {
-  const W = o.width ?? 560;
-  const H = o.height ?? 300;
-  const legendRows = Math.ceil(series.length / 4);
+/**
+ * The plot area of a W × H chart whose legend takes `legendRows` rows above it: its top-left corner
+ * and its width and height in pixels (the line and band charts share the layout).
+ */
+export function plotFrame(W: number, H: number, legendRows: number): { top: number; left: number; pw: number; ph: number } {
   const top = 30 + legendRows * 16;
   const left = 58;
   const right = 14;
   const bottom = 34;
-  const pw = W - left - right;
-  const ph = H - top - bottom;
+  return { top, left, pw: W - left - right, ph: H - top - bottom };
+}
+
+export function svgLineChart(series: readonly SvgSeries[], o: SvgChartOptions): string {
+  const W = o.width ?? 560;
+  const H = o.height ?? 300;
+  const { top, left, pw, ph } = plotFrame(W, H, Math.ceil(series.length / 4));
   const ty = (v: number) => (o.logY ? Math.log10(v) : v);
   const ok = (v: number) => Number.isFinite(v) && (!o.logY || v > 0);
 
