@@ -6,6 +6,8 @@
 //   node bench/run.mjs --quick         short windows (~30 s)
 //   node bench/run.mjs --case sota     one case (repeat --case or give a comma list for several)
 //   node bench/run.mjs --no-torch      recur only
+//   node bench/run.mjs --repeat 3      each case 3 times, recur and PyTorch alternating: the median
+//                                      ratio and its range (a shared machine's drift shows as range)
 //
 // Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
 // `/usr/bin/python3 bench/torch_bench.py`), so each peak RSS is that case's alone. A rate is the
@@ -36,7 +38,7 @@ const CASES = {
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, json: join(here, 'results', 'latest.json') };
+  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, json: join(here, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -47,8 +49,12 @@ function parseArgs(argv) {
     else if (k === '--window-sec') a.windowSec = Number(argv[++i]);
     else if (k === '--warmup-sec') a.warmupSec = Number(argv[++i]);
     else if (k === '--json') a.json = argv[++i];
+    else if (k === '--repeat') {
+      a.repeat = Number(argv[++i]);
+      if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error(`--repeat expects an integer ≥ 1, got '${argv[i]}'`);
+    }
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
+      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--repeat N] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -107,6 +113,24 @@ async function runChild(name, a) {
   process.stdout.write(JSON.stringify({ rates, unit, maxRssKB: process.resourceUsage().maxRSS }));
 }
 
+/**
+ * One case's result from its recur/PyTorch pairs ({recur, torch, recurRate, torchRate, ratio}):
+ * the median rates and ratio (over the pairs that measured), the range of the ratios when there
+ * are several, each side's child output with the highest peak RSS, and the pairs themselves.
+ */
+export function summarisePairs(pairs) {
+  const of = (key) => pairs.map((p) => p[key]).filter((v) => v !== null && v !== undefined);
+  const peak = (side) => pairs.reduce((best, p) => ((p[side]?.maxRssKB ?? -1) > (best?.maxRssKB ?? -1) ? p[side] : best), pairs[0][side]);
+  const ratios = of('ratio');
+  return {
+    recur: peak('recur'), torch: peak('torch'), pairs: pairs.length > 1 ? pairs : undefined,
+    recurRate: of('recurRate').length ? median(of('recurRate')) : null,
+    torchRate: of('torchRate').length ? median(of('torchRate')) : null,
+    ratio: ratios.length ? median(ratios) : null,
+    ratioRange: ratios.length > 1 ? [Math.min(...ratios), Math.max(...ratios)] : null,
+  };
+}
+
 const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 function runProcess(cmd, args) {
@@ -139,26 +163,36 @@ async function main() {
     const windows = String(Math.min(a.windows, c.windows ?? a.windows));
     const warm = String(c.warmup ?? a.warmupSec);
     const timing = ['--windows', windows];
-    const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm]);
-    const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm]);
-    const r = { case: name, config: c, recur: rec, torch: tor };
-    r.recurRate = rec.rates ? median(rec.rates) : null;
-    r.torchRate = tor?.rates ? median(tor.rates) : null;
-    r.ratio = r.recurRate && r.torchRate ? r.recurRate / r.torchRate : null;
+    // recur then PyTorch, `repeat` times: each pair is measured close together in time, so the
+    // ratio of a pair is the comparison; the rates and ratio reported are the medians over pairs.
+    const pairs = [];
+    for (let i = 0; i < a.repeat; i++) {
+      const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm]);
+      const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm]);
+      const recurRate = rec.rates ? median(rec.rates) : null;
+      const torchRate = tor?.rates ? median(tor.rates) : null;
+      pairs.push({ recur: rec, torch: tor, recurRate, torchRate, ratio: recurRate && torchRate ? recurRate / torchRate : null });
+    }
+    const r = { case: name, config: c, ...summarisePairs(pairs) };
     results.push(r);
-    if (rec.error) console.error(`recur ${name}: ${rec.error}`);
-    if (tor?.error) console.error(`torch ${name}: ${tor.error}`);
+    for (const p of pairs) {
+      if (p.recur.error) console.error(`recur ${name}: ${p.recur.error}`);
+      if (p.torch?.error) console.error(`torch ${name}: ${p.torch.error}`);
+    }
     process.stderr.write(`  ${name} done (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
 
-  const head = ['case', 'unit', 'recur', 'PyTorch', 'ratio', 'recur RSS', 'PyTorch RSS'];
+  const ranged = a.repeat > 1;
+  const head = ['case', 'unit', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), 'recur RSS', 'PyTorch RSS'];
   const rows = results.map((r) => {
     const predict = r.config.kind === 'predict';
     const show = (rate) => (predict ? (rate ? `${(1e6 / rate).toFixed(1)} µs` : '—') : fmtRate(rate));
     const mb = (x) => (x && x.maxRssKB ? `${(x.maxRssKB / 1024).toFixed(0)} MB` : '—');
     return [
       r.case, predict ? 'latency' : r.recur.unit ?? '', show(r.recurRate), show(r.torchRate),
-      r.ratio ? `${r.ratio.toFixed(2)}×` : '—', mb(r.recur), mb(r.torch),
+      r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
+      ...(ranged ? [r.ratioRange ? `${r.ratioRange[0].toFixed(2)}–${r.ratioRange[1].toFixed(2)}×` : '—'] : []),
+      mb(r.recur), mb(r.torch),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -166,15 +200,17 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded)`);
+  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
 
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchMissing, quick: a.quick, results,
+    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchMissing, quick: a.quick, repeat: a.repeat, results,
   };
   mkdirSync(dirname(a.json), { recursive: true });
   writeFileSync(a.json, JSON.stringify(out, null, 2) + '\n');
   console.log(`results: ${a.json}`);
 }
 
-main().catch((e) => { console.error(e.message ?? e); process.exit(1); });
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e) => { console.error(e.message ?? e); process.exit(1); });
+}
