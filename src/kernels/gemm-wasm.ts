@@ -134,7 +134,7 @@ export function wasmAdam(): AdamKernel | null {
 /** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */
 function reserve(bytes: number): number {
   if (!initialised) init();
-  if (arena === null || heap64 === null) return -1;
+  if (arena === null) return -1;
   const { at, dirty } = arena.reserve(bytes);
   if (at >= 0 && dirty) new Uint8Array(memory!, at, bytes).fill(0);
   return at;
@@ -158,10 +158,8 @@ export function allocF32(n: number): Float32Array {
  * every view of it: the bytes will be handed out again.
  */
 export function release(a: ArrayBufferView | null): void {
-  if (a !== null && arena !== null && a.buffer === memory) arena.release(a.byteOffset);
+  if (a !== null && arena !== null && inWasmMemory(a)) arena.release(a.byteOffset);
 }
-
-const inArena = (a: ArrayBufferView): boolean => a.buffer === memory;
 
 /** Whether `a` is a view of the WASM memory (so the SIMD kernels can read it). */
 export function inWasmMemory(a: ArrayBufferView): boolean {
@@ -176,7 +174,7 @@ export function wasmAB(
   A: Float64Array, ao: number, B: Float64Array, bias: Float64Array | null, C: Float64Array, co: number,
   M: number, K: number, N: number, mode: 0 | 1 | 2,
 ): boolean {
-  if (wasm === null || !inArena(A) || !inArena(B) || !inArena(C) || (mode === 1 && (bias === null || !inArena(bias)))) return false;
+  if (wasm === null || !inWasmMemory(A) || !inWasmMemory(B) || !inWasmMemory(C) || (mode === 1 && (bias === null || !inWasmMemory(bias)))) return false;
   if (M <= 0 || N <= 0) return true;
   wasm.ab(A.byteOffset + ao * 8, B.byteOffset, mode === 1 ? bias!.byteOffset : 0, C.byteOffset + co * 8, M, K, N, mode);
   return true;
@@ -184,7 +182,7 @@ export function wasmAB(
 
 /** C[m, n] += Σ_r A[r, m]·B[r, n] (A [R, M], B [R, N], C [M, N]); false unless all in WASM memory. */
 export function wasmAtB(A: Float64Array, B: Float64Array, R: number, M: number, N: number, C: Float64Array): boolean {
-  if (wasm === null || !inArena(A) || !inArena(B) || !inArena(C)) return false;
+  if (wasm === null || !inWasmMemory(A) || !inWasmMemory(B) || !inWasmMemory(C)) return false;
   if (M <= 0 || N <= 0) return true;
   for (let r0 = 0; r0 < R; r0 += ROW_TILE) {
     const r1 = Math.min(R, r0 + ROW_TILE);
@@ -193,33 +191,16 @@ export function wasmAtB(A: Float64Array, B: Float64Array, R: number, M: number, 
   return true;
 }
 
-/**
- * out[oo + i] = tanh(a[ao + i] + b[bo + i]) for i < n by the SIMD tanh: the same bits as
- * cells/tanh.ts (within 4 ulp of Math.tanh). False (nothing done) unless all three arrays are in
- * WASM memory.
- */
-export function wasmTanhAdd(a: Float64Array, ao: number, b: Float64Array, bo: number, out: Float64Array, oo: number, n: number): boolean {
-  if (cells === null || !inArena(a) || !inArena(b) || !inArena(out)) return false;
-  cells.tanhAdd(a.byteOffset + ao * 8, b.byteOffset + bo * 8, out.byteOffset + oo * 8, n);
-  return true;
-}
-
-/** Whether two equally long float32 arrays in WASM memory hold the same bits; null if not in WASM memory. */
-export function wasmSameBits(a: Float32Array, b: Float32Array): boolean | null {
-  if (cells === null || !inArena(a) || !inArena(b) || a.length !== b.length) return null;
-  return cells.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
-}
-
 let ones: Float64Array = new Float64Array(0); // [n] of 1, in WASM memory: the left operand of wasmColSum
 /**
  * c[j] += Σ_r A[r, j] (r increasing) as the product onesᵀ·A: 1·x is exact, so each column is the
  * same sum in the same order as the JS loop (bit-identical). False unless A and c are in WASM memory.
  */
 export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Array): boolean {
-  if (wasm === null || !inArena(A) || !inArena(c)) return false;
+  if (wasm === null || !inWasmMemory(A) || !inWasmMemory(c)) return false;
   if (ones.length < R) {
     const next = allocF64(Math.max(R, 2 * ones.length, 256));
-    if (!inArena(next)) return false;
+    if (!inWasmMemory(next)) return false;
     release(ones);
     ones = next.fill(1);
   }
@@ -231,7 +212,7 @@ export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Arra
  * (copyWithin on a view of all of it: no allocation), else a loop.
  */
 export function copyF64(src: Float64Array, s: number, dst: Float64Array, d: number, n: number): void {
-  if (heap64 !== null && src.buffer === memory && dst.buffer === memory) {
+  if (heap64 !== null && inWasmMemory(src) && inWasmMemory(dst)) {
     const so = (src.byteOffset >> 3) + s;
     heap64.copyWithin((dst.byteOffset >> 3) + d, so, so + n);
   } else {
@@ -241,13 +222,13 @@ export function copyF64(src: Float64Array, s: number, dst: Float64Array, d: numb
 
 /** dst[i] = src[i] for i < src.length (float32 → float64) by the SIMD kernel; false unless both are in WASM memory. */
 export function wasmPromote(src: Float32Array, dst: Float64Array): boolean {
-  if (cells === null || !inArena(src) || !inArena(dst) || dst.length < src.length) return false;
+  if (cells === null || !inWasmMemory(src) || !inWasmMemory(dst) || dst.length < src.length) return false;
   cells.promote(src.byteOffset, dst.byteOffset, src.length);
   return true;
 }
 
 /** dst[d + i] = src[s + i] rounded to float32, i < n: the SIMD kernel when both are in WASM memory, else a loop. */
 export function demoteF64(src: Float64Array, s: number, dst: Float32Array, d: number, n: number): void {
-  if (cells !== null && src.buffer === memory && dst.buffer === memory) cells.demote(src.byteOffset + 8 * s, dst.byteOffset + 4 * d, n);
+  if (cells !== null && inWasmMemory(src) && inWasmMemory(dst)) cells.demote(src.byteOffset + 8 * s, dst.byteOffset + 4 * d, n);
   else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
 }

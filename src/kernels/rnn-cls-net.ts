@@ -13,7 +13,8 @@
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
-import { headRow, makeOneSequence } from './rnn-cls-one.js';
+import { makeOneSequence } from './rnn-cls-one.js';
+import { headRow } from './head.js';
 import { allocF32, allocF64, demoteF64, release } from './gemm-wasm.js';
 import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
 import type { OneSequence } from './rnn-cls-one.js';

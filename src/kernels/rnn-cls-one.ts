@@ -21,6 +21,7 @@ import { gateCount, savedWidth } from './packed-layer.js';
 import { lstmCellForward } from './cells/lstm.js';
 import { gruCellForward } from './cells/gru.js';
 import { tanh } from './cells/tanh.js';
+import { headRow } from './head.js';
 import { allocF32, allocF64, inWasmMemory, release, wasmKernels } from './gemm-wasm.js';
 import type { KernelExports } from './gemm-wasm.js';
 import type { ClsNetArrays, ClsNetDims } from './rnn-cls-net.js';
@@ -118,7 +119,7 @@ interface LayerCache {
 }
 
 export class OneSequenceWasm implements OneSequence {
-  private readonly stage: Float32Array; // this call's float32 weights, copied in: [S32]
+  private readonly stage: Float32Array; // the float32 weights as compared: copied in, or the flat buffer itself [S32]
   private readonly snap: Float32Array; // the weights the cache was made from: [S32]
   private cached = false;
   private readonly layers: LayerCache[] = [];
@@ -145,7 +146,8 @@ export class OneSequenceWasm implements OneSequence {
     }
     for (const a of this.sources) n += a.length;
     this.contiguous = backToBack(this.sources);
-    this.stage = allocF32(n);
+    // a trainer's flat buffer is already in WASM memory: compared in place, never copied
+    this.stage = this.contiguous !== null && inWasmMemory(this.contiguous) ? this.contiguous : allocF32(n);
     this.snap = allocF32(n);
     params.layers.forEach((p, l) => {
       const In = l === 0 ? E : H;
@@ -183,19 +185,18 @@ export class OneSequenceWasm implements OneSequence {
     return bufs.every((b) => b === null || inWasmMemory(b));
   }
 
-  /** Copies the float32 weights into `stage`; re-makes the float64 copies if their bits changed. */
+  /** Brings `stage` up to date with the float32 weights; re-makes the float64 copies if their bits changed. */
   private refresh(): void {
-    const { snap } = this;
-    let stage = this.stage;
-    if (this.contiguous !== null && inWasmMemory(this.contiguous)) {
-      stage = this.contiguous; // already where the comparison can read it (a trainer's flat buffer)
-    } else if (this.contiguous !== null) {
-      stage.set(this.contiguous);
-    } else {
-      let o = 0;
-      for (const a of this.sources) {
-        stage.set(a, o);
-        o += a.length;
+    const { stage, snap } = this;
+    if (stage !== this.contiguous) {
+      if (this.contiguous !== null) {
+        stage.set(this.contiguous);
+      } else {
+        let o = 0;
+        for (const a of this.sources) {
+          stage.set(a, o);
+          o += a.length;
+        }
       }
     }
     if (this.cached && this.wasm.same(stage.byteOffset, snap.byteOffset, stage.length * 4) === 1) return;
@@ -282,39 +283,6 @@ function gatherRows(emb: Float32Array, E: number, tokens: ArrayLike<number>, T: 
   for (let t = 0; t < T; t++) {
     const src = tokens[t] * E;
     for (let e = 0; e < E; e++) out[t * E + e] = emb[src + e];
-  }
-}
-
-/**
- * out[oo + j] = b[j] + Σ_k x[xo + k]·W[j, k], accumulated in float32 skipping zero inputs, then
- * the bias added (float32) — the arithmetic of the autograd Linear (ops.ts matmul + add) on one
- * row; RnnClsNetKernel's head too. x holds float32 values. Four
- * outputs at a time: four independent rounding chains instead of one latency-bound chain (each
- * keeps its own k order, so the same bits).
- */
-export function headRow(x: ArrayLike<number>, xo: number, fcW: Float32Array, fcB: Float32Array, H: number, C: number, out: Float32Array, oo = 0): void {
-  const fr = Math.fround;
-  const C4 = C - (C % 4);
-  for (let j = 0; j < C4; j += 4) {
-    const w0 = j * H, w1 = w0 + H, w2 = w1 + H, w3 = w2 + H;
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (let k = 0; k < H; k++) {
-      const a = x[xo + k];
-      if (a === 0) continue;
-      a0 = fr(a0 + a * fcW[w0 + k]); a1 = fr(a1 + a * fcW[w1 + k]);
-      a2 = fr(a2 + a * fcW[w2 + k]); a3 = fr(a3 + a * fcW[w3 + k]);
-    }
-    const o = oo + j;
-    out[o] = a0 + fcB[j]; out[o + 1] = a1 + fcB[j + 1]; out[o + 2] = a2 + fcB[j + 2]; out[o + 3] = a3 + fcB[j + 3];
-  }
-  for (let j = C4; j < C; j++) {
-    let acc = 0;
-    for (let k = 0; k < H; k++) {
-      const a = x[xo + k];
-      if (a === 0) continue;
-      acc = fr(acc + a * fcW[j * H + k]);
-    }
-    out[oo + j] = acc + fcB[j]; // float32 store rounds
   }
 }
 

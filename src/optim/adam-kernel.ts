@@ -65,7 +65,7 @@ let stage: Float32Array = new Float32Array(0); // [4, n rounded up to 4]: p, g, 
 function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): boolean {
   const kernel = wasmAdam();
   if (kernel === null || n < 64) return false; // a handful of elements: the copies would cost more
-  // (state restored from a checkpoint may be plain arrays until the next flat-buffer rebinding)
+  // adamUpdate's float32 dispatch goes by the parameter's type only
   if (!(grad instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
   const n4 = Math.ceil(n / 4) * 4;
   if (stage.length < 4 * n4) {
