@@ -1,5 +1,6 @@
 // Node-only entry ('recur/node'): run directories, checkpoints on disk, the tracker's file store.
 export { runTraining, readRunConfig, RunError } from './train/run-node.js';
+export { startShardThread, defaultThreads } from './train/shard-thread-node.js';
 export type { RunOptions, RunResult } from './train/run-node.js';
 export { saveCheckpoint, latestCheckpoint, listCheckpoints, readModelFile, readTrainerFile } from './train/checkpoint-node.js';
 export { loadModel, resolveRunDir, findLatestRun } from './train/load-node.js';

@@ -191,7 +191,7 @@ const tanhFunc = `(func $tanhAdd (export "tanhAdd") (param $a i32) (param $b i32
     ${tanhBody})`;
 
 const wat = `(module
-  (import "env" "mem" (memory 1))
+  (import "env" "mem" (memory 1 65536))
   ;; C[m, n] = start + Σ_k A(m, k)·B[k, n]; A(m, k) at A + m·aRow + k·aStep, B[k, n] at B + k·bStep + 8n.
   (func $tiles (param $A i32) (param $aRow i32) (param $aStep i32) (param $B i32) (param $bStep i32)
       (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $mode i32)
@@ -217,7 +217,7 @@ const wat = `(module
 
 // The cell and copy kernels: a second module on the same memory, importing \`tiles\`.
 const watCells = `(module
-  (import "env" "mem" (memory 1))
+  (import "env" "mem" (memory 1 65536))
   (import "env" "tiles" (func $tiles (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   ;; out[i] = tanh(a[i] + b[i]) for i < n (float64)
   ${tanhFunc}
@@ -365,7 +365,7 @@ const adamBody = `(block $done (loop $quads (br_if $done (i32.lt_s (local.get $n
       (local.set $n (i32.sub (local.get $n) (i32.const 4)))
       (br $quads)))`;
 const watAdam = `(module
-  (import "env" "mem" (memory 1))
+  (import "env" "mem" (memory 1 65536))
   (func $adam (export "adam") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
       (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $negStep f32) (param $bc2s f32)
       (param $eps f32) (param $decay f32) (param $wd f32) (param $flags i32)

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG, FLAGS, PRESETS, parseFlagValue, resolveConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { runTraining, RunError } from '../train/run-node.js';
+import { defaultThreads } from '../train/shard-thread-node.js';
 import { CliError } from './errors.js';
 
 /**
@@ -45,6 +46,13 @@ export function givenFlags(opts: Record<string, unknown>): Partial<TrainConfig> 
   return out as Partial<TrainConfig>;
 }
 
+/** --threads: '1' or '2' (undefined: this machine's default). */
+function parseThreads(v: unknown): number {
+  if (v === undefined) return defaultThreads();
+  if (v !== '1' && v !== '2') throw new CliError(`--threads expects 1 or 2, got '${String(v)}'`);
+  return Number(v);
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('train')
@@ -52,6 +60,7 @@ export function register(program: Command): void {
     .option('--preset <name>', `start from a named experiment: ${Object.keys(PRESETS).join(', ')}`)
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint (bit-exact)')
     .option('--json', 'print one JSON object per line (logged steps, evaluations, final result)')
+    .option('--threads <n>', `threads for each training step, 1 or 2 (default here: ${defaultThreads()}); the results are bit-identical either way`)
     .addHelpText('after', `
 Flags also accept kebab-case (--hidden-dim 32). Every run gets a directory <save_dir>/<run_name>
 (-2, -3, ... when taken) with config.json, meta.json, metrics.jsonl and checkpoints/.
@@ -82,7 +91,7 @@ Examples:
       process.stderr.write(`warning: --state_noise_ramp ${given.state_noise_ramp} has no effect while --state_noise is 0 (no state noise)\n`);
     }
     try {
-      const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json) });
+      const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json), threads: parseThreads(opts.threads) });
       process.exitCode = r.status === 'finished' ? 0 : r.status === 'interrupted' ? 130 : 3;
     } catch (e) {
       if (e instanceof RunError) throw new CliError(e.message, e.exitCode);

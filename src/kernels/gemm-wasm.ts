@@ -61,16 +61,68 @@ function disabledByEnv(): boolean {
   return env?.RECUR_NO_WASM === '1';
 }
 
-/** The largest memory of ARENA_PAGES the runtime grants. */
+/** Whether this runtime can share a WebAssembly memory between threads (browsers: only when cross-origin isolated). */
+function canShare(): boolean {
+  return typeof SharedArrayBuffer === 'function';
+}
+
+/** The largest memory of ARENA_PAGES the runtime grants (shared between threads where it can be). */
 function reserveMemory(): WebAssembly.Memory {
   for (const pages of ARENA_PAGES) {
     try {
-      return new WebAssembly.Memory({ initial: pages, maximum: pages });
+      return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: canShare() });
     } catch (e) {
       if (pages === ARENA_PAGES[ARENA_PAGES.length - 1]) throw e;
     }
   }
   throw new Error('unreachable');
+}
+
+/**
+ * A module's bytes with its memory import declared shared when `mem` is: the generator declares
+ * `(memory 1 65536)` (limits flag 0x01: with a maximum), and a shared import differs only in that
+ * flag (0x03). Import matching requires the flags to agree.
+ */
+function moduleFor(base64: string, shared: boolean): WebAssembly.Module {
+  const bytes = decodeBase64(base64);
+  if (shared) {
+    const at = indexOfBytes(bytes, [0x03, 0x6d, 0x65, 0x6d, 0x02]); // name "mem", import kind memory
+    if (at < 0 || bytes[at + 5] !== 0x01) throw new Error('gemm-wasm: unexpected memory import');
+    bytes[at + 5] = 0x03;
+  }
+  return new WebAssembly.Module(bytes);
+}
+
+function indexOfBytes(hay: Uint8Array, needle: number[]): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+let wasmMem: WebAssembly.Memory | null = null;
+
+/** Instantiates the three modules on `mem`, allocating from bytes [start, end) of it. */
+function instantiate(mem: WebAssembly.Memory, start: number, end: number): void {
+  const shared = canShare() && mem.buffer instanceof SharedArrayBuffer;
+  const inst = new WebAssembly.Instance(moduleFor(GEMM_WASM_BASE64, shared), { env: { mem } });
+  wasm = inst.exports as unknown as GemmExports;
+  wasmMem = mem;
+  memory = mem.buffer as ArrayBuffer;
+  heap64 = new Float64Array(memory);
+  arena = new Arena(start, end);
+  try {
+    const cellsInst = new WebAssembly.Instance(moduleFor(CELLS_WASM_BASE64, shared), { env: { mem, tiles: inst.exports.tiles } });
+    cells = { ...wasm, ...(cellsInst.exports as unknown as KernelExports) };
+  } catch {
+    cells = null; // the cells and predict take their JS twins
+  }
+  try {
+    adam = new WebAssembly.Instance(moduleFor(ADAM_WASM_BASE64, shared), { env: { mem } }).exports.adam as AdamKernel;
+  } catch {
+    adam = null; // the JS loop
+  }
 }
 
 // Set up on first use (not at import: a page that only predicts never reserves the memory).
@@ -79,32 +131,55 @@ function init(): void {
   initialised = true;
   if (disabledByEnv() || typeof WebAssembly !== 'object') return;
   try {
-    const bytes = decodeBase64(GEMM_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) return; // no SIMD
+    if (!WebAssembly.validate(decodeBase64(GEMM_WASM_BASE64))) return; // no SIMD
     const mem = reserveMemory();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } });
-    wasm = inst.exports as unknown as GemmExports;
-    memory = mem.buffer;
-    heap64 = new Float64Array(memory);
-    arena = new Arena(16, memory.byteLength); // address 0 stays unused (a null bias pointer is 0)
-    try {
-      const cellsInst = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(CELLS_WASM_BASE64)), { env: { mem, tiles: inst.exports.tiles } });
-      cells = { ...wasm, ...(cellsInst.exports as unknown as KernelExports) };
-    } catch {
-      cells = null; // the cells and predict take their JS twins
-    }
-    try {
-      adam = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(ADAM_WASM_BASE64)), { env: { mem } }).exports.adam as AdamKernel;
-    } catch {
-      adam = null; // the JS loop
-    }
+    instantiate(mem, 16, mem.buffer.byteLength); // address 0 stays unused (a null bias pointer is 0)
   } catch {
     wasm = null; // e.g. a browser refusing synchronous compilation: JS kernels
+    wasmMem = null;
     cells = null;
     adam = null;
     memory = null;
     heap64 = null;
     arena = null;
+  }
+}
+
+/**
+ * The WASM memory when it can be shared with a worker thread (a SharedArrayBuffer underneath),
+ * else null. A worker given it and a block of it (`reserveBlock`) runs the same kernels on the
+ * same workspaces (`adoptMemory`).
+ */
+export function sharedWasmMemory(): WebAssembly.Memory | null {
+  if (!initialised) init();
+  return wasmMem !== null && canShare() && wasmMem.buffer instanceof SharedArrayBuffer ? wasmMem : null;
+}
+
+/** Byte address of `bytes` of zeroes reserved for another thread's allocations, or −1. */
+export function reserveBlock(bytes: number): number {
+  return reserve(bytes);
+}
+
+/**
+ * In a worker thread, before anything else of this module is used: run the kernels on another
+ * thread's shared memory, allocating only from its bytes [start, end) (a reserveBlock). False (and
+ * the JS kernels) when the modules cannot be instantiated here.
+ */
+export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number): boolean {
+  if (initialised && wasmMem === mem) return true;
+  initialised = true;
+  try {
+    instantiate(mem, start, end);
+    return true;
+  } catch {
+    wasm = null;
+    wasmMem = null;
+    cells = null;
+    adam = null;
+    memory = null;
+    heap64 = null;
+    arena = null;
+    return false;
   }
 }
 
@@ -159,6 +234,12 @@ export function allocF32(n: number): Float32Array {
  */
 export function release(a: ArrayBufferView | null): void {
   if (a !== null && arena !== null && inWasmMemory(a)) arena.release(a.byteOffset);
+}
+
+/** A view of `n` elements at byte address `at` of the WASM memory: float32 (kind 1) or float64 (kind 2). */
+export function viewOf(kind: 1 | 2, at: number, n: number): Float32Array | Float64Array {
+  if (memory === null) throw new Error('viewOf: no WASM memory');
+  return kind === 1 ? new Float32Array(memory, at, n) : new Float64Array(memory, at, n);
 }
 
 /** Whether `a` is a view of the WASM memory (so the SIMD kernels can read it). */

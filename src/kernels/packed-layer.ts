@@ -165,11 +165,16 @@ export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) =>
  * Per step t with n = bs[t] active rows: GH_t [n, GH] = hS[0..n) W_hhᵀ + b_hh (one blocked product
  * for all active rows), then the cell row by row (Elman: all n rows in one call, they are
  * contiguous); for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
+ *
+ * `seqs` [lo, hi) (optional): only the sorted sequences lo ≤ i < hi — their rows of y, hN, cN and
+ * the tape, nothing else written. Every row's arithmetic is the same as in the whole call (each
+ * product element is one accumulator over k in order, whatever rows share the call), so two calls
+ * on [0, s) and [s, B) — e.g. on two threads — give the bits of one call on [0, B).
  */
 export function packedLayerForward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
   h0: Floats | null, c0: Floats | null, y: Floats, hN: Floats, cN: Floats | null, tape: LayerTape | null,
-  noise: ArrayLike<number> | null = null, noiseOff = 0,
+  noise: ArrayLike<number> | null = null, noiseOff = 0, seqs: SeqRange | null = null,
 ): void {
   const { mode, inputSize: In, hiddenSize: H, projSize: P } = shape;
   const Hout = P > 0 ? P : H;
@@ -178,6 +183,9 @@ export function packedLayerForward(
   const S = savedWidth(mode, H);
   const T = batchSizes.length;
   const B = T > 0 ? batchSizes[0] : hN.length / Hout;
+  const lo = seqs !== null ? seqs.lo : 0;
+  const hi = seqs !== null ? Math.min(seqs.hi, B) : B;
+  const nb = Math.max(0, hi - lo); // state rows of this call: row i ↔ sorted sequence lo + i
   const off = scratchOffsets(batchSizes);
   const rows = off[T];
   const relu = mode === 'RNN_RELU';
@@ -185,16 +193,17 @@ export function packedLayerForward(
   const gru = mode === 'GRU';
 
   const gi = scratch(Slot.GI, rows * GH); // [Ttot, GH] input projections (+ b_ih)
-  const gh = scratch(Slot.GH, B * GH); // [B, GH] hidden projections of the current step (+ b_hh)
-  const hS = scratch(Slot.HS, B * Hout); // [B, Hout] running state
-  const cS = scratch(Slot.CS, lstm ? B * H : 0); // [B, H] running cell state
-  const hRaw = scratch(Slot.HRAW, lstm ? B * H : 0); // [B, H] LSTM o ⊙ tanh(c') before projection
-  const save = tape !== null ? tape.save : scratch(Slot.DGI, B * S); // no tape: rows reuse [B, S]
-  for (let k = 0; k < B * Hout; k++) hS[k] = h0 !== null ? h0[k] : 0;
-  if (lstm) for (let k = 0; k < B * H; k++) cS[k] = c0 !== null ? c0[k] : 0;
+  const gh = scratch(Slot.GH, nb * GH); // [nb, GH] hidden projections of the current step (+ b_hh)
+  const hS = scratch(Slot.HS, nb * Hout); // [nb, Hout] running state
+  const cS = scratch(Slot.CS, lstm ? nb * H : 0); // [nb, H] running cell state
+  const hRaw = scratch(Slot.HRAW, lstm ? nb * H : 0); // [nb, H] LSTM o ⊙ tanh(c') before projection
+  const save = tape !== null ? tape.save : scratch(Slot.DGI, nb * S); // no tape: rows reuse [nb, S]
+  for (let k = 0; k < nb * Hout; k++) hS[k] = h0 !== null ? h0[lo * Hout + k] : 0;
+  if (lstm) for (let k = 0; k < nb * H; k++) cS[k] = c0 !== null ? c0[lo * H + k] : 0;
 
   const w = paramsF64T(p, In, H, Hout, GH, P);
-  gemmABias(asF64(x, Slot.X), 0, w.wIh, w.bIh, gi, 0, rows, In, GH);
+  const x64 = asF64(x, Slot.X);
+  if (seqs === null) gemmABias(x64, 0, w.wIh, w.bIh, gi, 0, rows, In, GH); // all rows at once
   const { wHh, bHh, wHr } = w; // transposed: wHh [Hout, GH], wHr [H, P]
   // Elman tanh with its buffers in WASM memory: a whole step's n rows in one SIMD tanh call (the
   // rows of gi, gh and hS are contiguous when GH = Hout = H), the same bits as rnnCellForward.
@@ -202,8 +211,10 @@ export function packedLayerForward(
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    const n = batchSizes[t];
-    const base = off[t];
+    const n = Math.min(hi, batchSizes[t]) - lo;
+    if (n <= 0) continue;
+    const base = off[t] + lo;
+    if (seqs !== null) gemmABias(x64, base * In, w.wIh, w.bIh, gi, base * GH, n, In, GH); // this step's rows
     if (tape !== null) {
       copyF64(hS, 0, tape.hPrev, base * Hout, n * Hout);
       if (lstm) copyF64(cS, 0, tape.cPrev, base * H, n * H);
@@ -240,8 +251,20 @@ export function packedLayerForward(
     if (y instanceof Float32Array) demoteF64(hS, 0, y, yo, n * Hout);
     else for (let k = 0; k < n * Hout; k++) y[yo + k] = hS[k];
   }
-  for (let k = 0; k < B * Hout; k++) hN[k] = hS[k];
-  if (cN !== null) for (let k = 0; k < B * H; k++) cN[k] = cS[k];
+  for (let k = 0; k < nb * Hout; k++) hN[lo * Hout + k] = hS[k];
+  if (cN !== null) for (let k = 0; k < nb * H; k++) cN[lo * H + k] = cS[k];
+}
+
+/** Sorted sequences lo ≤ i < hi of a packed batch (one thread's share of it). */
+export interface SeqRange {
+  lo: number;
+  hi: number;
+}
+
+/** Per-row gate gradients the backward walk leaves for the weight-gradient products ([Ttot, GH] each; dGh = dGi unless GRU). */
+export interface GateGrads {
+  dGi: Float64Array;
+  dGh: Float64Array;
 }
 
 /**
@@ -257,6 +280,25 @@ export function packedLayerBackward(
   shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
   tape: LayerTape, dY: Floats | null, dhN: Floats | null, dcN: Floats | null, out: LayerGrads,
 ): void {
+  const GH = gateCount(shape.mode) * shape.hiddenSize;
+  const rows = scratchOffsets(batchSizes)[batchSizes.length];
+  const dGi = scratch(Slot.DGI, rows * GH);
+  const gates = { dGi, dGh: shape.mode === 'GRU' ? scratch(Slot.DGH, rows * GH) : dGi };
+  packedLayerBackwardWalk(shape, p, x, batchSizes, reverse, tape, dY, dhN, dcN, out, gates, null);
+  packedLayerWeightGrads(shape, x, rows, tape, gates, out, 'all');
+}
+
+/**
+ * The walk of packedLayerBackward and the input gradient dX (not the weight gradients): fills
+ * out.dh0, out.dc0, out.dX and `gates` (see packedLayerWeightGrads). With `seqs`, only those
+ * sequences' rows (as packedLayerForward; no projection): the walks of [0, s) and [s, B) together
+ * write exactly what the whole one does, bit for bit.
+ */
+export function packedLayerBackwardWalk(
+  shape: LayerShape, p: LayerParams, x: Floats, batchSizes: ArrayLike<number>, reverse: boolean,
+  tape: LayerTape, dY: Floats | null, dhN: Floats | null, dcN: Floats | null, out: LayerGrads,
+  gates: GateGrads, seqs: SeqRange | null,
+): void {
   const { mode, inputSize: In, hiddenSize: H, projSize: P } = shape;
   const Hout = P > 0 ? P : H;
   const G = gateCount(mode);
@@ -264,6 +306,10 @@ export function packedLayerBackward(
   const S = savedWidth(mode, H);
   const T = batchSizes.length;
   const B = out.dh0.length / Hout;
+  const lo = seqs !== null ? seqs.lo : 0;
+  const hi = seqs !== null ? Math.min(seqs.hi, B) : B;
+  const nb = Math.max(0, hi - lo);
+  if (seqs !== null && P > 0) throw new Error('packedLayerBackwardWalk: a sequence range with a projection is not supported');
   const off = scratchOffsets(batchSizes);
   const rows = off[T];
   const relu = mode === 'RNN_RELU';
@@ -273,15 +319,14 @@ export function packedLayerBackward(
   const { wHh, wHr } = w;
   const { save, hPrev, cPrev } = tape;
 
-  const dGi = scratch(Slot.DGI, rows * GH); // [Ttot, GH] d loss / d gi
-  const dGh = gru ? scratch(Slot.DGH, rows * GH) : dGi; // [Ttot, GH] d loss / d gh
+  const { dGi, dGh } = gates; // [Ttot, GH] d loss / d gi, d gh
   const dHrow = wHr !== null ? scratch(Slot.DHROW, rows * Hout) : null; // [Ttot, P] d loss / d h (projected)
-  const dhS = out.dh0; // [B, Hout] running d loss / d state
-  const dcS = lstm ? out.dc0! : null; // [B, H]
-  const dh = scratch(Slot.DH, B * Hout); // [B, Hout] this step's total d loss / d h'
-  const dhRaw = wHr !== null ? scratch(Slot.DHRAW, B * H) : dh; // [B, H]
-  for (let k = 0; k < B * Hout; k++) dhS[k] = dhN !== null ? dhN[k] : 0;
-  if (dcS !== null) for (let k = 0; k < B * H; k++) dcS[k] = dcN !== null ? dcN[k] : 0;
+  const dhS = out.dh0.subarray(lo * Hout, hi * Hout); // [nb, Hout] running d loss / d state
+  const dcS = lstm ? out.dc0!.subarray(lo * H, hi * H) : null; // [nb, H]
+  const dh = scratch(Slot.DH, nb * Hout); // [nb, Hout] this step's total d loss / d h'
+  const dhRaw = wHr !== null ? scratch(Slot.DHRAW, nb * H) : dh; // [nb, H]
+  for (let k = 0; k < nb * Hout; k++) dhS[k] = dhN !== null ? dhN[lo * Hout + k] : 0;
+  if (dcS !== null) for (let k = 0; k < nb * H; k++) dcS[k] = dcN !== null ? dcN[lo * H + k] : 0;
 
   // Elman tanh with everything in WASM memory (dY float32 or none): a step's backward is one call.
   const simd = mode === 'RNN_TANH' && inWasmMemory(dhS) && inWasmMemory(save) && inWasmMemory(dGi) &&
@@ -289,8 +334,9 @@ export function packedLayerBackward(
 
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
-    const n = batchSizes[t];
-    const base = off[t];
+    const n = Math.min(hi, batchSizes[t]) - lo;
+    if (n <= 0) continue;
+    const base = off[t] + lo;
     const yo = base * Hout;
     if (simd !== null) {
       // dGi rows = (dhS + dY) ⊙ (1 − h'²), dhS = 0 (rows contiguous: S = GH = Hout = H)
@@ -324,19 +370,47 @@ export function packedLayerBackward(
     gemmAddAB(dGh, base * GH, wHh, dhS, 0, n, GH, Hout);
   }
 
-  // Weight, bias and input gradients: one product each over all rows.
-  const x64 = asF64(x, Slot.X);
-  gemmAddAtB(dGi, x64, rows, GH, In, out.dWih);
-  gemmAddAtB(dGh, hPrev, rows, GH, Hout, out.dWhh);
-  if (out.dBih !== null) addColSum(dGi, rows, GH, out.dBih);
-  if (out.dBhh !== null) addColSum(dGh, rows, GH, out.dBhh);
-  if (out.dX !== null) gemmAddAB(dGi, 0, w.wIh, out.dX, 0, rows, GH, In);
-  if (wHr !== null && out.dWhr !== null) {
-    // dW_hr += dHᵀ hRaw with hRaw = o ⊙ tanh(c') rebuilt from the saved gates.
+  // dX += dGi W_ih: all rows in one product, or this range's rows step by step (same bits per row).
+  if (out.dX === null) return;
+  if (seqs === null) {
+    gemmAddAB(dGi, 0, w.wIh, out.dX, 0, rows, GH, In);
+    return;
+  }
+  for (let t = 0; t < T; t++) {
+    const n = Math.min(hi, batchSizes[t]) - lo;
+    if (n > 0) gemmAddAB(dGi, (off[t] + lo) * GH, w.wIh, out.dX, (off[t] + lo) * In, n, GH, In);
+  }
+}
+
+/**
+ * The weight and bias gradients from a finished walk over all rows: dW_ih += dGiᵀ X, db_ih = column
+ * sums of dGi (part 'ih'); dW_hh += dGhᵀ hPrev, db_hh (part 'hh'); both and dW_hr ('all'). Each is
+ * one product into its own buffer, so the parts can run on different threads.
+ */
+export function packedLayerWeightGrads(
+  shape: LayerShape, x: Floats, rows: number, tape: LayerTape, gates: GateGrads, out: LayerGrads, part: 'ih' | 'hh' | 'all',
+): void {
+  const { inputSize: In, hiddenSize: H, projSize: P } = shape;
+  const Hout = P > 0 ? P : H;
+  const GH = gateCount(shape.mode) * H;
+  const S = savedWidth(shape.mode, H);
+  const { dGi, dGh } = gates;
+  if (part !== 'hh') {
+    gemmAddAtB(dGi, asF64(x, Slot.X), rows, GH, In, out.dWih);
+    if (out.dBih !== null) addColSum(dGi, rows, GH, out.dBih);
+  }
+  if (part !== 'ih') {
+    gemmAddAtB(dGh, tape.hPrev, rows, GH, Hout, out.dWhh);
+    if (out.dBhh !== null) addColSum(dGh, rows, GH, out.dBhh);
+  }
+  if (part === 'all' && P > 0 && out.dWhr !== null) {
+    // dW_hr += dHᵀ hRaw with hRaw = o ⊙ tanh(c') rebuilt from the saved gates (dH from the walk).
+    const save = tape.save;
+    const dHrow = scratch(Slot.DHROW, rows * Hout);
     const hRawAll = scratch(Slot.HRAWALL, rows * H); // [Ttot, H]
     for (let r = 0; r < rows; r++) {
       for (let k = 0; k < H; k++) hRawAll[r * H + k] = save[r * S + 3 * H + k] * save[r * S + 4 * H + k];
     }
-    gemmAddAtB(dHrow!, hRawAll, rows, P, H, out.dWhr);
+    gemmAddAtB(dHrow, hRawAll, rows, P, H, out.dWhr);
   }
 }

@@ -12,11 +12,12 @@
 // Shapes: B batch, Tp padded length (= longest sequence), E embed, H hidden, L layers,
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
-import { allocTape, gateCount, packedLayerBackward, packedLayerForward } from './packed-layer.js';
+import { allocTape, gateCount, packedLayerBackwardWalk, packedLayerForward, packedLayerWeightGrads } from './packed-layer.js';
 import { makeOneSequence } from './rnn-cls-one.js';
 import { headRow } from './head.js';
-import { allocF32, allocF64, demoteF64, release } from './gemm-wasm.js';
-import type { CellMode, LayerGrads, LayerParams, LayerShape, LayerTape } from './packed-layer.js';
+import { allocF32, allocF64, demoteF64, inWasmMemory, release } from './gemm-wasm.js';
+import type { CellMode, GateGrads, LayerGrads, LayerParams, LayerShape, LayerTape, SeqRange } from './packed-layer.js';
+import type { ShardLink } from './rnn-cls-shard.js';
 import type { OneSequence } from './rnn-cls-one.js';
 
 export interface ClsNetDims {
@@ -40,31 +41,43 @@ export interface ClsNetArrays {
 interface LayerWork {
   shape: LayerShape;
   y: Float32Array; // [rows, H]
-  hN: Float32Array; // [B, H]
-  cN: Float32Array | null; // [B, H]
+  hN: Float32Array; // [B, H] view of hNFull
+  cN: Float32Array | null; // [B, H] view of cNFull
   tape: LayerTape;
   g: LayerGrads; // Float64 gradients of this layer (zeroed per step)
+  gates: GateGrads; // [rows, GH] per-row gate gradients from the walk (dGh = dGi unless GRU)
   dX32: Float32Array; // [rows, In] float32 input gradient (= the lower layer's dY)
+  hNFull: Float32Array; // [capB, H]
+  cNFull: Float32Array | null; // [capB, H] (LSTM)
   dh0Full: Float64Array; // [capB, H] storage of g.dh0
   dc0Full: Float64Array | null; // [capB, H] storage of g.dc0 (LSTM)
 }
+
 
 export class RnnClsNetKernel {
   private B = 0;
   private cap = 0; // rows the workspaces hold
   private capB = 0; // sequences the B-sized float64 workspaces hold
-  private order = new Int32Array(0); // [B] sorted position → original index
-  private pos = new Int32Array(0); // [B] original index → sorted position
-  private bs = new Int32Array(0); // [Tp] batch sizes
+  private order: Int32Array = new Int32Array(0); // [B] sorted position → original index
+  private pos: Int32Array = new Int32Array(0); // [B] original index → sorted position
+  private bs: Int32Array = new Int32Array(0); // [Tp] batch sizes
   private rowsUsed = 0;
   private x0: Float32Array = new Float32Array(0); // [rows, E] packed embeddings
   private work: LayerWork[] = [];
-  private logits = new Float32Array(0); // [B, C]
-  private lse = new Float64Array(0); // [B]
-  private dLogits = new Float32Array(0); // [B, C]
-  private dH = new Float32Array(0); // [B, H] d loss / d h_n[-1] in sorted order
+  private logits: Float32Array = new Float32Array(0); // [B, C] (view of logitsFull)
+  private lse: Float64Array = new Float64Array(0); // [B]
+  private dLogits: Float32Array = new Float32Array(0); // [B, C]
+  private logitsFull: Float32Array = new Float32Array(0); // [capB, C]
+  private lseFull: Float64Array = new Float64Array(0); // [capB]
+  private dLogitsFull: Float32Array = new Float32Array(0); // [capB, C]
+  private dH: Float32Array = new Float32Array(0); // [B, H] d loss / d h_n[-1] in sorted order (view of dHFull)
+  private dHFull: Float32Array = new Float32Array(0); // [capB, H]
+  private noiseCopy: Float32Array = new Float32Array(0); // the step's noise, copied into WASM memory for a second thread
+  private co: ShardLink | null = null; // the second thread, when one is attached
 
   private one: OneSequence | null = null; // forwardOne's state, made on first use
+  /** Bumped whenever the workspaces are reallocated (a second thread then re-reads their addresses). */
+  layoutVersion = 0;
 
   constructor(readonly dims: ClsNetDims, readonly params: ClsNetArrays) {}
 
@@ -77,9 +90,10 @@ export class RnnClsNetKernel {
    */
   /** Gives the WASM memory of the row- and capB-sized workspaces back (they are about to be remade). */
   private releaseWorkspaces(): void {
-    release(this.x0);
+    for (const a of [this.x0, this.dHFull, this.logitsFull, this.lseFull, this.dLogitsFull]) release(a);
     for (const w of this.work) {
-      for (const a of [w.y, w.tape.hPrev, w.tape.cPrev, w.tape.save, w.g.dX, w.g.dWih, w.g.dWhh, w.g.dBih, w.g.dBhh, w.dh0Full, w.dc0Full, w.dX32]) release(a);
+      for (const a of [w.y, w.tape.hPrev, w.tape.cPrev, w.tape.save, w.g.dX, w.g.dWih, w.g.dWhh, w.g.dBih, w.g.dBhh,
+        w.gates.dGi, w.gates.dGh, w.hNFull, w.cNFull, w.dh0Full, w.dc0Full, w.dX32]) release(a);
     }
   }
 
@@ -93,17 +107,25 @@ export class RnnClsNetKernel {
       const capB = Math.max(B, this.capB);
       this.cap = cap;
       this.capB = capB;
+      this.layoutVersion++;
       this.releaseWorkspaces();
       this.x0 = allocF32(cap * E);
+      this.dHFull = allocF32(capB * H);
+      this.logitsFull = allocF32(capB * C);
+      this.lseFull = allocF64(capB);
+      this.dLogitsFull = allocF32(capB * C);
       this.work = [];
       for (let l = 0; l < L; l++) {
         const In = l === 0 ? E : H;
         const shape: LayerShape = { mode, inputSize: In, hiddenSize: H, projSize: 0 };
         const dh0Full = allocF64(capB * H);
         const dc0Full = lstm ? allocF64(capB * H) : null;
+        const dGi = allocF64(cap * GH);
         this.work.push({
           shape,
           y: allocF32(cap * H), hN: new Float32Array(0), cN: null,
+          hNFull: allocF32(capB * H), cNFull: lstm ? allocF32(capB * H) : null,
+          gates: { dGi, dGh: mode === 'GRU' ? allocF64(cap * GH) : dGi },
           tape: allocTape(shape, cap, allocF64),
           g: {
             dX: allocF64(cap * In), dh0: dh0Full, dc0: dc0Full,
@@ -116,20 +138,26 @@ export class RnnClsNetKernel {
         });
       }
     }
-    this.B = B;
     this.order = new Int32Array(B);
     this.pos = new Int32Array(B);
+    this.viewsFor(B);
+  }
+
+  /** The B-sized views of the capB-sized workspaces (exact sizes: packedLayerBackward takes B from dh0's length). */
+  private viewsFor(B: number): void {
+    const H = this.dims.hidden;
+    this.B = B;
     for (const w of this.work) {
-      // packedLayerBackward takes B from dh0's length: exact-size views.
       w.g.dh0 = w.dh0Full.subarray(0, B * H);
       w.g.dc0 = w.dc0Full !== null ? w.dc0Full.subarray(0, B * H) : null;
-      w.hN = new Float32Array(B * H);
-      w.cN = lstm ? new Float32Array(B * H) : null;
+      w.hN = w.hNFull.subarray(0, B * H);
+      w.cN = w.cNFull !== null ? w.cNFull.subarray(0, B * H) : null;
     }
-    this.logits = new Float32Array(B * C);
-    this.lse = new Float64Array(B);
-    this.dLogits = new Float32Array(B * C);
-    this.dH = new Float32Array(B * H);
+    this.dH = this.dHFull.subarray(0, B * H);
+    const C = this.dims.classes;
+    this.logits = this.logitsFull.subarray(0, B * C);
+    this.lse = this.lseFull.subarray(0, B);
+    this.dLogits = this.dLogitsFull.subarray(0, B * C);
   }
 
   /**
@@ -170,27 +198,271 @@ export class RnnClsNetKernel {
     }
   }
 
-  /** Layers and the Linear head; leaves logits [B, C] (original batch order) in this.logits. */
-  private forwardAll(train: boolean, noise: ArrayLike<number> | null = null): void {
+  /** Inference: the layers and the Linear head; leaves logits [B, C] (original batch order) in this.logits. */
+  private forwardAll(): void {
     const { layers: L, hidden: H, classes: C } = this.dims;
-    const rows = this.rowsUsed;
-    if (noise !== null && noise.length < L * rows * H) {
-      throw new Error(`RnnClsNetKernel: noise holds ${noise.length} values, the batch needs ${L * rows * H}`);
-    }
-    for (let l = 0; l < L; l++) {
-      const w = this.work[l];
-      const x = l === 0 ? this.x0 : this.work[l - 1].y;
-      packedLayerForward(w.shape, this.params.layers[l], x, this.bs, false, null, null, w.y, w.hN, w.cN, train ? w.tape : null, noise, l * rows * H);
-    }
+    this.forwardLayers(false, null, null);
     // logits = h Wᵀ + b as ops.matmul + ops.add do it, row by row (headRow).
     const h = this.work[L - 1].hN;
     for (let b = 0; b < this.B; b++) headRow(h, this.pos[b] * H, this.params.fcW, this.params.fcB, H, C, this.logits, b * C);
   }
 
+  /** A training step's work on the sorted sequences `seqs` (null: all): forward, head, backward walks. */
+  sequenceRows(noise: ArrayLike<number> | null, targets: ArrayLike<number>, seqs: SeqRange | null): void {
+    this.forwardLayers(true, noise, seqs);
+    this.headRows(targets, seqs !== null ? seqs.lo : 0, seqs !== null ? seqs.hi : this.B);
+    this.backwardLayers(seqs);
+  }
+
+  /**
+   * The head and the loss's gradient for sorted sequences lo ≤ i < hi (b = order[i]): logits row b
+   * (headRow, as ops.matmul + ops.add), lse_b = m + log Σ exp(x − m), dL row b = (softmax − onehot)/B
+   * stored float32, and dH row i = dL_b W (double sum, j increasing) — d loss / d h_n[-1].
+   */
+  private headRows(targets: ArrayLike<number>, lo: number, hi: number): void {
+    const { layers: L, hidden: H, classes: C } = this.dims;
+    const h = this.work[L - 1].hN;
+    const W = this.params.fcW;
+    const x = this.logits;
+    const dL = this.dLogits;
+    const dH = this.dH;
+    const a = 1 / this.B;
+    const H4 = H - (H % 4);
+    for (let i = lo; i < hi; i++) {
+      const b = this.order[i];
+      const base = b * C;
+      headRow(h, i * H, W, this.params.fcB, H, C, x, base);
+      let m = -Infinity;
+      for (let c = 0; c < C; c++) if (x[base + c] > m) m = x[base + c];
+      let z = 0;
+      for (let c = 0; c < C; c++) z += Math.exp(x[base + c] - m);
+      const lse = m === -Infinity ? -Infinity : m + Math.log(z);
+      this.lse[b] = lse;
+      const t = targets[b];
+      for (let c = 0; c < C; c++) {
+        let d = a * Math.exp(x[base + c] - lse);
+        if (c === t) d -= a;
+        dL[base + c] = d;
+      }
+      // dH[i, k] = Σ_j dL[b, j]·W[j, k], four k at a time.
+      const ho = i * H;
+      for (let k = 0; k < H4; k += 4) {
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let j = 0; j < C; j++) {
+          const d = dL[base + j];
+          const wo = j * H + k;
+          s0 += d * W[wo]; s1 += d * W[wo + 1]; s2 += d * W[wo + 2]; s3 += d * W[wo + 3];
+        }
+        dH[ho + k] = s0; dH[ho + k + 1] = s1; dH[ho + k + 2] = s2; dH[ho + k + 3] = s3;
+      }
+      for (let k = H4; k < H; k++) {
+        let s = 0;
+        for (let j = 0; j < C; j++) s += dL[base + j] * W[j * H + k];
+        dH[ho + k] = s;
+      }
+    }
+  }
+
+  /**
+   * The Linear weight's gradient for columns k0 ≤ k < k1: gW[j, k] = Σ_b h[b, k]·dL[b, j] with a
+   * float32 accumulator per element over b in order, zero h skipped — what the Float32Array += of
+   * ops.matmul's backward does — four j at a time.
+   */
+  headWeightGrads(gW: Float32Array, k0: number, k1: number): void {
+    const { layers: L, hidden: H, classes: C } = this.dims;
+    const B = this.B;
+    const h = this.work[L - 1].hN;
+    const dL = this.dLogits;
+    const pos = this.pos;
+    const fr = Math.fround;
+    const C4 = C - (C % 4);
+    for (let k = k0; k < k1; k++) {
+      for (let j = 0; j < C4; j += 4) {
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (let b = 0; b < B; b++) {
+          const v = h[pos[b] * H + k];
+          if (v === 0) continue;
+          const d = b * C + j;
+          a0 = fr(a0 + v * dL[d]); a1 = fr(a1 + v * dL[d + 1]); a2 = fr(a2 + v * dL[d + 2]); a3 = fr(a3 + v * dL[d + 3]);
+        }
+        gW[j * H + k] = a0; gW[(j + 1) * H + k] = a1; gW[(j + 2) * H + k] = a2; gW[(j + 3) * H + k] = a3;
+      }
+      for (let j = C4; j < C; j++) {
+        let acc = 0;
+        for (let b = 0; b < B; b++) {
+          const v = h[pos[b] * H + k];
+          if (v === 0) continue;
+          acc = fr(acc + v * dL[b * C + j]);
+        }
+        gW[j * H + k] = acc;
+      }
+    }
+  }
+
+  /** The recurrent layers' forward for the sorted sequences `seqs` (null: all, one product per layer for the inputs). */
+  forwardLayers(train: boolean, noise: ArrayLike<number> | null, seqs: SeqRange | null): void {
+    const { layers: L, hidden: H } = this.dims;
+    const rows = this.rowsUsed;
+    for (let l = 0; l < L; l++) {
+      const w = this.work[l];
+      const x = l === 0 ? this.x0 : this.work[l - 1].y;
+      packedLayerForward(w.shape, this.params.layers[l], x, this.bs, false, null, null, w.y, w.hN, w.cN, train ? w.tape : null, noise, l * rows * H, seqs);
+    }
+  }
+
+  /**
+   * The backward walk of every layer, top down, for the sorted sequences `seqs` (null: all): each
+   * layer's dX, rounded to float32, is the next one's dY — row by row, so a thread's sequences
+   * never need the other thread's rows. Gradient buffers must have been zeroed.
+   */
+  backwardLayers(seqs: SeqRange | null): void {
+    const L = this.dims.layers;
+    const rows = this.rowsUsed;
+    const bs = this.bs;
+    for (let l = L - 1; l >= 0; l--) {
+      const w = this.work[l];
+      const In = w.shape.inputSize;
+      const x = l === 0 ? this.x0 : this.work[l - 1].y;
+      const dY = l === L - 1 ? null : this.work[l + 1].dX32;
+      const dhN = l === L - 1 ? this.dH : null;
+      packedLayerBackwardWalk(w.shape, this.params.layers[l], x, bs, false, w.tape, dY, dhN, null, w.g, w.gates, seqs);
+      if (seqs === null) {
+        demoteF64(w.g.dX!, 0, w.dX32, 0, rows * In);
+      } else {
+        for (let t = 0, o = 0; t < bs.length; o += bs[t], t++) {
+          const n = Math.min(seqs.hi, bs[t]) - seqs.lo;
+          if (n > 0) demoteF64(w.g.dX!, (o + seqs.lo) * In, w.dX32, (o + seqs.lo) * In, n * In);
+        }
+      }
+    }
+  }
+
+  /** Every layer's weight and bias gradients (or one part of them: see packedLayerWeightGrads). */
+  weightGrads(part: 'ih' | 'hh' | 'all'): void {
+    for (let l = 0; l < this.dims.layers; l++) {
+      const w = this.work[l];
+      packedLayerWeightGrads(w.shape, l === 0 ? this.x0 : this.work[l - 1].y, this.rowsUsed, w.tape, w.gates, w.g, part);
+    }
+  }
+
+  /** The packed batch of the current step: B sequences, batch sizes [T], rows = Σ lengths. */
+  get batch(): { B: number; bs: Int32Array; rows: number; order: Int32Array } {
+    return { B: this.B, bs: this.bs, rows: this.rowsUsed, order: this.order };
+  }
+
+  /**
+   * Every array a second thread's half of a step touches, in a fixed order (fromShardBuffers reads
+   * the same order): the parameters, then the workspaces.
+   */
+  shardBuffers(): (Float32Array | Float64Array | null)[] {
+    const p = this.params;
+    const out: (Float32Array | Float64Array | null)[] = [p.emb, p.fcW, p.fcB];
+    for (const l of p.layers) out.push(l.wIh as Float32Array, l.wHh as Float32Array, l.bIh as Float32Array | null, l.bHh as Float32Array | null);
+    out.push(this.x0, this.dHFull, this.logitsFull, this.lseFull, this.dLogitsFull);
+    for (const w of this.work) {
+      out.push(w.y, w.hNFull, w.cNFull, w.tape.hPrev, w.tape.cPrev, w.tape.save, w.gates.dGi, w.gates.dGh, w.g.dX, w.dX32,
+        w.dh0Full, w.dc0Full, w.g.dWih, w.g.dWhh, w.g.dBih, w.g.dBhh);
+    }
+    return out;
+  }
+
+  /** A kernel working on another thread's arrays (shardBuffers' order; views of the shared memory). */
+  static fromShardBuffers(dims: ClsNetDims, bufs: (Float32Array | Float64Array | null)[]): RnnClsNetKernel {
+    let i = 0;
+    const f32 = (): Float32Array => bufs[i++] as Float32Array;
+    const f64 = (): Float64Array => bufs[i++] as Float64Array;
+    const emb = f32(), fcW = f32(), fcB = f32();
+    const layers: LayerParams[] = [];
+    for (let l = 0; l < dims.layers; l++) layers.push({ wIh: f32(), wHh: f32(), bIh: f32(), bHh: f32(), wHr: null });
+    const k = new RnnClsNetKernel(dims, { emb, layers, fcW, fcB });
+    k.x0 = f32();
+    k.dHFull = f32();
+    k.logitsFull = f32();
+    k.lseFull = f64();
+    k.dLogitsFull = f32();
+    const H = dims.hidden;
+    for (let l = 0; l < dims.layers; l++) {
+      const shape: LayerShape = { mode: dims.mode, inputSize: l === 0 ? dims.embed : H, hiddenSize: H, projSize: 0 };
+      const y = f32(), hNFull = f32(), cNFull = f32();
+      const tape: LayerTape = { hPrev: f64(), cPrev: f64(), save: f64() };
+      const dGi = f64(), dGh = f64(), dX = f64(), dX32 = f32(), dh0Full = f64(), dc0Full = f64();
+      const dWih = f64(), dWhh = f64(), dBih = f64(), dBhh = f64();
+      k.work.push({
+        shape, y, hN: hNFull, cN: cNFull, tape, gates: { dGi, dGh }, dX32, hNFull, cNFull, dh0Full, dc0Full,
+        g: { dX, dh0: dh0Full, dc0: dc0Full, dWih, dWhh, dBih, dBhh, dWhr: null },
+      });
+    }
+    return k;
+  }
+
+  /** A second thread's kernel: the step's batch as the first thread packed it (no packing here); order [B]. */
+  setBatch(B: number, bs: Int32Array, rows: number, order: Int32Array): void {
+    this.bs = bs;
+    this.rowsUsed = rows;
+    this.order = order;
+    if (this.pos.length !== B) this.pos = new Int32Array(B);
+    for (let i = 0; i < B; i++) this.pos[order[i]] = i;
+    this.viewsFor(B);
+  }
+
+  /**
+   * Where to split the sorted sequences between two threads: s with the rows of [0, s) closest to
+   * `share` of all rows (0 < s < B). The link adjusts the share from step to step so that both
+   * threads finish together (the split never changes the results).
+   */
+  private splitPoint(share: number): number {
+    const { B, rowsUsed: rows } = this;
+    const want = share * rows; // rows for this thread
+    let acc = 0; // rows of [0, s)
+    for (let s = 1; s < B; s++) {
+      const len = this.seqLength(s - 1);
+      acc += len;
+      if (acc >= want) return s > 1 && want - (acc - len) < acc - want ? s - 1 : s;
+    }
+    return B - 1;
+  }
+
+  /** Length of sorted sequence i (the number of steps whose batch size exceeds i). */
+  private seqLength(i: number): number {
+    let n = 0;
+    while (n < this.bs.length && this.bs[n] > i) n++;
+    return n;
+  }
+
+  /** `noise` copied into WASM memory (where the second thread can read it). */
+  private sharedNoise(noise: ArrayLike<number>, n: number): Float32Array {
+    if (this.noiseCopy.length < n) {
+      release(this.noiseCopy);
+      this.noiseCopy = allocF32(Math.max(n, Math.ceil(this.noiseCopy.length * 1.25)));
+    }
+    const out = this.noiseCopy.subarray(0, n);
+    for (let k = 0; k < n; k++) out[k] = noise[k];
+    return out;
+  }
+
+  /**
+   * Attaches a second thread (or detaches: null). Training steps whose batch is big enough then
+   * split their sequences between the two; the results are bit-identical either way.
+   */
+  attach(co: ShardLink | null): void {
+    this.co = co;
+  }
+
+  /** The second thread to use for this step, or null (none attached or ready, or too small a batch). */
+  private coFor(): ShardLink | null {
+    const co = this.co;
+    if (co === null || this.B < 2 || !co.ready()) return null;
+    const { hidden: H, layers: L, mode } = this.dims;
+    const GH = gateCount(mode) * H;
+    // multiply-adds of the step's recurrent layers (forward ≈ a third of them)
+    if (3 * this.rowsUsed * GH * (this.dims.embed + H + (L - 1) * 2 * H) < co.minWork) return null;
+    return co.canServe(this) ? co : null;
+  }
+
   /** Inference: logits [B, C] for a padded batch (a view of an internal buffer). */
   forward(tokens: ArrayLike<number>, Tp: number, lengths: ArrayLike<number>): Float32Array {
     this.pack(tokens, Tp, lengths);
-    this.forwardAll(false);
+    this.forwardAll();
     return this.logits.subarray(0, this.B * this.dims.classes);
   }
 
@@ -213,118 +485,61 @@ export class RnnClsNetKernel {
    */
   trainStep(tokens: ArrayLike<number>, Tp: number, lengths: ArrayLike<number>, targets: ArrayLike<number>, grads: ClsNetArrays, noise: ArrayLike<number> | null = null): number {
     this.pack(tokens, Tp, lengths);
-    this.forwardAll(true, noise);
     const { layers: L, hidden: H, classes: C, embed: E, padIdx } = this.dims;
     const B = this.B;
-    const x = this.logits;
-
-    // Cross-entropy (mean): lse_b = m + log Σ exp(x − m); loss = Σ_b (lse_b − x[b, y_b]) / B.
-    let total = 0;
+    const rows = this.rowsUsed;
+    if (noise !== null && noise.length < L * rows * H) {
+      throw new Error(`RnnClsNetKernel: noise holds ${noise.length} values, the batch needs ${L * rows * H}`);
+    }
     for (let b = 0; b < B; b++) {
-      const base = b * C;
-      let m = -Infinity;
-      for (let c = 0; c < C; c++) if (x[base + c] > m) m = x[base + c];
-      let z = 0;
-      for (let c = 0; c < C; c++) z += Math.exp(x[base + c] - m);
-      const lse = m === -Infinity ? -Infinity : m + Math.log(z);
-      this.lse[b] = lse;
       const t = targets[b];
       if (t < 0 || t >= C) throw new Error(`Target ${t} is out of bounds.`);
-      total += lse - x[base + t];
     }
-    const loss = Math.fround(total / B);
-    // d loss / d logits = (softmax − onehot) / B, stored float32.
-    const a = 1 / B;
-    const dL = this.dLogits;
-    for (let b = 0; b < B; b++) {
-      const base = b * C;
-      const t = targets[b];
-      for (let c = 0; c < C; c++) {
-        let d = a * Math.exp(x[base + c] - this.lse[b]);
-        if (c === t) d -= a;
-        dL[base + c] = d;
-      }
-    }
-
-    // Linear backward (ops.add then ops.matmul backward): db = column sums (float32, b order);
-    // d(Wᵀ)[k, j] += h[b, k]·dL[b, j] (float32, b order, zero h skipped); dh = dL W (double sum).
-    const h = this.work[L - 1].hN;
-    const W = this.params.fcW;
-    const gB = grads.fcB;
-    gB.fill(0);
-    for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) gB[j] += dL[b * C + j];
-    // gW[j, k] = (Wᵀ's gradient)[k, j]: a float32 accumulator per element over b in order —
-    // what the Float32Array += of ops.matmul's backward does — four j at a time.
-    const gW = grads.fcW;
-    const pos = this.pos;
-    const fr = Math.fround;
-    const C4 = C - (C % 4);
-    for (let k = 0; k < H; k++) {
-      for (let j = 0; j < C4; j += 4) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let b = 0; b < B; b++) {
-          const v = h[pos[b] * H + k];
-          if (v === 0) continue;
-          const d = b * C + j;
-          a0 = fr(a0 + v * dL[d]); a1 = fr(a1 + v * dL[d + 1]); a2 = fr(a2 + v * dL[d + 2]); a3 = fr(a3 + v * dL[d + 3]);
-        }
-        gW[j * H + k] = a0; gW[(j + 1) * H + k] = a1; gW[(j + 2) * H + k] = a2; gW[(j + 3) * H + k] = a3;
-      }
-      for (let j = C4; j < C; j++) {
-        let acc = 0;
-        for (let b = 0; b < B; b++) {
-          const v = h[pos[b] * H + k];
-          if (v === 0) continue;
-          acc = fr(acc + v * dL[b * C + j]);
-        }
-        gW[j * H + k] = acc;
-      }
-    }
-    // dH[pos[b], k] = Σ_j dL[b, j]·W[j, k] (double, j increasing), four k at a time.
-    const dH = this.dH; // sorted order: row pos[b] ← original b
-    const H4 = H - (H % 4);
-    for (let b = 0; b < B; b++) {
-      const ho = pos[b] * H;
-      const dO = b * C;
-      for (let k = 0; k < H4; k += 4) {
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let j = 0; j < C; j++) {
-          const d = dL[dO + j];
-          const wo = j * H + k;
-          s0 += d * W[wo]; s1 += d * W[wo + 1]; s2 += d * W[wo + 2]; s3 += d * W[wo + 3];
-        }
-        dH[ho + k] = s0; dH[ho + k + 1] = s1; dH[ho + k + 2] = s2; dH[ho + k + 3] = s3;
-      }
-      for (let k = H4; k < H; k++) {
-        let s = 0;
-        for (let j = 0; j < C; j++) s += dL[dO + j] * W[j * H + k];
-        dH[ho + k] = s;
-      }
-    }
-
-    // Recurrent layers, top down. Only the top layer's h_n carries gradient; each layer's dX
-    // (rounded to float32, as it lands in a float32 tensor gradient) is the next one's dY.
-    const rows = this.rowsUsed;
-    for (let l = L - 1; l >= 0; l--) {
-      const w = this.work[l];
+    for (const w of this.work) {
       const g = w.g;
-      const In = w.shape.inputSize;
-      g.dX!.fill(0, 0, rows * In);
+      g.dX!.fill(0, 0, rows * w.shape.inputSize);
       g.dWih.fill(0); g.dWhh.fill(0);
       if (g.dBih) g.dBih.fill(0);
       if (g.dBhh) g.dBhh.fill(0);
-      const x = l === 0 ? this.x0 : this.work[l - 1].y;
-      const dY = l === L - 1 ? null : this.work[l + 1].dX32;
-      const dhN = l === L - 1 ? dH : null;
-      packedLayerBackward(w.shape, this.params.layers[l], x, this.bs, false, w.tape, dY, dhN, null, g);
+    }
+
+    // Every sequence's forward, head and backward walk (rows independent of each other), then the
+    // sums over all rows: the weight gradients, each one product into its own buffer. With a
+    // second thread, it takes the sorted sequences [s, B), this one [0, s); they meet after the
+    // walks and split the products — the bits of the one-thread order (rnn-cls-shard.ts).
+    const co = this.coFor();
+    if (co !== null) {
+      const s = this.splitPoint(co.share);
+      if (noise !== null && !inWasmMemory(noise as Float32Array)) noise = this.sharedNoise(noise, L * rows * H);
+      co.post(this, s, noise as Float32Array | null, targets);
+      this.sequenceRows(noise, targets, { lo: 0, hi: s });
+      co.meet();
+      this.weightGrads('ih');
+      this.headWeightGrads(grads.fcW, 0, H);
+      co.waitDone();
+    } else {
+      this.sequenceRows(noise, targets, null);
+      this.weightGrads('all');
+      this.headWeightGrads(grads.fcW, 0, H);
+    }
+
+    // Cross-entropy (mean): loss = Σ_b (lse_b − x[b, y_b]) / B, b in order.
+    const x = this.logits;
+    let total = 0;
+    for (let b = 0; b < B; b++) total += this.lse[b] - x[b * C + targets[b]];
+    const loss = Math.fround(total / B);
+    // Linear bias gradient: column sums of dL (float32, b order).
+    const dL = this.dLogits;
+    const gB = grads.fcB;
+    gB.fill(0);
+    for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) gB[j] += dL[b * C + j];
+    for (let l = 0; l < L; l++) {
+      const g = this.work[l].g;
       const gl = grads.layers[l];
       copyRound(g.dWih, gl.wIh as Float32Array);
       copyRound(g.dWhh, gl.wHh as Float32Array);
       if (g.dBih && gl.bIh) copyRound(g.dBih, gl.bIh as Float32Array);
       if (g.dBhh && gl.bHh) copyRound(g.dBhh, gl.bHh as Float32Array);
-      const dX32 = w.dX32;
-      const dX = g.dX!;
-      demoteF64(dX, 0, dX32, 0, rows * In);
     }
 
     // Embedding backward: gW[tok] += dx over the padded positions in (b, t) order, padding skipped.

@@ -8,6 +8,7 @@ import { RnnClsNet } from '../models/rnn-cls-net.js';
 import { RnnClsNetKernel } from '../kernels/rnn-cls-net.js';
 import type { ClsNetArrays, ClsNetDims } from '../kernels/rnn-cls-net.js';
 import type { LayerParams } from '../kernels/packed-layer.js';
+import type { ShardLink } from '../kernels/rnn-cls-shard.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
 
@@ -74,6 +75,11 @@ export class FusedRnnClsNet {
     }
     this.kernel = new RnnClsNetKernel(dimsOf(model), arraysOf(model, (p) => p.data as Float32Array));
     this.gradArrays = arraysOf(model, (p) => gradOf.get(p)!);
+  }
+
+  /** Splits big enough steps with a second thread (null: this thread only). Same results either way. */
+  attach(link: ShardLink | null): void {
+    this.kernel.attach(link);
   }
 
   /**

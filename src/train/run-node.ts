@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Trainer } from './trainer.js';
+import { startShardThread } from './shard-thread-node.js';
 import type { StepResult } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import { validateConfig } from './config.js';
@@ -26,6 +27,12 @@ export interface RunOptions {
   project?: string;
   /** Extra summary fields (e.g. sweep trial info). */
   tags?: Record<string, unknown>;
+  /**
+   * Threads for the training step: 1, or 2 (a worker thread takes half of each big enough step's
+   * sequences; src/kernels/rnn-cls-shard.ts). Results are bit-identical either way. Default 1
+   * (sweeps already run a trial per core); `recur train` defaults to defaultThreads().
+   */
+  threads?: number;
 }
 
 export interface RunResult {
@@ -87,153 +94,166 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
   }
   validateConfig(config);
 
-  const trainer = new Trainer(config);
-  if (config.init_from && !resumeFrom) {
-    const { state } = readModelFile(config.init_from);
-    try {
-      trainer.model.loadStateDict(state);
-    } catch (e) {
-      throw new RunError(`--init_from ${config.init_from} does not fit this model: ${(e as Error).message}`, 2);
-    }
-  }
-  if (resumeFrom) {
-    const { state } = readModelFile(path.join(resumeFrom.dir, 'model.safetensors'));
-    trainer.model.loadStateDict(state);
-    const t = readTrainerFile(path.join(resumeFrom.dir, 'trainer.safetensors'));
-    trainer.setState(t.state as never);
-  }
-
-  const run = await initRun({
-    project: opts.project ?? 'recur',
-    name: config.run_name,
-    config: config as unknown as Record<string, unknown>,
-    seed: config.seed!,
-    root: config.save_dir,
-    // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
-    handleSignals: opts.handleSignals === false,
-    ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
-  });
-  const runDir = run.dir;
-  if (!resumeFrom) writeJsonAtomic(path.join(runDir, 'config.json'), { ...config, recur_version: VERSION });
-
-  const nParams = trainer.model.numParameters();
-  if (!resumeFrom) run.log({ 'Model Params': nParams }, 0);
-  if (!json) {
-    out.write(`${resumeFrom ? 'resuming' : 'training'} ${config.run_name} (seed ${config.seed}, ${config.cell} ${config.num_layers}×${config.hidden_dim}, ${nParams} parameters) → ${runDir}\n`);
-    if (resumeFrom) out.write(`continuing from step ${resumeFrom.step} of ${config.total_steps}\n`);
-  } else {
-    emit({ event: 'start', run_dir: runDir, seed: config.seed, params: nParams, step: trainer.step }, '');
-  }
-
-  let stopSignal: string | null = null;
-  const onSignal = (sig: string) => () => {
-    if (stopSignal !== null) process.exit(130); // second Ctrl-C: leave now
-    stopSignal = sig;
-  };
-  const handlers: Array<[NodeJS.Signals, () => void]> = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]];
-  if (opts.handleSignals !== false) for (const [s, h] of handlers) process.prependListener(s, h);
-
-  const tty = !json && Boolean((err as NodeJS.WriteStream).isTTY);
-  const bar = tty ? new ProgressBar(config.total_steps, trainer.step, err) : null;
-  const t0 = performance.now();
-  const startStep = trainer.step;
-  let lastYield = t0;
-  let last: StepResult | null = null;
-  let lastAcc: number | null = null;
-  let bestAcc: number | null = null;
-  let status: RunResult['status'] = 'finished';
-  let message: string | undefined;
-  let lastSaved = resumeFrom?.step ?? -1;
-
-  const save = (): void => {
-    saveCheckpoint(runDir, trainer.step, trainer.model, config, trainer.getState());
-    lastSaved = trainer.step;
-  };
-  const evaluate = (): number => {
-    const acc = trainer.evaluate();
-    lastAcc = acc;
-    bestAcc = bestAcc === null ? acc : Math.max(bestAcc, acc);
-    run.log({ accuracy: acc }, trainer.step);
-    bar?.clear();
-    emit({ step: trainer.step, accuracy: acc }, `step ${trainer.step}: accuracy ${(acc * 100).toFixed(1)}% on ${config.eval_samples} samples`);
-    return acc;
-  };
-
+  const threads = opts.threads ?? 1;
+  if (threads !== 1 && threads !== 2) throw new RunError(`--threads must be 1 or 2, got ${threads}`, 2);
+  let threadError: Error | null = null;
+  const link = threads === 2 ? startShardThread((e) => { threadError = e; }) : null;
   try {
-    while (trainer.step < config.total_steps) {
-      const r = trainer.trainStep();
-      last = r;
-      if (!Number.isFinite(r.loss)) {
-        status = 'failed';
-        const kept = lastSaved >= 0 ? `the last good checkpoint (step ${lastSaved}) is kept` : 'no checkpoint was written';
-        message = `loss became ${r.loss} at step ${r.step}; stopping (${kept}). Try a lower --lr or --clip_grad_norm.`;
-        break;
+    return await trainWith(new Trainer(config, { shardLink: link }));
+  } finally {
+    link?.close();
+    if (threadError !== null) process.stderr.write(`warning: the second training thread failed (${(threadError as Error).message}); the steps ran on one thread\n`);
+  }
+
+  async function trainWith(trainer: Trainer): Promise<RunResult> {
+    if (config.init_from && !resumeFrom) {
+      const { state } = readModelFile(config.init_from);
+      try {
+        trainer.model.loadStateDict(state);
+      } catch (e) {
+        throw new RunError(`--init_from ${config.init_from} does not fit this model: ${(e as Error).message}`, 2);
       }
-      if (r.step % config.log_every === 0) {
-        run.log({ loss: r.loss, current_lr: r.lr, grad_norm: r.gradNorm }, r.step);
-        if (json) emit({ step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm }, '');
-        else if (!tty) out.write(`step ${r.step}/${config.total_steps} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(3)} grad_norm ${r.gradNorm.toFixed(3)}\n`);
-      }
-      if (r.step % config.eval_every === 0 && r.step !== config.total_steps) evaluate();
-      if (r.step % config.save_every === 0 && r.step !== config.total_steps) save();
-      bar?.update(r.step, `loss ${r.loss.toFixed(3)}${lastAcc !== null ? ` acc ${(lastAcc * 100).toFixed(1)}%` : ''}`);
-      // Yield to the event loop now and then so Ctrl-C and metric flushes get through.
-      if ((r.step & 63) === 0) {
-        const now = performance.now();
-        if (now - lastYield > 50) {
-          await new Promise((res) => setImmediate(res));
-          lastYield = performance.now();
-        }
-        if (stopSignal !== null) {
-          status = 'interrupted';
-          message = `stopped by ${stopSignal} at step ${r.step}`;
+    }
+    if (resumeFrom) {
+      const { state } = readModelFile(path.join(resumeFrom.dir, 'model.safetensors'));
+      trainer.model.loadStateDict(state);
+      const t = readTrainerFile(path.join(resumeFrom.dir, 'trainer.safetensors'));
+      trainer.setState(t.state as never);
+    }
+
+    const run = await initRun({
+      project: opts.project ?? 'recur',
+      name: config.run_name,
+      config: config as unknown as Record<string, unknown>,
+      seed: config.seed!,
+      root: config.save_dir,
+      // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
+      handleSignals: opts.handleSignals === false,
+      ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
+    });
+    const runDir = run.dir;
+    if (!resumeFrom) writeJsonAtomic(path.join(runDir, 'config.json'), { ...config, recur_version: VERSION });
+
+    const nParams = trainer.model.numParameters();
+    if (!resumeFrom) run.log({ 'Model Params': nParams }, 0);
+    if (!json) {
+      out.write(`${resumeFrom ? 'resuming' : 'training'} ${config.run_name} (seed ${config.seed}, ${config.cell} ${config.num_layers}×${config.hidden_dim}, ${nParams} parameters${threads === 2 ? ', 2 threads' : ''}) → ${runDir}\n`);
+      if (resumeFrom) out.write(`continuing from step ${resumeFrom.step} of ${config.total_steps}\n`);
+    } else {
+      emit({ event: 'start', run_dir: runDir, seed: config.seed, params: nParams, step: trainer.step, threads }, '');
+    }
+
+    let stopSignal: string | null = null;
+    const onSignal = (sig: string) => () => {
+      if (stopSignal !== null) process.exit(130); // second Ctrl-C: leave now
+      stopSignal = sig;
+    };
+    const handlers: Array<[NodeJS.Signals, () => void]> = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]];
+    if (opts.handleSignals !== false) for (const [s, h] of handlers) process.prependListener(s, h);
+
+    const tty = !json && Boolean((err as NodeJS.WriteStream).isTTY);
+    const bar = tty ? new ProgressBar(config.total_steps, trainer.step, err) : null;
+    const t0 = performance.now();
+    const startStep = trainer.step;
+    let lastYield = t0;
+    let last: StepResult | null = null;
+    let lastAcc: number | null = null;
+    let bestAcc: number | null = null;
+    let status: RunResult['status'] = 'finished';
+    let message: string | undefined;
+    let lastSaved = resumeFrom?.step ?? -1;
+
+    const save = (): void => {
+      saveCheckpoint(runDir, trainer.step, trainer.model, config, trainer.getState());
+      lastSaved = trainer.step;
+    };
+    const evaluate = (): number => {
+      const acc = trainer.evaluate();
+      lastAcc = acc;
+      bestAcc = bestAcc === null ? acc : Math.max(bestAcc, acc);
+      run.log({ accuracy: acc }, trainer.step);
+      bar?.clear();
+      emit({ step: trainer.step, accuracy: acc }, `step ${trainer.step}: accuracy ${(acc * 100).toFixed(1)}% on ${config.eval_samples} samples`);
+      return acc;
+    };
+
+    try {
+      while (trainer.step < config.total_steps) {
+        const r = trainer.trainStep();
+        last = r;
+        if (!Number.isFinite(r.loss)) {
+          status = 'failed';
+          const kept = lastSaved >= 0 ? `the last good checkpoint (step ${lastSaved}) is kept` : 'no checkpoint was written';
+          message = `loss became ${r.loss} at step ${r.step}; stopping (${kept}). Try a lower --lr or --clip_grad_norm.`;
           break;
         }
+        if (r.step % config.log_every === 0) {
+          run.log({ loss: r.loss, current_lr: r.lr, grad_norm: r.gradNorm }, r.step);
+          if (json) emit({ step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm }, '');
+          else if (!tty) out.write(`step ${r.step}/${config.total_steps} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(3)} grad_norm ${r.gradNorm.toFixed(3)}\n`);
+        }
+        if (r.step % config.eval_every === 0 && r.step !== config.total_steps) evaluate();
+        if (r.step % config.save_every === 0 && r.step !== config.total_steps) save();
+        bar?.update(r.step, `loss ${r.loss.toFixed(3)}${lastAcc !== null ? ` acc ${(lastAcc * 100).toFixed(1)}%` : ''}`);
+        // Yield to the event loop now and then so Ctrl-C and metric flushes get through.
+        if ((r.step & 63) === 0) {
+          const now = performance.now();
+          if (now - lastYield > 50) {
+            await new Promise((res) => setImmediate(res));
+            lastYield = performance.now();
+          }
+          if (stopSignal !== null) {
+            status = 'interrupted';
+            message = `stopped by ${stopSignal} at step ${r.step}`;
+            break;
+          }
+        }
       }
+      bar?.clear();
+      if (status !== 'failed') {
+        evaluate();
+        save();
+      }
+    } catch (e) {
+      bar?.clear();
+      status = 'failed';
+      message = (e as Error).message;
+      await run.finish('failed');
+      for (const [s, h] of handlers) process.removeListener(s, h);
+      throw e;
     }
-    bar?.clear();
-    if (status !== 'failed') {
-      evaluate();
-      save();
-    }
-  } catch (e) {
-    bar?.clear();
-    status = 'failed';
-    message = (e as Error).message;
-    await run.finish('failed');
     for (const [s, h] of handlers) process.removeListener(s, h);
-    throw e;
-  }
-  for (const [s, h] of handlers) process.removeListener(s, h);
 
-  const seconds = (performance.now() - t0) / 1000;
-  const steps = trainer.step - startStep;
-  const stepsPerSecond = seconds > 0 ? steps / seconds : 0;
-  const result: RunResult = {
-    runDir,
-    status,
-    step: trainer.step,
-    accuracy: lastAcc,
-    seconds,
-    stepsPerSecond,
-    finalLoss: last?.loss ?? null,
-    message,
-  };
-  run.setSummary({
-    accuracy: lastAcc,
-    best_accuracy: bestAcc,
-    final_loss: last?.loss ?? null,
-    steps: trainer.step,
-    seconds,
-    steps_per_s: stepsPerSecond,
-    params: nParams,
-    ...(opts.tags ?? {}),
-  });
-  await run.finish(status);
-  if (message && !json) (status === 'failed' ? process.stderr : out).write(`${message}\n`);
-  emit(
-    { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, run_dir: runDir, message },
-    `${status === 'finished' ? 'done' : status}: step ${trainer.step}, accuracy ${lastAcc === null ? 'n/a' : `${(lastAcc * 100).toFixed(1)}%`}, ${formatDuration(seconds)} (${stepsPerSecond.toFixed(0)} steps/s), saved in ${runDir}`,
-  );
-  return result;
+    const seconds = (performance.now() - t0) / 1000;
+    const steps = trainer.step - startStep;
+    const stepsPerSecond = seconds > 0 ? steps / seconds : 0;
+    const result: RunResult = {
+      runDir,
+      status,
+      step: trainer.step,
+      accuracy: lastAcc,
+      seconds,
+      stepsPerSecond,
+      finalLoss: last?.loss ?? null,
+      message,
+    };
+    run.setSummary({
+      accuracy: lastAcc,
+      best_accuracy: bestAcc,
+      final_loss: last?.loss ?? null,
+      steps: trainer.step,
+      seconds,
+      steps_per_s: stepsPerSecond,
+      params: nParams,
+      threads,
+      ...(opts.tags ?? {}),
+    });
+    await run.finish(status);
+    if (message && !json) (status === 'failed' ? process.stderr : out).write(`${message}\n`);
+    emit(
+      { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, run_dir: runDir, message },
+      `${status === 'finished' ? 'done' : status}: step ${trainer.step}, accuracy ${lastAcc === null ? 'n/a' : `${(lastAcc * 100).toFixed(1)}%`}, ${formatDuration(seconds)} (${stepsPerSecond.toFixed(0)} steps/s), saved in ${runDir}`,
+    );
+    return result;
+  }
 }

@@ -18,6 +18,7 @@ import { getTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/registry.js';
 import type { Sample } from '../tasks/seq-sum-mod.js';
 import type { TrainConfig } from './config.js';
+import type { ShardLink } from '../kernels/rnn-cls-shard.js';
 import { FusedRnnClsNet, fusedDisabledByEnv, fusedUnsupported, inferenceKernel } from './fused.js';
 
 /** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
@@ -66,6 +67,11 @@ export interface TrainerOptions {
   /** Use the fused flat-buffer step (src/train/fused.ts) when the model allows it. Default: true,
    *  unless the environment sets RECUR_NO_FUSED=1. false: the autograd path (its naive twin). */
   fused?: boolean;
+  /**
+   * A second thread for the fused step (ThreadShardLink; Node: startShardThread()). The results
+   * are bit-identical with and without it. The caller closes it when done.
+   */
+  shardLink?: ShardLink | null;
 }
 
 export class Trainer {
@@ -111,6 +117,7 @@ export class Trainer {
     const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
     this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
     if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads);
+    if (this.fused !== null && opts.shardLink) this.fused.attach(opts.shardLink);
     this.scheduler = makeScheduler(this.optimizer, config);
   }
 

@@ -1,0 +1,370 @@
+// A second thread for RnnClsNetKernel's training step (issue 6: "both cores where it pays").
+//
+// The step's sorted sequences are split at s (about half the packed rows each): this thread runs
+// the layers' forward and backward walks for [0, s), the other for [s, B), both on the same
+// workspaces in the shared WASM memory. Every row's arithmetic is independent of the other rows
+// (packed-layer.ts, `seqs`), so the split changes no bit. The only sums over all rows — the
+// weight-gradient products — run after both walks meet, each product whole on one thread (this
+// one the input-side parts, the other the hidden-side parts), so they too keep the one-thread
+// order. The head, loss, embedding gradient and optimizer stay on this thread.
+//
+// Protocol: a control block of Int32 in the shared memory. This thread writes the batch (T, B, s,
+// rows, batchSizes) and, when the workspaces were reallocated or the kernel changed, the table of
+// every buffer (kind, byte address, length); then bumps POST. The worker spins briefly, then
+// sleeps (Atomics.wait), on POST; it runs the command and stores DONE. Both spin on the MEET
+// words between the walks and the products. Spinning, not sleeping, while a step is in flight:
+// a wake-up costs tens of µs, a sota step half a millisecond.
+//
+// Two implementations of ShardLink, one test suite (test/rnn-cls-shard.test.ts): ThreadShardLink
+// (a real second thread; the platform starts it: src/train/shard-thread-node.ts) and
+// InThreadShardLink (runs the other half on this thread: the split's arithmetic without a thread).
+import { adoptMemory, reserveBlock, sharedWasmMemory, viewOf } from './gemm-wasm.js';
+import { RnnClsNetKernel } from './rnn-cls-net.js';
+import type { ClsNetDims } from './rnn-cls-net.js';
+import type { CellMode } from './packed-layer.js';
+
+/** The other half of a step's work (see the top of this file). */
+export interface ShardLink {
+  /** The split of the last post: sorted sequences [0, split) here, [split, B) there. */
+  readonly split: number;
+  /** The share of a step's rows this thread should take (the link tunes it so both finish together). */
+  readonly share: number;
+  /** Multiply-adds of a step below which the step runs on this thread alone (the link would cost more). */
+  readonly minWork: number;
+  /** Whether posts are served now (a thread may still be starting: the step then runs alone, same bits). */
+  ready(): boolean;
+  /** Whether this kernel's step fits the link (its buffers in shared memory, its batch in the control block). */
+  canServe(kernel: RnnClsNetKernel): boolean;
+  /**
+   * Starts the other half of a training step: sequenceRows for [split, B), then (after meet) the
+   * 'hh' weight products (this thread does the 'ih' ones and the head's).
+   */
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void;
+  /** This side's sequences are done; returns when the other side's are. */
+  meet(): void;
+  /** Returns when the other half of the posted command is done (throws what it threw). */
+  waitDone(): void;
+  /** Stops the other side (a closed link is never ready). */
+  close(): void;
+}
+
+/** Runs the other half on this thread, at the points a thread would: the split without the thread. */
+export class InThreadShardLink implements ShardLink {
+  split = 0;
+  private kernel: RnnClsNetKernel | null = null;
+  private closed = false;
+
+  readonly minWork = 0;
+
+  /** `share`: this side's share of the rows (fixed here). */
+  constructor(readonly share = 0.5) {}
+
+  ready(): boolean {
+    return !this.closed;
+  }
+
+  canServe(): boolean {
+    return true;
+  }
+
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void {
+    this.split = split;
+    this.kernel = kernel;
+    kernel.sequenceRows(noise, targets, { lo: split, hi: kernel.batch.B });
+  }
+
+  meet(): void {
+    this.kernel!.weightGrads('hh');
+  }
+
+  waitDone(): void {}
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+// Control block: Int32 words.
+const POST = 0; // sequence number of the last command posted
+const CMD = 1; // 1 step, 3 quit
+const DONE = 2; // sequence number of the last command finished
+const WMEET = 3; // worker's walks done (sequence number)
+const MMEET = 4; // this side's walks done
+const READY = 5; // 1 once the worker serves
+const ERROR = 6; // 1 after the worker threw (message at ERRMSG)
+const GEN = 7; // buffer-table generation
+const T_ = 8;
+const B_ = 9;
+const SPLIT = 10;
+const ROWS = 11;
+const NOISE = 13; // byte address of the noise (0: none)
+const NOISE_LEN = 14;
+const DIMS = 16; // mode, vocab, embed, hidden, layers, classes, padIdx
+const BS = 32; // batchSizes [T]
+const MAX_T = 2048;
+const MAX_B = 8192;
+const ORDER = BS + MAX_T; // sorted position → batch index [B]
+const TARGETS = ORDER + MAX_B; // [B]
+const TABLE = TARGETS + MAX_B; // count, then (kind, byte address, length) per buffer
+const MAX_BUFFERS = 2000;
+const ERRMSG = TABLE + 1 + 3 * MAX_BUFFERS; // length, then UTF-16 code units
+const ERRMSG_MAX = 1000;
+const CTRL_INTS = ERRMSG + 1 + ERRMSG_MAX;
+
+const MODES: CellMode[] = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'];
+const STEP = 1;
+const QUIT = 3;
+
+/** What a worker needs to serve: the shared memory, its control block and the block it allocates from. */
+export interface ShardWorkerInit {
+  memory: WebAssembly.Memory;
+  /** Byte address of the control block. */
+  ctrl: number;
+  /** Byte range of the memory the worker's own scratch is allocated from. */
+  arenaStart: number;
+  arenaEnd: number;
+}
+
+/** Starts a worker that calls serveShards(init) (platform code: Node's worker_threads, a Web Worker). */
+export type SpawnShardWorker = (init: ShardWorkerInit) => { terminate(): void };
+
+/** Bounds and step of the adaptive share (ThreadShardLink.meet). */
+const SHARE_MIN = 0.2;
+const SHARE_MAX = 0.8;
+const SHARE_STEP = 0.004;
+
+/** How long this thread waits for the other half before calling it lost. */
+const TIMEOUT_MS = 120_000;
+/** Worker: spin this long on POST before sleeping in Atomics.wait. */
+const SPIN_MS = 5;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+// A spinning thread must leave the other core alone: a tight loop of atomic loads slowed a sota
+// step on the other vCPU of this machine by 12–16 % (they share a physical core's issue slots). A
+// chain of 16 dependent multiply-adds between loads (≈ 60 cycles of latency, almost no issue
+// slots) is JavaScript's `pause`: measured, the other thread then runs at full speed.
+let relaxSink = 1;
+function relax(): void {
+  let x = relaxSink;
+  for (let j = 0; j < 16; j++) x = x * 0.999999 + 1e-7;
+  relaxSink = x;
+}
+
+/** Spins until ctrl[i] === v; `check` is called now and then (it throws to give up). */
+function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): void {
+  let n = 0;
+  while (Atomics.load(ctrl, i) !== v) {
+    relax();
+    if ((++n & 1023) === 0) check();
+  }
+}
+
+/** A second thread sharing the WASM memory (see the top of this file). */
+export class ThreadShardLink implements ShardLink {
+  split = 0;
+  share = 0.5;
+  /**
+   * Measured (windows alternating one and two threads): ×1.07 for `baseline` (0.07 M multiply-adds
+   * a step), ×1.23 for `large_batch` (0.28 M), ×1.54 for `sota` (3.7 M). Below 0.15 M a step keeps
+   * to one core.
+   */
+  minWork = 150_000;
+  private seq = 0;
+  private gen = 0;
+  private bound: RnnClsNetKernel | null = null;
+  private boundLayout = -1;
+  private failed: string | null = null;
+  private closed = false;
+
+  private constructor(private readonly ctrl: Int32Array, private readonly worker: { terminate(): void }, private readonly timeoutMs: number) {}
+
+  /**
+   * Reserves the control block and the worker's scratch block (`scratchBytes`) in the shared WASM
+   * memory and starts the worker; null when the memory cannot be shared here (no SharedArrayBuffer,
+   * no SIMD, RECUR_NO_WASM) or is full.
+   */
+  static start(spawn: SpawnShardWorker, scratchBytes = 64 << 20, timeoutMs = TIMEOUT_MS): ThreadShardLink | null {
+    const memory = sharedWasmMemory();
+    if (memory === null) return null;
+    const ctrlAt = reserveBlock(CTRL_INTS * 4);
+    if (ctrlAt < 0) return null;
+    const size = Math.min(scratchBytes, Math.floor(memory.buffer.byteLength / 4));
+    const arenaStart = reserveBlock(size);
+    if (arenaStart < 0) return null;
+    const ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
+    const worker = spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
+    return new ThreadShardLink(ctrl, worker, timeoutMs);
+  }
+
+  ready(): boolean {
+    if (this.failed !== null || this.closed) return false;
+    if (Atomics.load(this.ctrl, ERROR) === 1) {
+      this.failed = readError(this.ctrl);
+      return false;
+    }
+    return Atomics.load(this.ctrl, READY) === 1;
+  }
+
+  canServe(kernel: RnnClsNetKernel): boolean {
+    if (kernel.batch.bs.length > MAX_T || kernel.batch.B > MAX_B) return false;
+    if (kernel !== this.bound || kernel.layoutVersion !== this.boundLayout) return tableOf(kernel) !== null;
+    return true;
+  }
+
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void {
+    const c = this.ctrl;
+    if (kernel !== this.bound || kernel.layoutVersion !== this.boundLayout) {
+      const table = tableOf(kernel);
+      if (table === null) throw new Error('ThreadShardLink: the kernel cannot be shared (canServe was false)');
+      const d = kernel.dims;
+      c.set([MODES.indexOf(d.mode), d.vocab, d.embed, d.hidden, d.layers, d.classes, d.padIdx], DIMS);
+      c[TABLE] = table.length / 3;
+      c.set(table, TABLE + 1);
+      c[GEN] = ++this.gen;
+      this.bound = kernel;
+      this.boundLayout = kernel.layoutVersion;
+    }
+    const { B, bs, rows, order } = kernel.batch;
+    c[T_] = bs.length;
+    c[B_] = B;
+    c[SPLIT] = split;
+    c[ROWS] = rows;
+    c[NOISE] = noise !== null ? noise.byteOffset : 0;
+    c[NOISE_LEN] = noise !== null ? noise.length : 0;
+    c.set(bs, BS);
+    c.set(order, ORDER);
+    for (let b = 0; b < B; b++) c[TARGETS + b] = targets[b];
+    c[CMD] = STEP;
+    this.split = split;
+    Atomics.store(c, POST, ++this.seq); // publishes the writes above
+    Atomics.notify(c, POST);
+  }
+
+  meet(): void {
+    Atomics.store(this.ctrl, MMEET, this.seq);
+    // Whoever arrives first should have had more rows: move the split a little towards balance.
+    const early = Atomics.load(this.ctrl, WMEET) !== this.seq;
+    this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, this.share + (early ? SHARE_STEP : -SHARE_STEP)));
+    this.await(WMEET);
+  }
+
+  waitDone(): void {
+    this.await(DONE);
+  }
+
+  private await(word: number): void {
+    const deadline = now() + this.timeoutMs;
+    spinUntil(this.ctrl, word, this.seq, () => {
+      if (Atomics.load(this.ctrl, ERROR) === 1) {
+        this.failed = readError(this.ctrl);
+        throw new Error(`the training step's worker thread failed: ${this.failed}`);
+      }
+      if (now() > deadline) {
+        this.failed = 'no answer';
+        throw new Error(`the training step's worker thread has not answered for ${this.timeoutMs / 1000} s`);
+      }
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctrl[CMD] = QUIT;
+    Atomics.store(this.ctrl, POST, ++this.seq);
+    Atomics.notify(this.ctrl, POST);
+    this.worker.terminate();
+  }
+}
+
+/** The kernel's buffers as (kind 1 f32 / 2 f64 / 0 none, byte address, length) triples, or null if one is outside shared memory. */
+function tableOf(kernel: RnnClsNetKernel): Int32Array | null {
+  const bufs = kernel.shardBuffers();
+  if (bufs.length > MAX_BUFFERS) return null;
+  const memory = sharedWasmMemory();
+  if (memory === null) return null;
+  const out = new Int32Array(3 * bufs.length);
+  for (let i = 0; i < bufs.length; i++) {
+    const a = bufs[i];
+    if (a === null) continue;
+    if (!(a.buffer instanceof SharedArrayBuffer)) return null;
+    out[3 * i] = a instanceof Float32Array ? 1 : 2;
+    out[3 * i + 1] = a.byteOffset;
+    out[3 * i + 2] = a.length;
+  }
+  return out;
+}
+
+function readError(ctrl: Int32Array): string {
+  const n = Math.min(ctrl[ERRMSG], ERRMSG_MAX);
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(ctrl[ERRMSG + 1 + i]);
+  return s;
+}
+
+function writeError(ctrl: Int32Array, e: unknown): void {
+  const msg = (e instanceof Error ? e.stack ?? e.message : String(e)).slice(0, ERRMSG_MAX);
+  ctrl[ERRMSG] = msg.length;
+  for (let i = 0; i < msg.length; i++) ctrl[ERRMSG + 1 + i] = msg.charCodeAt(i);
+  Atomics.store(ctrl, ERROR, 1);
+}
+
+/**
+ * The worker's loop (never returns until told to quit): serves the commands posted to the control
+ * block at `init.ctrl`, running the same kernel code on the shared workspaces.
+ */
+export function serveShards(init: ShardWorkerInit): void {
+  const ctrl = new Int32Array(init.memory.buffer, init.ctrl, CTRL_INTS);
+  if (!adoptMemory(init.memory, init.arenaStart, init.arenaEnd)) {
+    writeError(ctrl, new Error('the WASM kernels could not be instantiated in the worker'));
+    return;
+  }
+  Atomics.store(ctrl, READY, 1);
+  let seen = Atomics.load(ctrl, POST);
+  let gen = -1;
+  let kernel: RnnClsNetKernel | null = null;
+  for (;;) {
+    // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
+    const until = now() + SPIN_MS;
+    let n = 0;
+    while (Atomics.load(ctrl, POST) === seen) {
+      relax();
+      if ((++n & 255) === 0 && now() > until) Atomics.wait(ctrl, POST, seen, 1000);
+    }
+    seen = Atomics.load(ctrl, POST);
+    const cmd = ctrl[CMD];
+    if (cmd === QUIT) return;
+    try {
+      if (ctrl[GEN] !== gen) {
+        kernel = kernelFromTable(ctrl);
+        gen = ctrl[GEN];
+      }
+      const k = kernel!;
+      const B = ctrl[B_];
+      k.setBatch(B, ctrl.slice(BS, BS + ctrl[T_]), ctrl[ROWS], ctrl.slice(ORDER, ORDER + B));
+      const noise = ctrl[NOISE] !== 0 ? viewOf(1, ctrl[NOISE], ctrl[NOISE_LEN]) as Float32Array : null;
+      k.sequenceRows(noise, ctrl.subarray(TARGETS, TARGETS + B), { lo: ctrl[SPLIT], hi: B });
+      Atomics.store(ctrl, WMEET, seen);
+      const deadline = now() + TIMEOUT_MS;
+      spinUntil(ctrl, MMEET, seen, () => {
+        if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
+      });
+      k.weightGrads('hh');
+    } catch (e) {
+      writeError(ctrl, e);
+    }
+    Atomics.store(ctrl, DONE, seen);
+  }
+}
+
+function kernelFromTable(ctrl: Int32Array): RnnClsNetKernel {
+  const d = ctrl.subarray(DIMS, DIMS + 7);
+  const dims: ClsNetDims = { mode: MODES[d[0]], vocab: d[1], embed: d[2], hidden: d[3], layers: d[4], classes: d[5], padIdx: d[6] };
+  const count = ctrl[TABLE];
+  const bufs: (Float32Array | Float64Array | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = TABLE + 1 + 3 * i;
+    bufs.push(ctrl[o] === 0 ? null : viewOf(ctrl[o] as 1 | 2, ctrl[o + 1], ctrl[o + 2]));
+  }
+  return RnnClsNetKernel.fromShardBuffers(dims, bufs);
+}

@@ -1,0 +1,112 @@
+// A training step split between two threads (src/kernels/rnn-cls-shard.ts) must give the bits of
+// the one-thread step: losses, every gradient, and the weights after Adam steps. One suite, two
+// ShardLink implementations: InThreadShardLink (the split's arithmetic on this thread, from src/)
+// and ThreadShardLink (a real worker_threads worker on the shared WASM memory; from dist/, since
+// the worker runs the built code — `npm test` builds first).
+import { describe, it, expect, afterAll } from 'vitest';
+import * as src from '../src/index.js';
+import type { TrainConfig } from '../src/train/config.js';
+
+// dist/ is what the worker thread runs; the Trainer must come from the same build to share its memory.
+const dist = (await import('../dist/index.js')) as unknown as typeof src;
+const distNode = (await import('../dist/node.js')) as unknown as { startShardThread(onError?: (e: Error) => void): src.ThreadShardLink | null };
+
+/** Exact bits (distinguishes −0 and NaN payloads): the float32 arrays as integers. */
+const u32 = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+const CASES: Array<[string, Partial<TrainConfig>, string?]> = [
+  ['sota preset (rnn 3×32, batch 64)', {}, 'sota'],
+  ['lstm 2×8, lengths 1–9', { cell: 'lstm', hidden_dim: 8, num_layers: 2, batch_size: 16, lr: 0.01, min_seq_len: 1, max_seq_len: 9 }],
+  ['gru 2×8, state noise', { cell: 'gru', hidden_dim: 8, num_layers: 2, batch_size: 12, lr: 0.01, state_noise: 0.1 }],
+  ['rnn, batch 2, equal lengths', { hidden_dim: 6, batch_size: 2, min_seq_len: 4, max_seq_len: 4 }],
+  ['rnn, batch 3, clipped', { hidden_dim: 5, num_layers: 2, batch_size: 3, clip_grad_norm: 0.5, max_seq_len: 8 }],
+];
+
+/** Trains `steps` steps with and without the link; every loss, gradient and weight must agree. */
+function sameAsOneThread(mod: typeof src, link: src.ShardLink, config: TrainConfig, steps: number): void {
+  const one = new mod.Trainer(config);
+  const two = new mod.Trainer(config, { shardLink: link });
+  expect(one.fused).not.toBeNull();
+  for (let s = 0; s < steps; s++) {
+    const a = one.trainStep();
+    const b = two.trainStep();
+    expect(b.loss, `step ${s} loss`).toBe(a.loss);
+    expect(b.gradNorm, `step ${s} grad norm`).toBe(a.gradNorm);
+    if (s === 0 || s === steps - 1) {
+      expect(u32(two.fused!.flatGrads), `step ${s} gradients`).toEqual(u32(one.fused!.flatGrads));
+    }
+  }
+  expect(u32(two.fused!.flatParams), 'weights').toEqual(u32(one.fused!.flatParams));
+}
+
+describe('InThreadShardLink: the split step = the one-thread step, bit for bit', () => {
+  for (const [name, overrides, preset] of CASES) {
+    for (const share of [0.5, 0.2, 0.8]) {
+      it(`${name}, share ${share}`, () => {
+        const config = src.resolveConfig({ seed: 11, ...overrides }, preset);
+        sameAsOneThread(src, new src.InThreadShardLink(share), config, 25);
+      });
+    }
+  }
+
+  it('a batch of one sequence, and a link that is closed, run on this thread alone', () => {
+    const link = new src.InThreadShardLink();
+    const config = src.resolveConfig({ seed: 2, hidden_dim: 4, batch_size: 1 });
+    sameAsOneThread(src, link, config, 5);
+    link.close();
+    expect(link.ready()).toBe(false);
+    sameAsOneThread(src, link, src.resolveConfig({ seed: 2, hidden_dim: 4, batch_size: 8 }), 5);
+  });
+});
+
+describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
+  const links: src.ThreadShardLink[] = [];
+  afterAll(() => { for (const l of links) l.close(); });
+
+  function started(): src.ThreadShardLink {
+    const errors: Error[] = [];
+    const link = distNode.startShardThread((e) => errors.push(e));
+    expect(link, 'the WASM memory is shareable in Node').not.toBeNull();
+    links.push(link!);
+    const t0 = Date.now();
+    while (!link!.ready() && Date.now() - t0 < 10_000) { /* the worker loads in tens of ms */ }
+    expect(errors).toEqual([]);
+    expect(link!.ready()).toBe(true);
+    link!.minWork = 0; // split even the small test models
+    return link!;
+  }
+
+  it('starts, and serves only once it has loaded', () => {
+    started();
+  });
+
+  for (const [name, overrides, preset] of CASES) {
+    it(`${name}: 30 steps on two threads = one thread`, () => {
+      const link = started();
+      const config = dist.resolveConfig({ seed: 5, ...overrides }, preset);
+      sameAsOneThread(dist, link, config, 30);
+      // The split really happened (share moves only when steps were split).
+      expect(link.split).toBeGreaterThan(0);
+    });
+  }
+
+  it('one worker serves trainers of different shapes in turn', () => {
+    const link = started();
+    sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), 5);
+    sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, cell: 'gru', hidden_dim: 6, num_layers: 3, batch_size: 9 }), 5);
+    sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), 5);
+  });
+
+  it('a worker that stops answering fails the step with a clear error instead of hanging', () => {
+    const link = dist.ThreadShardLink.start((init) => {
+      void init; // a "worker" that never serves: say it is ready, then stay silent
+      new Int32Array(init.memory.buffer, init.ctrl, 8)[5] = 1;
+      return { terminate: () => {} };
+    }, 1 << 20, 300)!;
+    link.minWork = 0;
+    const trainer = new dist.Trainer(dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), { shardLink: link });
+    expect(() => trainer.trainStep()).toThrow(/worker thread has not answered for 0.3 s/);
+    expect(link.ready()).toBe(false); // later steps run on this thread
+    link.close();
+  });
+});
