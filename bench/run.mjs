@@ -8,6 +8,8 @@
 //   node bench/run.mjs --no-torch      recur only
 //   node bench/run.mjs --repeat 3      each case 3 times, recur and PyTorch alternating: the median
 //                                      ratio and its range (a shared machine's drift shows as range)
+//   node bench/run.mjs --threads 1     recur's training on one thread (default: as `recur train`,
+//                                      two where the machine has two cores; `large` always one)
 //
 // Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
 // `/usr/bin/python3 bench/torch_bench.py`), so each peak RSS is that case's alone. A rate is the
@@ -32,13 +34,14 @@ const CASES = {
   'sota-lstm': { kind: 'train', ...SOTA, cell: 'lstm' },
   'sota-gru': { kind: 'train', ...SOTA, cell: 'gru' },
   // Seconds per step: fewer windows (each still ≥ 1 step) and a one-step warm-up keep the run short.
-  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0 },
+  // The issue's single-thread comparison: recur on one thread here whatever --threads says.
+  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0, threads: 1 },
   predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
   eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, json: join(here, 'results', 'latest.json') };
+  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, json: join(here, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -49,12 +52,16 @@ function parseArgs(argv) {
     else if (k === '--window-sec') a.windowSec = Number(argv[++i]);
     else if (k === '--warmup-sec') a.warmupSec = Number(argv[++i]);
     else if (k === '--json') a.json = argv[++i];
+    else if (k === '--threads') {
+      a.threads = Number(argv[++i]);
+      if (a.threads !== 1 && a.threads !== 2) throw new Error(`--threads expects 1 or 2, got '${argv[i]}'`);
+    }
     else if (k === '--repeat') {
       a.repeat = Number(argv[++i]);
       if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error(`--repeat expects an integer ≥ 1, got '${argv[i]}'`);
     }
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--repeat N] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
+      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--repeat N] [--threads 1|2] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -90,7 +97,12 @@ async function runChild(name, a) {
     embed_dim: c.embed_dim, max_number: c.max_number, min_seq_len: c.min_seq_len, max_seq_len: c.max_seq_len,
     lr: c.lr, min_lr: c.min_lr, total_steps: c.total_steps,
   });
-  const trainer = new recur.Trainer(config);
+  // Training: as `recur train` runs it, on --threads threads (the worker thread starts with the
+  // first big enough step and loads within the warm-up; `large`: one thread).
+  const node = await import(join(root, 'dist', 'node.js'));
+  const threads = c.kind === 'train' ? c.threads ?? a.threads ?? node.defaultThreads() : 1;
+  const link = threads === 2 ? node.startShardThread() : null;
+  const trainer = new recur.Trainer(config, { shardLink: link });
   let rates, unit;
   if (c.kind === 'train') {
     rates = timed(() => { trainer.trainStep(); return 1; }, a.windows, a.windowSec, a.warmupSec);
@@ -110,7 +122,8 @@ async function runChild(name, a) {
     }, a.windows, a.windowSec, a.warmupSec);
     unit = 'samples/s';
   }
-  process.stdout.write(JSON.stringify({ rates, unit, maxRssKB: process.resourceUsage().maxRSS }));
+  link?.close();
+  process.stdout.write(JSON.stringify({ rates, unit, threads: link !== null && link.split > 0 ? 2 : 1, maxRssKB: process.resourceUsage().maxRSS }));
 }
 
 /**
@@ -167,7 +180,7 @@ async function main() {
     // ratio of a pair is the comparison; the rates and ratio reported are the medians over pairs.
     const pairs = [];
     for (let i = 0; i < a.repeat; i++) {
-      const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm]);
+      const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm, ...(a.threads ? ['--threads', String(a.threads)] : [])]);
       const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm]);
       const recurRate = rec.rates ? median(rec.rates) : null;
       const torchRate = tor?.rates ? median(tor.rates) : null;
@@ -183,13 +196,13 @@ async function main() {
   }
 
   const ranged = a.repeat > 1;
-  const head = ['case', 'unit', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), 'recur RSS', 'PyTorch RSS'];
+  const head = ['case', 'unit', 'threads', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), 'recur RSS', 'PyTorch RSS'];
   const rows = results.map((r) => {
     const predict = r.config.kind === 'predict';
     const show = (rate) => (predict ? (rate ? `${(1e6 / rate).toFixed(1)} µs` : '—') : fmtRate(rate));
     const mb = (x) => (x && x.maxRssKB ? `${(x.maxRssKB / 1024).toFixed(0)} MB` : '—');
     return [
-      r.case, predict ? 'latency' : r.recur.unit ?? '', show(r.recurRate), show(r.torchRate),
+      r.case, predict ? 'latency' : r.recur.unit ?? '', r.recur.threads ?? '—', show(r.recurRate), show(r.torchRate),
       r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
       ...(ranged ? [r.ratioRange ? `${r.ratioRange[0].toFixed(2)}–${r.ratioRange[1].toFixed(2)}×` : '—'] : []),
       mb(r.recur), mb(r.torch),
@@ -200,7 +213,7 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; PyTorch single-threaded${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
+  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = recur's (bit-identical results on 1 or 2); PyTorch single-threaded${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
 
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,

@@ -97,6 +97,20 @@ describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
     sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), 5);
   });
 
+  it('is started only by a step big enough to split (minWork), not by small ones', () => {
+    let spawned = 0;
+    const link = dist.ThreadShardLink.start((init) => {
+      spawned++;
+      new Int32Array(init.memory.buffer, init.ctrl, 8)[5] = 1; // "ready", never serving
+      return { terminate: () => {} };
+    })!;
+    const small = new dist.Trainer(dist.resolveConfig({ seed: 1 }, 'baseline'), { shardLink: link });
+    for (let s = 0; s < 5; s++) small.trainStep();
+    expect(spawned).toBe(0);
+    expect(link.split).toBe(0);
+    link.close();
+  });
+
   it('a worker that stops answering fails the step with a clear error instead of hanging', () => {
     const link = dist.ThreadShardLink.start((init) => {
       void init; // a "worker" that never serves: say it is ready, then stay silent
@@ -104,6 +118,8 @@ describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
       return { terminate: () => {} };
     }, 1 << 20, 300)!;
     link.minWork = 0;
+    expect(link.ready()).toBe(false); // the first call starts the worker
+    expect(link.ready()).toBe(true);
     const trainer = new dist.Trainer(dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), { shardLink: link });
     expect(() => trainer.trainStep()).toThrow(/worker thread has not answered for 0.3 s/);
     expect(link.ready()).toBe(false); // later steps run on this thread

@@ -148,6 +148,26 @@ describe('recur train', () => {
   });
 });
 
+describe('recur train --threads', () => {
+  it('2 threads and 1 give the same weights, and the run says how many it used', () => {
+    const root = tmpDir();
+    const args = ['train', '--preset', 'sota', '--total_steps', '150', '--save_every', '150', '--eval_every', '150', '--seed', '4', '--save_dir', root];
+    const two = recur([...args, '--run_name', 'two', '--threads', '2']);
+    const one = recur([...args, '--run_name', 'one', '--threads', '1']);
+    expect(two.code, two.stderr).toBe(0);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.stdout).toMatch(/steps\/s, 2 threads\), saved in/);
+    expect(one.stdout).not.toMatch(/threads/);
+    expectSameWeights(modelAt(path.join(root, 'two'), 150), modelAt(path.join(root, 'one'), 150));
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'two', 'meta.json'), 'utf8')).summary.threads).toBe(2);
+    // a model too small to split stays on one thread, and says so
+    const small = recur(['train', ...TINY, '--save_dir', root, '--run_name', 'small', '--threads', '2']);
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.stdout).not.toMatch(/threads/);
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'small', 'meta.json'), 'utf8')).summary.threads).toBe(1);
+  });
+});
+
 describe('CLI errors are one line and a non-zero exit', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['unknown flag', ['train', '--hidden_dimm', '8'], /unknown option '--hidden_dimm'/],
@@ -158,6 +178,7 @@ describe('CLI errors are one line and a non-zero exit', () => {
     ['resume a missing run', ['train', '--resume', '/nonexistent/run'], /no run at \/nonexistent\/run/],
     ['predict with no runs', ['predict', '--save_dir', '/nonexistent/root', '1', '2'], /no trained run with a checkpoint under/],
     ['missing checkpoint file', ['predict', '--checkpoint', '/nonexistent/model.safetensors', '1'], /cannot read checkpoint .*no such file/],
+    ['--threads out of range', ['train', '--threads', '3'], /--threads expects 1 or 2, got '3'/],
   ];
   for (const [name, args, msg] of cases) {
     it(name, () => {

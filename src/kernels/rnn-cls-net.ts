@@ -451,12 +451,12 @@ export class RnnClsNetKernel {
   /** The second thread to use for this step, or null (none attached or ready, or too small a batch). */
   private coFor(): ShardLink | null {
     const co = this.co;
-    if (co === null || this.B < 2 || !co.ready()) return null;
+    if (co === null || this.B < 2) return null;
     const { hidden: H, layers: L, mode } = this.dims;
     const GH = gateCount(mode) * H;
     // multiply-adds of the step's recurrent layers (forward ≈ a third of them)
     if (3 * this.rowsUsed * GH * (this.dims.embed + H + (L - 1) * 2 * H) < co.minWork) return null;
-    return co.canServe(this) ? co : null;
+    return co.ready() && co.canServe(this) ? co : null;
   }
 
   /** Inference: logits [B, C] for a padded batch (a view of an internal buffer). */

@@ -177,28 +177,42 @@ export class ThreadShardLink implements ShardLink {
   private failed: string | null = null;
   private closed = false;
 
-  private constructor(private readonly ctrl: Int32Array, private readonly worker: { terminate(): void }, private readonly timeoutMs: number) {}
+  private ctrl = new Int32Array(CTRL_INTS); // replaced by the shared control block when the worker starts
+  private worker: { terminate(): void } | null = null;
+
+  private constructor(private readonly spawn: SpawnShardWorker, private readonly scratchBytes: number, private readonly timeoutMs: number) {}
 
   /**
-   * Reserves the control block and the worker's scratch block (`scratchBytes`) in the shared WASM
-   * memory and starts the worker; null when the memory cannot be shared here (no SharedArrayBuffer,
-   * no SIMD, RECUR_NO_WASM) or is full.
+   * A link whose worker starts when a step first asks for it (so a run whose steps are all too
+   * small never starts one); null when the WASM memory cannot be shared here (no
+   * SharedArrayBuffer, no SIMD, RECUR_NO_WASM). The worker allocates its scratch from a block of
+   * `scratchBytes` reserved for it.
    */
   static start(spawn: SpawnShardWorker, scratchBytes = 64 << 20, timeoutMs = TIMEOUT_MS): ThreadShardLink | null {
-    const memory = sharedWasmMemory();
-    if (memory === null) return null;
-    const ctrlAt = reserveBlock(CTRL_INTS * 4);
-    if (ctrlAt < 0) return null;
-    const size = Math.min(scratchBytes, Math.floor(memory.buffer.byteLength / 4));
-    const arenaStart = reserveBlock(size);
-    if (arenaStart < 0) return null;
-    const ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
-    const worker = spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
-    return new ThreadShardLink(ctrl, worker, timeoutMs);
+    return sharedWasmMemory() === null ? null : new ThreadShardLink(spawn, scratchBytes, timeoutMs);
   }
 
+  /** Reserves the control block and the worker's block in the shared memory and spawns the worker. */
+  private launch(): void {
+    const memory = sharedWasmMemory()!;
+    const ctrlAt = reserveBlock(CTRL_INTS * 4);
+    const size = Math.min(this.scratchBytes, Math.floor(memory.buffer.byteLength / 4));
+    const arenaStart = ctrlAt < 0 ? -1 : reserveBlock(size);
+    if (arenaStart < 0) {
+      this.failed = 'the WASM memory is full';
+      return;
+    }
+    this.ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
+    this.worker = this.spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
+  }
+
+  /** False until the worker has loaded (the first call starts it). */
   ready(): boolean {
     if (this.failed !== null || this.closed) return false;
+    if (this.worker === null) {
+      this.launch();
+      return false;
+    }
     if (Atomics.load(this.ctrl, ERROR) === 1) {
       this.failed = readError(this.ctrl);
       return false;
@@ -270,6 +284,7 @@ export class ThreadShardLink implements ShardLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.worker === null) return;
     this.ctrl[CMD] = QUIT;
     Atomics.store(this.ctrl, POST, ++this.seq);
     Atomics.notify(this.ctrl, POST);

@@ -137,10 +137,10 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
     const nParams = trainer.model.numParameters();
     if (!resumeFrom) run.log({ 'Model Params': nParams }, 0);
     if (!json) {
-      out.write(`${resumeFrom ? 'resuming' : 'training'} ${config.run_name} (seed ${config.seed}, ${config.cell} ${config.num_layers}×${config.hidden_dim}, ${nParams} parameters${threads === 2 ? ', 2 threads' : ''}) → ${runDir}\n`);
+      out.write(`${resumeFrom ? 'resuming' : 'training'} ${config.run_name} (seed ${config.seed}, ${config.cell} ${config.num_layers}×${config.hidden_dim}, ${nParams} parameters) → ${runDir}\n`);
       if (resumeFrom) out.write(`continuing from step ${resumeFrom.step} of ${config.total_steps}\n`);
     } else {
-      emit({ event: 'start', run_dir: runDir, seed: config.seed, params: nParams, step: trainer.step, threads }, '');
+      emit({ event: 'start', run_dir: runDir, seed: config.seed, params: nParams, step: trainer.step }, '');
     }
 
     let stopSignal: string | null = null;
@@ -227,6 +227,8 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
     const seconds = (performance.now() - t0) / 1000;
     const steps = trainer.step - startStep;
     const stepsPerSecond = seconds > 0 ? steps / seconds : 0;
+    // 2 once a step was split between the threads (small models never are: same results anyway)
+    const threadsUsed = link !== null && link.split > 0 ? 2 : 1;
     const result: RunResult = {
       runDir,
       status,
@@ -245,14 +247,14 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       seconds,
       steps_per_s: stepsPerSecond,
       params: nParams,
-      threads,
+      threads: threadsUsed,
       ...(opts.tags ?? {}),
     });
     await run.finish(status);
     if (message && !json) (status === 'failed' ? process.stderr : out).write(`${message}\n`);
     emit(
-      { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, run_dir: runDir, message },
-      `${status === 'finished' ? 'done' : status}: step ${trainer.step}, accuracy ${lastAcc === null ? 'n/a' : `${(lastAcc * 100).toFixed(1)}%`}, ${formatDuration(seconds)} (${stepsPerSecond.toFixed(0)} steps/s), saved in ${runDir}`,
+      { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, threads: threadsUsed, run_dir: runDir, message },
+      `${status === 'finished' ? 'done' : status}: step ${trainer.step}, accuracy ${lastAcc === null ? 'n/a' : `${(lastAcc * 100).toFixed(1)}%`}, ${formatDuration(seconds)} (${stepsPerSecond.toFixed(0)} steps/s${threadsUsed === 2 ? ', 2 threads' : ''}), saved in ${runDir}`,
     );
     return result;
   }
