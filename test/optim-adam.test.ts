@@ -340,6 +340,25 @@ describe('the WASM Adam kernel (what adamUpdate runs for float32 spans of ≥ 64
       expect(Array.from(v1)).toEqual(Array.from(v2));
     }
   });
+
+  it('in place on arrays in WASM memory (all four there: groups of four by the kernel, the tail by the loop) = the JS loop', () => {
+    let s = 4242;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 10 ** Math.floor(((s >> 8) % 7) - 4);
+    for (const n of [4099, 4096, 65]) {
+      const p1 = allocF32(n), m1 = allocF32(n), v1 = allocF32(n), g1 = allocF32(n);
+      p1.set(Float32Array.from({ length: n }, rnd));
+      const p2 = p1.slice(), m2 = new Float32Array(n), v2 = new Float32Array(n);
+      for (let step = 1; step <= 12; step++) {
+        g1.set(Float32Array.from({ length: n }, rnd));
+        const hyp: AdamHyper = { lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step, amsgrad: false, maximize: false, decoupled: step % 2 === 0 };
+        adamUpdate(p1, g1, m1, v1, null, n, hyp);
+        adamUpdateNaive(p2, g1.slice(), m2, v2, null, n, hyp);
+      }
+      expect(Array.from(p1), `n ${n}`).toEqual(Array.from(p2));
+      expect(Array.from(m1)).toEqual(Array.from(m2));
+      expect(Array.from(v1)).toEqual(Array.from(v2));
+    }
+  });
 });
 
 describe('Adam state through JSON', () => {

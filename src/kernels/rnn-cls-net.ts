@@ -337,12 +337,50 @@ export class RnnClsNetKernel {
     }
   }
 
-  /** Every layer's weight and bias gradients (or one part of them: see packedLayerWeightGrads). */
-  weightGrads(part: 'ih' | 'hh' | 'all'): void {
-    for (let l = 0; l < this.dims.layers; l++) {
+  /**
+   * The sums over all rows once every sequence is done: each layer's input-side and hidden-side
+   * weight and bias gradients (packedLayerWeightGrads 'ih' / 'hh') and the head weight's
+   * (headWeightGrads) — each a whole product into its own buffer. `part` 0 or 1: the items of
+   * that thread's half of the work (productPlan), null: all of them.
+   */
+  weightGrads(part: 0 | 1 | null, gradFcW: Float32Array): void {
+    const plan = this.productPlan();
+    const L = this.dims.layers;
+    for (let item = 0; item <= 2 * L; item++) {
+      if (part !== null && plan[item] !== part) continue;
+      if (item === 2 * L) {
+        this.headWeightGrads(gradFcW, 0, this.dims.hidden);
+        continue;
+      }
+      const l = item >> 1;
       const w = this.work[l];
-      packedLayerWeightGrads(w.shape, l === 0 ? this.x0 : this.work[l - 1].y, this.rowsUsed, w.tape, w.gates, w.g, part);
+      packedLayerWeightGrads(w.shape, l === 0 ? this.x0 : this.work[l - 1].y, this.rowsUsed, w.tape, w.gates, w.g, item & 1 ? 'hh' : 'ih');
     }
+  }
+
+  /**
+   * Which thread (0: the one that packed the batch, 1: the other) computes each weight-gradient
+   * item: [2l] layer l's 'ih', [2l + 1] its 'hh', [2L] the head. Largest first to the lighter side,
+   * by multiply-adds (the head's scalar float32 loop weighted 12×, as measured against the SIMD
+   * products). A function of the shapes only, so both threads compute the same plan.
+   */
+  private productPlan(): Uint8Array {
+    const { layers: L, hidden: H, embed: E, classes: C, mode } = this.dims;
+    const GH = gateCount(mode) * H;
+    const rows = this.rowsUsed;
+    const cost = new Float64Array(2 * L + 1);
+    for (let l = 0; l < L; l++) {
+      cost[2 * l] = rows * GH * (l === 0 ? E : H);
+      cost[2 * l + 1] = rows * GH * H;
+    }
+    cost[2 * L] = 12 * this.B * C * H;
+    const byCost = Array.from(cost.keys()).sort((x, y) => cost[y] - cost[x] || x - y);
+    const plan = new Uint8Array(2 * L + 1);
+    let load0 = 0, load1 = 0;
+    for (const item of byCost) {
+      if (load0 <= load1) { plan[item] = 0; load0 += cost[item]; } else { plan[item] = 1; load1 += cost[item]; }
+    }
+    return plan;
   }
 
   /** The packed batch of the current step: B sequences, batch sizes [T], rows = Σ lengths. */
@@ -507,20 +545,18 @@ export class RnnClsNetKernel {
     // sums over all rows: the weight gradients, each one product into its own buffer. With a
     // second thread, it takes the sorted sequences [s, B), this one [0, s); they meet after the
     // walks and split the products — the bits of the one-thread order (rnn-cls-shard.ts).
-    const co = this.coFor();
+    const co = inWasmMemory(grads.fcW) ? this.coFor() : null; // the other thread writes its share there
     if (co !== null) {
       const s = this.splitPoint(co.share);
       if (noise !== null && !inWasmMemory(noise as Float32Array)) noise = this.sharedNoise(noise, L * rows * H);
-      co.post(this, s, noise as Float32Array | null, targets);
+      co.post(this, s, noise as Float32Array | null, targets, grads.fcW);
       this.sequenceRows(noise, targets, { lo: 0, hi: s });
       co.meet();
-      this.weightGrads('ih');
-      this.headWeightGrads(grads.fcW, 0, H);
+      this.weightGrads(0, grads.fcW);
       co.waitDone();
     } else {
       this.sequenceRows(noise, targets, null);
-      this.weightGrads('all');
-      this.headWeightGrads(grads.fcW, 0, H);
+      this.weightGrads(null, grads.fcW);
     }
 
     // Cross-entropy (mean): loss = Σ_b (lse_b − x[b, y_b]) / B, b in order.

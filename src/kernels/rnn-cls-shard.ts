@@ -36,10 +36,10 @@ export interface ShardLink {
   /** Whether this kernel's step fits the link (its buffers in shared memory, its batch in the control block). */
   canServe(kernel: RnnClsNetKernel): boolean;
   /**
-   * Starts the other half of a training step: sequenceRows for [split, B), then (after meet) the
-   * 'hh' weight products (this thread does the 'ih' ones and the head's).
+   * Starts the other half of a training step: sequenceRows for [split, B), then (after meet) its
+   * part (1) of the weight-gradient products — the head weight's gradient goes to `gradFcW`.
    */
-  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void;
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>, gradFcW: Float32Array): void;
   /** This side's sequences are done; returns when the other side's are. */
   meet(): void;
   /** Returns when the other half of the posted command is done (throws what it threw). */
@@ -52,6 +52,7 @@ export interface ShardLink {
 export class InThreadShardLink implements ShardLink {
   split = 0;
   private kernel: RnnClsNetKernel | null = null;
+  private gradFcW: Float32Array | null = null;
   private closed = false;
 
   readonly minWork = 0;
@@ -67,14 +68,15 @@ export class InThreadShardLink implements ShardLink {
     return true;
   }
 
-  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void {
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>, gradFcW: Float32Array): void {
     this.split = split;
     this.kernel = kernel;
+    this.gradFcW = gradFcW;
     kernel.sequenceRows(noise, targets, { lo: split, hi: kernel.batch.B });
   }
 
   meet(): void {
-    this.kernel!.weightGrads('hh');
+    this.kernel!.weightGrads(1, this.gradFcW!);
   }
 
   waitDone(): void {}
@@ -99,6 +101,7 @@ const SPLIT = 10;
 const ROWS = 11;
 const NOISE = 13; // byte address of the noise (0: none)
 const NOISE_LEN = 14;
+const GRAD_FCW = 15; // byte address of the head weight's gradient [classes, hidden]
 const DIMS = 16; // mode, vocab, embed, hidden, layers, classes, padIdx
 const BS = 32; // batchSizes [T]
 const MAX_T = 2048;
@@ -226,7 +229,7 @@ export class ThreadShardLink implements ShardLink {
     return true;
   }
 
-  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>): void {
+  post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>, gradFcW: Float32Array): void {
     const c = this.ctrl;
     if (kernel !== this.bound || kernel.layoutVersion !== this.boundLayout) {
       const table = tableOf(kernel);
@@ -248,6 +251,8 @@ export class ThreadShardLink implements ShardLink {
     c[NOISE_LEN] = noise !== null ? noise.length : 0;
     c.set(bs, BS);
     c.set(order, ORDER);
+    if (!(gradFcW.buffer instanceof SharedArrayBuffer)) throw new Error('ThreadShardLink: the gradient is not in shared memory');
+    c[GRAD_FCW] = gradFcW.byteOffset;
     for (let b = 0; b < B; b++) c[TARGETS + b] = targets[b];
     c[CMD] = STEP;
     this.split = split;
@@ -364,7 +369,7 @@ export function serveShards(init: ShardWorkerInit): void {
       spinUntil(ctrl, MMEET, seen, () => {
         if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
       });
-      k.weightGrads('hh');
+      k.weightGrads(1, viewOf(1, ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden) as Float32Array);
     } catch (e) {
       writeError(ctrl, e);
     }

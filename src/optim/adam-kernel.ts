@@ -67,6 +67,19 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   if (kernel === null || n < 64) return false; // a handful of elements: the copies would cost more
   // adamUpdate's float32 dispatch goes by the parameter's type only
   if (!(grad instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
+  const fr = Math.fround;
+  const { stepSize, bc2Sqrt } = scalars(h);
+  const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
+  const run = (p: number, g: number, mm: number, vv: number, count: number): void => kernel(p, g, mm, vv, count,
+    fr(h.beta1), fr(1 - h.beta1), fr(h.beta2), fr(1 - h.beta2), fr(-stepSize), fr(bc2Sqrt), fr(h.eps), fr(1 - h.lr * h.weightDecay), fr(h.weightDecay), flags);
+  if (inWasmMemory(param) && inWasmMemory(grad) && inWasmMemory(m) && inWasmMemory(v)) {
+    // In place (the fused trainer's flat buffers, and Adam's own): whole groups of four by the
+    // kernel, the last n mod 4 elements by the scalar loop — the same operations either way.
+    const n4 = n - (n % 4);
+    run(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n4);
+    if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
+    return true;
+  }
   const n4 = Math.ceil(n / 4) * 4;
   if (stage.length < 4 * n4) {
     const next = allocF32(4 * n4);
@@ -80,12 +93,8 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   sg.set(n === grad.length ? grad : grad.subarray(0, n));
   sm.set(n === m.length ? m : m.subarray(0, n));
   sv.set(n === v.length ? v : v.subarray(0, n));
-  const fr = Math.fround;
-  const { stepSize, bc2Sqrt } = scalars(h);
-  const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
   const base = stage.byteOffset;
-  kernel(base, base + 4 * n4, base + 8 * n4, base + 12 * n4, n4, fr(h.beta1), fr(1 - h.beta1), fr(h.beta2), fr(1 - h.beta2),
-    fr(-stepSize), fr(bc2Sqrt), fr(h.eps), fr(1 - h.lr * h.weightDecay), fr(h.weightDecay), flags);
+  run(base, base + 4 * n4, base + 8 * n4, base + 12 * n4, n4);
   param.set(sp);
   m.set(sm);
   v.set(sv);
@@ -96,6 +105,13 @@ function adamF32(
   param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, h: AdamHyper,
 ): void {
   if (!h.amsgrad && adamF32Wasm(param, grad, m, v, n, h)) return;
+  adamF32Loop(param, grad, m, v, vmax, n, h);
+}
+
+/** The scalar float32 loop (adamF32's naive twin, and the WASM kernel's tail). */
+function adamF32Loop(
+  param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, h: AdamHyper,
+): void {
   const fr = Math.fround;
   const { stepSize, bc2Sqrt } = scalars(h);
   const b1 = fr(h.beta1), omb1 = fr(1 - h.beta1), b2 = fr(h.beta2), omb2 = fr(1 - h.beta2);

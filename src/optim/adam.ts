@@ -5,6 +5,7 @@
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './optimizer.js';
 import { adamUpdate } from './adam-kernel.js';
+import { allocF32 } from '../kernels/gemm-wasm.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { pyFloat, pyNumber } from './py-format.js';
 
@@ -103,8 +104,10 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       off[i + 1] = off[i] + d.length;
     }
     if (off[ps.length] !== params.length || grads.length !== params.length) throw new Error('useFlatBuffers: size mismatch');
-    const m = new Float32Array(params.length);
-    const v = new Float32Array(params.length);
+    // In WASM memory when it has room (the Adam kernel then updates the span in place). Never
+    // released: the state's exp_avg/exp_avg_sq stay views of them.
+    const m = allocF32(params.length);
+    const v = allocF32(params.length);
     // Existing state moves into the flat buffers (values kept).
     ps.forEach((p, i) => {
       const st = this.state.get(p);
