@@ -189,9 +189,10 @@ export class ThreadShardLink implements ShardLink {
    * A link whose worker starts when a step first asks for it (so a run whose steps are all too
    * small never starts one); null when the WASM memory cannot be shared here (no
    * SharedArrayBuffer, no SIMD, RECUR_NO_WASM). The worker allocates its scratch from a block of
-   * `scratchBytes` reserved for it.
+   * `scratchBytes` (at most a quarter of the memory, the default) reserved for it; untouched
+   * pages of it cost no resident memory.
    */
-  static start(spawn: SpawnShardWorker, scratchBytes = 64 << 20, timeoutMs = TIMEOUT_MS): ThreadShardLink | null {
+  static start(spawn: SpawnShardWorker, scratchBytes = Infinity, timeoutMs = TIMEOUT_MS): ThreadShardLink | null {
     return sharedWasmMemory() === null ? null : new ThreadShardLink(spawn, scratchBytes, timeoutMs);
   }
 
