@@ -60,25 +60,40 @@ describe('InThreadShardLink: the split step = the one-thread step, bit for bit',
 });
 
 describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
-  const links: src.ThreadShardLink[] = [];
-  afterAll(() => { for (const l of links) l.close(); });
+  // One worker for the suite, as a training run has (each link reserves a quarter of the memory).
+  let shared: src.ThreadShardLink | null = null;
+  const errors: Error[] = [];
+  afterAll(() => shared?.close());
 
   function started(): src.ThreadShardLink {
-    const errors: Error[] = [];
+    if (shared !== null) return shared;
     const link = distNode.startShardThread((e) => errors.push(e));
     expect(link, 'the WASM memory is shareable in Node').not.toBeNull();
-    links.push(link!);
+    expect(link!.ready(), 'the first call starts the worker').toBe(false);
     const t0 = Date.now();
     while (!link!.ready() && Date.now() - t0 < 10_000) { /* the worker loads in tens of ms */ }
     expect(errors).toEqual([]);
     expect(link!.ready()).toBe(true);
     link!.minWork = 0; // split even the small test models
+    shared = link!;
     return link!;
   }
 
   it('starts, and serves only once it has loaded', () => {
     started();
   });
+
+  it('a closed link gives its memory back: six start/close cycles do not fill the memory (each reserves a quarter)', () => {
+    for (let i = 0; i < 6; i++) {
+      const link = distNode.startShardThread((e) => errors.push(e))!;
+      const t0 = Date.now();
+      while (!link.ready() && Date.now() - t0 < 10_000) { /* loading */ }
+      expect(link.ready(), `cycle ${i}`).toBe(true);
+      link.close();
+      expect(link.ready()).toBe(false);
+    }
+    expect(errors).toEqual([]);
+  }, 30_000);
 
   for (const [name, overrides, preset] of CASES) {
     it(`${name}: 30 steps on two threads = one thread`, () => {

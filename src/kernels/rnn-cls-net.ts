@@ -14,7 +14,7 @@
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
 import { allocTape, gateCount, packedLayerBackwardWalk, packedLayerForward, packedLayerWeightGrads } from './packed-layer.js';
 import { makeOneSequence } from './rnn-cls-one.js';
-import { headRow } from './head.js';
+import { headLossRows, headRow, headWeightGrad } from './head.js';
 import { allocF32, allocF64, demoteF64, inWasmMemory, release } from './gemm-wasm.js';
 import type { CellMode, GateGrads, LayerGrads, LayerParams, LayerShape, LayerTape, SeqRange } from './packed-layer.js';
 import type { ShardLink } from './rnn-cls-shard.js';
@@ -214,89 +214,10 @@ export class RnnClsNetKernel {
     this.backwardLayers(seqs);
   }
 
-  /**
-   * The head and the loss's gradient for sorted sequences lo ≤ i < hi (b = order[i]): logits row b
-   * (headRow, as ops.matmul + ops.add), lse_b = m + log Σ exp(x − m), dL row b = (softmax − onehot)/B
-   * stored float32, and dH row i = dL_b W (double sum, j increasing) — d loss / d h_n[-1].
-   */
+  /** The head and the loss's gradient for sorted sequences lo ≤ i < hi (headLossRows). */
   private headRows(targets: ArrayLike<number>, lo: number, hi: number): void {
     const { layers: L, hidden: H, classes: C } = this.dims;
-    const h = this.work[L - 1].hN;
-    const W = this.params.fcW;
-    const x = this.logits;
-    const dL = this.dLogits;
-    const dH = this.dH;
-    const a = 1 / this.B;
-    const H4 = H - (H % 4);
-    for (let i = lo; i < hi; i++) {
-      const b = this.order[i];
-      const base = b * C;
-      headRow(h, i * H, W, this.params.fcB, H, C, x, base);
-      let m = -Infinity;
-      for (let c = 0; c < C; c++) if (x[base + c] > m) m = x[base + c];
-      let z = 0;
-      for (let c = 0; c < C; c++) z += Math.exp(x[base + c] - m);
-      const lse = m === -Infinity ? -Infinity : m + Math.log(z);
-      this.lse[b] = lse;
-      const t = targets[b];
-      for (let c = 0; c < C; c++) {
-        let d = a * Math.exp(x[base + c] - lse);
-        if (c === t) d -= a;
-        dL[base + c] = d;
-      }
-      // dH[i, k] = Σ_j dL[b, j]·W[j, k], four k at a time.
-      const ho = i * H;
-      for (let k = 0; k < H4; k += 4) {
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        for (let j = 0; j < C; j++) {
-          const d = dL[base + j];
-          const wo = j * H + k;
-          s0 += d * W[wo]; s1 += d * W[wo + 1]; s2 += d * W[wo + 2]; s3 += d * W[wo + 3];
-        }
-        dH[ho + k] = s0; dH[ho + k + 1] = s1; dH[ho + k + 2] = s2; dH[ho + k + 3] = s3;
-      }
-      for (let k = H4; k < H; k++) {
-        let s = 0;
-        for (let j = 0; j < C; j++) s += dL[base + j] * W[j * H + k];
-        dH[ho + k] = s;
-      }
-    }
-  }
-
-  /**
-   * The Linear weight's gradient for columns k0 ≤ k < k1: gW[j, k] = Σ_b h[b, k]·dL[b, j] with a
-   * float32 accumulator per element over b in order, zero h skipped — what the Float32Array += of
-   * ops.matmul's backward does — four j at a time.
-   */
-  headWeightGrads(gW: Float32Array, k0: number, k1: number): void {
-    const { layers: L, hidden: H, classes: C } = this.dims;
-    const B = this.B;
-    const h = this.work[L - 1].hN;
-    const dL = this.dLogits;
-    const pos = this.pos;
-    const fr = Math.fround;
-    const C4 = C - (C % 4);
-    for (let k = k0; k < k1; k++) {
-      for (let j = 0; j < C4; j += 4) {
-        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (let b = 0; b < B; b++) {
-          const v = h[pos[b] * H + k];
-          if (v === 0) continue;
-          const d = b * C + j;
-          a0 = fr(a0 + v * dL[d]); a1 = fr(a1 + v * dL[d + 1]); a2 = fr(a2 + v * dL[d + 2]); a3 = fr(a3 + v * dL[d + 3]);
-        }
-        gW[j * H + k] = a0; gW[(j + 1) * H + k] = a1; gW[(j + 2) * H + k] = a2; gW[(j + 3) * H + k] = a3;
-      }
-      for (let j = C4; j < C; j++) {
-        let acc = 0;
-        for (let b = 0; b < B; b++) {
-          const v = h[pos[b] * H + k];
-          if (v === 0) continue;
-          acc = fr(acc + v * dL[b * C + j]);
-        }
-        gW[j * H + k] = acc;
-      }
-    }
+    headLossRows(this.work[L - 1].hN, this.order, lo, hi, this.params.fcW, this.params.fcB, H, C, this.B, targets, this.logits, this.lse, this.dLogits, this.dH);
   }
 
   /** The recurrent layers' forward for the sorted sequences `seqs` (null: all, one product per layer for the inputs). */
@@ -340,7 +261,7 @@ export class RnnClsNetKernel {
   /**
    * The sums over all rows once every sequence is done: each layer's input-side and hidden-side
    * weight and bias gradients (packedLayerWeightGrads 'ih' / 'hh') and the head weight's
-   * (headWeightGrads) — each a whole product into its own buffer. `part` 0 or 1: the items of
+   * (headWeightGrad) — each a whole product into its own buffer. `part` 0 or 1: the items of
    * that thread's half of the work (productPlan), null: all of them.
    */
   weightGrads(part: 0 | 1 | null, gradFcW: Float32Array): void {
@@ -349,7 +270,7 @@ export class RnnClsNetKernel {
     for (let item = 0; item <= 2 * L; item++) {
       if (part !== null && plan[item] !== part) continue;
       if (item === 2 * L) {
-        this.headWeightGrads(gradFcW, 0, this.dims.hidden);
+        headWeightGrad(this.work[L - 1].hN, this.pos, this.dLogits, this.B, this.dims.hidden, this.dims.classes, gradFcW);
         continue;
       }
       const l = item >> 1;

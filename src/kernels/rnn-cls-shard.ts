@@ -18,7 +18,7 @@
 // Two implementations of ShardLink, one test suite (test/rnn-cls-shard.test.ts): ThreadShardLink
 // (a real second thread; the platform starts it: src/train/shard-thread-node.ts) and
 // InThreadShardLink (runs the other half on this thread: the split's arithmetic without a thread).
-import { adoptMemory, reserveBlock, sharedWasmMemory, viewOf } from './gemm-wasm.js';
+import { adoptMemory, release, reserveBlock, sharedWasmMemory, viewOf } from './gemm-wasm.js';
 import { RnnClsNetKernel } from './rnn-cls-net.js';
 import type { ClsNetDims } from './rnn-cls-net.js';
 import type { CellMode } from './packed-layer.js';
@@ -92,7 +92,7 @@ const CMD = 1; // 1 step, 3 quit
 const DONE = 2; // sequence number of the last command finished
 const WMEET = 3; // worker's walks done (sequence number)
 const MMEET = 4; // this side's walks done
-const READY = 5; // 1 once the worker serves
+const READY = 5; // 1 once the worker serves, 2 once it has quit
 const ERROR = 6; // 1 after the worker threw (message at ERRMSG)
 const GEN = 7; // buffer-table generation
 const T_ = 8;
@@ -182,6 +182,7 @@ export class ThreadShardLink implements ShardLink {
 
   private ctrl = new Int32Array(CTRL_INTS); // replaced by the shared control block when the worker starts
   private worker: { terminate(): void } | null = null;
+  private block: Uint8Array | null = null; // the worker's scratch block
 
   private constructor(private readonly spawn: SpawnShardWorker, private readonly scratchBytes: number, private readonly timeoutMs: number) {}
 
@@ -207,6 +208,7 @@ export class ThreadShardLink implements ShardLink {
       return;
     }
     this.ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
+    this.block = new Uint8Array(memory.buffer, arenaStart, size);
     this.worker = this.spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
   }
 
@@ -287,13 +289,28 @@ export class ThreadShardLink implements ShardLink {
     });
   }
 
+  /**
+   * Stops the worker. Its memory blocks go back to the allocator once it has confirmed (within
+   * 1 s); a worker that does not (hung, or in a failed step) keeps them.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.worker === null) return;
-    this.ctrl[CMD] = QUIT;
-    Atomics.store(this.ctrl, POST, ++this.seq);
-    Atomics.notify(this.ctrl, POST);
+    const c = this.ctrl;
+    const served = Atomics.load(c, READY) === 1;
+    c[CMD] = QUIT;
+    Atomics.store(c, POST, ++this.seq);
+    Atomics.notify(c, POST);
+    if (served && this.failed === null) {
+      const deadline = now() + 1000;
+      let n = 0;
+      while (Atomics.load(c, READY) !== 2 && ((++n & 1023) !== 0 || now() < deadline)) relax();
+      if (Atomics.load(c, READY) === 2) {
+        release(this.block);
+        release(c);
+      }
+    }
     this.worker.terminate();
   }
 }
@@ -354,7 +371,10 @@ export function serveShards(init: ShardWorkerInit): void {
     }
     seen = Atomics.load(ctrl, POST);
     const cmd = ctrl[CMD];
-    if (cmd === QUIT) return;
+    if (cmd === QUIT) {
+      Atomics.store(ctrl, READY, 2); // nothing of the shared memory is touched after this
+      return;
+    }
     try {
       if (ctrl[GEN] !== gen) {
         kernel = kernelFromTable(ctrl);
