@@ -17,14 +17,15 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const a = { case: null, top: 20, seconds: 1, interval: 100 };
+  const a = { case: null, top: 20, seconds: 1, interval: 100, threads: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--top') a.top = Number(argv[++i]);
     else if (k === '--seconds') a.seconds = Number(argv[++i]);
     else if (k === '--interval') a.interval = Number(argv[++i]);
+    else if (k === '--threads') a.threads = argv[++i];
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval)');
+      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs] [--threads 1|2]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval); with two threads, a profile per thread');
       process.exit(0);
     } else if (!k.startsWith('--') && a.case === null) a.case = k;
     else throw new Error(`unknown argument ${k}`);
@@ -65,16 +66,21 @@ function main() {
     const r = spawnSync(process.execPath, [
       '--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', String(a.interval),
       join(here, 'run.mjs'), '--child', a.case, '--windows', '3', '--window-sec', String(a.seconds), '--warmup-sec', '1',
+      ...(a.threads ? ['--threads', a.threads] : []),
     ], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the ${a.case} child failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
     const out = JSON.parse(r.stdout);
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error('no profile written');
-    const { total, rows } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    // One file per thread, named CPU.<date>.<time>.<pid>.<thread id>.<seq>: the main thread is 0.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+    if (files.length === 0) throw new Error('no profile written');
     const rates = out.rates.map((x) => x.toPrecision(4)).join(', ');
-    console.log(`${a.case}: ${rates} ${out.unit} (3 windows, profiled: the profiler slows it by a few %)`);
-    console.log(`self time over the whole child (${(total / 1e6).toFixed(2)} s, incl. start-up and warm-up):`);
-    for (const [key, us] of rows.slice(0, a.top)) console.log(`${((100 * us) / total).toFixed(1).padStart(6)} %  ${key}`);
+    console.log(`${a.case}: ${rates} ${out.unit} on ${out.threads ?? 1} thread(s) (3 windows, profiled: the profiler slows it by a few %)`);
+    for (const [i, file] of files.entries()) {
+      const { total, rows } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      const who = files.length > 1 ? (i === 0 ? 'the main thread' : 'the worker thread (serveShards: waiting for work)') : 'the whole child';
+      console.log(`self time over ${who} (${(total / 1e6).toFixed(2)} s, incl. start-up and warm-up):`);
+      for (const [key, us] of rows.slice(0, a.top)) console.log(`${((100 * us) / total).toFixed(1).padStart(6)} %  ${key}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
