@@ -59,6 +59,27 @@ describe('InThreadShardLink: the split step = the one-thread step, bit for bit',
   });
 });
 
+describe('SplitTuner: the share of the rows this thread takes', () => {
+  it('moves towards the late side, stays within [0.2, 0.8], and rests a worker that cannot keep up', () => {
+    const t = new src.SplitTuner();
+    for (let i = 0; i < 20; i++) t.met(i % 2 === 0); // balanced: stays near even
+    expect(Math.abs(t.share - 0.5)).toBeLessThan(0.01);
+    for (let i = 0; i < 200; i++) t.met(false); // this side is always late: the worker takes more
+    expect(t.share).toBeCloseTo(0.2, 10);
+    expect(t.useWorker()).toBe(true); // a slow main thread is no reason to stop
+    const early = (n: number) => { for (let i = 0; i < n; i++) t.met(true); };
+    early(150); // 0.2 → 0.8 takes 150 steps; pinned there from now on
+    expect(t.share).toBeCloseTo(0.8, 10);
+    early(48);
+    expect(t.useWorker()).toBe(true);
+    early(1); // the 50th step in a row at the top
+    let alone = 0;
+    while (!t.useWorker()) alone++;
+    expect(alone).toBe(1000);
+    expect(t.share).toBe(0.5); // and it starts again from even
+  });
+});
+
 describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
   // One worker for the suite, as a training run has (each link reserves a quarter of the memory).
   let shared: src.ThreadShardLink | null = null;

@@ -135,6 +135,39 @@ export type SpawnShardWorker = (init: ShardWorkerInit) => { terminate(): void };
 const SHARE_MIN = 0.2;
 const SHARE_MAX = 0.8;
 const SHARE_STEP = 0.004;
+const PINNED_STEPS = 50;
+const REST_STEPS = 1000;
+
+/**
+ * This thread's share of a step's rows, tuned from step to step: whoever reaches the meeting
+ * point first should have had more rows, so the share moves by SHARE_STEP towards the late side
+ * (within [SHARE_MIN, SHARE_MAX]). A worker that cannot keep up even with the smallest share (the
+ * machine's other core is busy: this thread would spin while the worker waits for a core) gets a
+ * rest: after PINNED_STEPS steps in a row at SHARE_MAX, the next REST_STEPS steps run on this
+ * thread alone, then the split starts again from even. The results are the same either way.
+ */
+export class SplitTuner {
+  share = 0.5;
+  private pinned = 0;
+  private rest = 0;
+
+  /** Whether this step may use the worker (counts a rest down). */
+  useWorker(): boolean {
+    if (this.rest === 0) return true;
+    if (--this.rest === 0) this.share = 0.5;
+    return false;
+  }
+
+  /** After the meeting: `early` — this thread got there first. */
+  met(early: boolean): void {
+    this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, this.share + (early ? SHARE_STEP : -SHARE_STEP)));
+    this.pinned = this.share === SHARE_MAX ? this.pinned + 1 : 0;
+    if (this.pinned >= PINNED_STEPS) {
+      this.pinned = 0;
+      this.rest = REST_STEPS;
+    }
+  }
+}
 
 /** How long this thread waits for the other half before calling it lost. */
 const TIMEOUT_MS = 120_000;
@@ -166,7 +199,7 @@ function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): v
 /** A second thread sharing the WASM memory (see the top of this file). */
 export class ThreadShardLink implements ShardLink {
   split = 0;
-  share = 0.5;
+  readonly tuner = new SplitTuner();
   /**
    * Measured (windows alternating one and two threads): ×1.07 for `baseline` (0.07 M multiply-adds
    * a step), ×1.23 for `large_batch` (0.28 M), ×1.54 for `sota` (3.7 M). Below 0.15 M a step keeps
@@ -213,6 +246,10 @@ export class ThreadShardLink implements ShardLink {
   }
 
   /** False until the worker has loaded (the first call starts it). */
+  get share(): number {
+    return this.tuner.share;
+  }
+
   ready(): boolean {
     if (this.failed !== null || this.closed) return false;
     if (this.worker === null) {
@@ -223,7 +260,7 @@ export class ThreadShardLink implements ShardLink {
       this.failed = readError(this.ctrl);
       return false;
     }
-    return Atomics.load(this.ctrl, READY) === 1;
+    return Atomics.load(this.ctrl, READY) === 1 && this.tuner.useWorker();
   }
 
   canServe(kernel: RnnClsNetKernel): boolean {
@@ -265,9 +302,7 @@ export class ThreadShardLink implements ShardLink {
 
   meet(): void {
     Atomics.store(this.ctrl, MMEET, this.seq);
-    // Whoever arrives first should have had more rows: move the split a little towards balance.
-    const early = Atomics.load(this.ctrl, WMEET) !== this.seq;
-    this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, this.share + (early ? SHARE_STEP : -SHARE_STEP)));
+    this.tuner.met(Atomics.load(this.ctrl, WMEET) !== this.seq);
     this.await(WMEET);
   }
 
