@@ -1,17 +1,18 @@
-// The WebAssembly SIMD kernels (three modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
+// The WebAssembly SIMD kernels (four modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
 // the memory they work in: the matrix products; the cell steps, copies and predict layer built on
-// them; Adam. WASM code can only address its own linear memory, so the workspaces of the
-// recurrent kernels (scratch slots, tapes, the fused step's gradients) are allocated as views of
-// that memory with allocF64/allocF32; a kernel runs in WASM when all its operands live there, and
-// its JS twin runs otherwise. Same results either way (bit for bit: same per-element order,
-// separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts).
+// them; Adam; the LSTM/GRU gate steps. WASM code can only address its own linear memory, so the
+// workspaces of the recurrent kernels (scratch slots, tapes, the fused step's gradients) are
+// allocated as views of that memory with allocF64/allocF32; a kernel runs in WASM when all its
+// operands live there, and its JS twin runs otherwise. Same results either way (bit for bit: same
+// per-element order, separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts,
+// test/cells-wasm.test.ts).
 //
 // The memory is reserved once (ARENA_PAGES) and never grown — growing would detach every view.
 // Blocks are handed out by an Arena (first fit, else a bump pointer) and given back with release()
 // when a workspace grows or is dropped; when it is full allocF64 returns ordinary arrays (JS path).
 // Untouched pages cost no resident memory. No SIMD (WebAssembly.validate fails), or
 // RECUR_NO_WASM=1: JS only.
-import { ADAM_WASM_BASE64, GEMM_WASM_BASE64, CELLS_WASM_BASE64 } from './gemm-wasm-module.js';
+import { ADAM_WASM_BASE64, GEMM_WASM_BASE64, CELLS_WASM_BASE64, GATES_WASM_BASE64 } from './gemm-wasm-module.js';
 import { Arena } from './arena.js';
 
 /**
@@ -42,9 +43,22 @@ export interface KernelExports extends GemmExports {
 export type AdamKernel = (p: number, g: number, m: number, v: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
   negStep: number, bc2s: number, eps: number, decay: number, wd: number, flags: number) => void;
 
+/**
+ * The fourth module: n rows of lstmCellForward / gruCellForward in one call, bit for bit (V8's
+ * Math.exp and Math.tanh on f64x2 lanes). Byte addresses of each buffer's first row; rows are
+ * contiguous: gi and gh [n, 4H] (GRU [n, 3H]), c, hRaw and h [n, H], save [n, 5H] (GRU [n, 4H]).
+ * `mathv` (tests): dst[i] = Math.exp (kind 0) or Math.tanh (kind 1) of src[i], i < n.
+ */
+export interface GateKernels {
+  lstmForward(gi: number, gh: number, c: number, hRaw: number, save: number, n: number, H: number): void;
+  gruForward(gi: number, gh: number, h: number, save: number, n: number, H: number): void;
+  mathv(kind: 0 | 1, src: number, dst: number, n: number): void;
+}
+
 let wasm: GemmExports | null = null;
 let cells: KernelExports | null = null; // both modules' exports (null if the second failed)
 let adam: AdamKernel | null = null;
+let gates: GateKernels | null = null;
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
 let arena: Arena | null = null; // allocation inside `memory`
@@ -103,7 +117,7 @@ function indexOfBytes(hay: Uint8Array, needle: number[]): number {
 
 let wasmMem: WebAssembly.Memory | null = null;
 
-/** Instantiates the three modules on `mem`, allocating from bytes [start, end) of it. */
+/** Instantiates the four modules on `mem`, allocating from bytes [start, end) of it. */
 function instantiate(mem: WebAssembly.Memory, start: number, end: number): void {
   const shared = canShare() && mem.buffer instanceof SharedArrayBuffer;
   const inst = new WebAssembly.Instance(moduleFor(GEMM_WASM_BASE64, shared), { env: { mem } });
@@ -123,6 +137,11 @@ function instantiate(mem: WebAssembly.Memory, start: number, end: number): void 
   } catch {
     adam = null; // the JS loop
   }
+  try {
+    gates = new WebAssembly.Instance(moduleFor(GATES_WASM_BASE64, shared), { env: { mem } }).exports as unknown as GateKernels;
+  } catch {
+    gates = null; // the JS cell functions
+  }
 }
 
 // Set up on first use (not at import: a page that only predicts never reserves the memory).
@@ -139,6 +158,7 @@ function init(): void {
     wasmMem = null;
     cells = null;
     adam = null;
+    gates = null;
     memory = null;
     heap64 = null;
     arena = null;
@@ -176,6 +196,7 @@ export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number)
     wasmMem = null;
     cells = null;
     adam = null;
+    gates = null;
     memory = null;
     heap64 = null;
     arena = null;
@@ -204,6 +225,12 @@ export function wasmKernels(): KernelExports | null {
 export function wasmAdam(): AdamKernel | null {
   if (!initialised) init();
   return adam;
+}
+
+/** The LSTM/GRU gate kernels (byte addresses in WASM memory), or null: the JS cell functions. */
+export function wasmGates(): GateKernels | null {
+  if (!initialised) init();
+  return gates;
 }
 
 /** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */

@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
+import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGates, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -163,8 +163,8 @@ export function allocTape(shape: LayerShape, rows: number, alloc: (n: number) =>
  * state after its step (after the projection; LSTM: h only, never c) — state noise for training.
  *
  * Per step t with n = bs[t] active rows: GH_t [n, GH] = hS[0..n) W_hhᵀ + b_hh (one blocked product
- * for all active rows), then the cell row by row (Elman: all n rows in one call, they are
- * contiguous); for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
+ * for all active rows), then the cell row by row (Elman, and LSTM/GRU in WASM memory: all n rows
+ * in one call, they are contiguous); for LSTM with projection hS[0..n) = hRaw W_hrᵀ.
  *
  * `seqs` [lo, hi) (optional): only the sorted sequences lo ≤ i < hi — their rows of y, hN, cN and
  * the tape, nothing else written. Every row's arithmetic is the same as in the whole call (each
@@ -208,6 +208,10 @@ export function packedLayerForward(
   // Elman tanh with its buffers in WASM memory: a whole step's n rows in one SIMD tanh call (the
   // rows of gi, gh and hS are contiguous when GH = Hout = H), the same bits as rnnCellForward.
   const simd = mode === 'RNN_TANH' && inWasmMemory(gi) && inWasmMemory(gh) && inWasmMemory(hS) ? wasmKernels() : null;
+  // LSTM / GRU likewise: a step's n rows in one SIMD call (rows contiguous in gi, gh, the state
+  // buffers and save), the same bits as n calls of lstmCellForward / gruCellForward.
+  const gates = (lstm || (gru && Hout === H)) && inWasmMemory(gi) && inWasmMemory(gh) && inWasmMemory(save) &&
+    (lstm ? inWasmMemory(cS) && inWasmMemory(hRaw) : inWasmMemory(hS)) ? wasmGates() : null;
 
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -220,7 +224,12 @@ export function packedLayerForward(
       if (lstm) copyF64(cS, 0, tape.cPrev, base * H, n * H);
     }
     gemmABias(hS, 0, wHh, bHh, gh, 0, n, Hout, GH);
-    if (lstm || gru) {
+    if (gates !== null) {
+      const giAt = gi.byteOffset + 8 * base * GH;
+      const saveAt = save.byteOffset + 8 * (tape !== null ? base * S : 0); // save rows r·S (tape) or i·S
+      if (lstm) gates.lstmForward(giAt, gh.byteOffset, cS.byteOffset, hRaw.byteOffset, saveAt, n, H);
+      else gates.gruForward(giAt, gh.byteOffset, hS.byteOffset, saveAt, n, H);
+    } else if (lstm || gru) {
       for (let i = 0; i < n; i++) {
         const r = base + i;
         const sO = tape !== null ? r * S : i * S;

@@ -326,7 +326,8 @@ export class ThreadShardLink implements ShardLink {
 
   /**
    * Stops the worker. Its memory blocks go back to the allocator once it has confirmed (within
-   * 1 s); a worker that does not (hung, or in a failed step) keeps them.
+   * 5 s: a loaded machine may be slow to wake it); a worker that does not (hung, or in a failed
+   * step) keeps them.
    */
   close(): void {
     if (this.closed) return;
@@ -338,7 +339,7 @@ export class ThreadShardLink implements ShardLink {
     Atomics.store(c, POST, ++this.seq);
     Atomics.notify(c, POST);
     if (served && this.failed === null) {
-      const deadline = now() + 1000;
+      const deadline = now() + 5000;
       let n = 0;
       while (Atomics.load(c, READY) !== 2 && ((++n & 1023) !== 0 || now() < deadline)) relax();
       if (Atomics.load(c, READY) === 2) {
