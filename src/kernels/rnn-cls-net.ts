@@ -76,6 +76,8 @@ export class RnnClsNetKernel {
   private co: ShardLink | null = null; // the second thread, when one is attached
 
   private one: OneSequence | null = null; // forwardOne's state, made on first use
+  private plan: Uint8Array | null = null; // productPlan's last answer, for planFor = [rows, B]
+  private planFor: [number, number] = [-1, -1];
   /** Bumped whenever the workspaces are reallocated (a second thread then re-reads their addresses). */
   layoutVersion = 0;
 
@@ -289,6 +291,7 @@ export class RnnClsNetKernel {
     const { layers: L, hidden: H, embed: E, classes: C, mode } = this.dims;
     const GH = gateCount(mode) * H;
     const rows = this.rowsUsed;
+    if (this.plan !== null && this.planFor[0] === rows && this.planFor[1] === this.B) return this.plan;
     const cost = new Float64Array(2 * L + 1);
     for (let l = 0; l < L; l++) {
       cost[2 * l] = rows * GH * (l === 0 ? E : H);
@@ -301,6 +304,8 @@ export class RnnClsNetKernel {
     for (const item of byCost) {
       if (load0 <= load1) { plan[item] = 0; load0 += cost[item]; } else { plan[item] = 1; load1 += cost[item]; }
     }
+    this.plan = plan;
+    this.planFor = [rows, this.B];
     return plan;
   }
 
@@ -355,13 +360,18 @@ export class RnnClsNetKernel {
   }
 
   /** A second thread's kernel: the step's batch as the first thread packed it (no packing here); order [B]. */
-  setBatch(B: number, bs: Int32Array, rows: number, order: Int32Array): void {
-    this.bs = bs;
+  setBatch(B: number, bs: ArrayLike<number>, rows: number, order: ArrayLike<number>): void {
+    // Copied into arrays kept from step to step (exact lengths: bs.length is T), views remade only when B changes.
+    if (this.bs.length !== bs.length) this.bs = new Int32Array(bs.length);
+    this.bs.set(bs);
     this.rowsUsed = rows;
-    this.order = order;
-    if (this.pos.length !== B) this.pos = new Int32Array(B);
+    if (this.order.length !== B) {
+      this.order = new Int32Array(B);
+      this.pos = new Int32Array(B);
+    }
+    this.order.set(order);
     for (let i = 0; i < B; i++) this.pos[order[i]] = i;
-    this.viewsFor(B);
+    if (B !== this.B) this.viewsFor(B);
   }
 
   /**

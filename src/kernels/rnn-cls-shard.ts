@@ -397,6 +397,7 @@ export function serveShards(init: ShardWorkerInit): void {
   let seen = Atomics.load(ctrl, POST);
   let gen = -1;
   let kernel: RnnClsNetKernel | null = null;
+  const views = new ViewCache();
   for (;;) {
     // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
     const until = now() + SPIN_MS;
@@ -418,19 +419,32 @@ export function serveShards(init: ShardWorkerInit): void {
       }
       const k = kernel!;
       const B = ctrl[B_];
-      k.setBatch(B, ctrl.slice(BS, BS + ctrl[T_]), ctrl[ROWS], ctrl.slice(ORDER, ORDER + B));
-      const noise = ctrl[NOISE] !== 0 ? viewOf(1, ctrl[NOISE], ctrl[NOISE_LEN]) as Float32Array : null;
+      k.setBatch(B, ctrl.subarray(BS, BS + ctrl[T_]), ctrl[ROWS], ctrl.subarray(ORDER, ORDER + B));
+      const noise = ctrl[NOISE] === 0 ? null : views.get(ctrl[NOISE], ctrl[NOISE_LEN]);
       k.sequenceRows(noise, ctrl.subarray(TARGETS, TARGETS + B), { lo: ctrl[SPLIT], hi: B });
       Atomics.store(ctrl, WMEET, seen);
       const deadline = now() + TIMEOUT_MS;
       spinUntil(ctrl, MMEET, seen, () => {
         if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
       });
-      k.weightGrads(1, viewOf(1, ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden) as Float32Array);
+      k.weightGrads(1, views.get(ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden));
     } catch (e) {
       writeError(ctrl, e);
     }
     Atomics.store(ctrl, DONE, seen);
+  }
+}
+
+/** float32 views of the shared memory by (address, length), made once: a step allocates nothing. */
+class ViewCache {
+  private readonly map = new Map<number, Float32Array>();
+  get(at: number, n: number): Float32Array {
+    const v = this.map.get(at);
+    if (v !== undefined && v.length === n) return v;
+    if (this.map.size > 64) this.map.clear();
+    const made = viewOf(1, at, n) as Float32Array;
+    this.map.set(at, made);
+    return made;
   }
 }
 
