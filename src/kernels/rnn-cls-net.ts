@@ -76,7 +76,7 @@ export class RnnClsNetKernel {
   private co: ShardLink | null = null; // the second thread, when one is attached
 
   private one: OneSequence | null = null; // forwardOne's state, made on first use
-  private plan: Uint8Array | null = null; // productPlan's last answer, for planFor = [rows, B]
+  private plan: Int32Array | null = null; // productOrder's last answer, for planFor = [rows, B]
   private planFor: [number, number] = [-1, -1];
   /** Bumped whenever the workspaces are reallocated (a second thread then re-reads their addresses). */
   layoutVersion = 0;
@@ -263,14 +263,16 @@ export class RnnClsNetKernel {
   /**
    * The sums over all rows once every sequence is done: each layer's input-side and hidden-side
    * weight and bias gradients (packedLayerWeightGrads 'ih' / 'hh') and the head weight's
-   * (headWeightGrad) — each a whole product into its own buffer. `part` 0 or 1: the items of
-   * that thread's half of the work (productPlan), null: all of them.
+   * (headWeightGrad) — each a whole product into its own buffer, so which thread computes which
+   * changes no bit. `claim()` hands out the next item (in productOrder) to whichever thread asks:
+   * two threads call this with a shared atomic counter and finish within one item of each other;
+   * one thread counts alone.
    */
-  weightGrads(part: 0 | 1 | null, gradFcW: Float32Array): void {
-    const plan = this.productPlan();
+  weightGrads(claim: () => number, gradFcW: Float32Array): void {
+    const order = this.productOrder();
     const L = this.dims.layers;
-    for (let item = 0; item <= 2 * L; item++) {
-      if (part !== null && plan[item] !== part) continue;
+    for (let i = claim(); i < order.length; i = claim()) {
+      const item = order[i];
       if (item === 2 * L) {
         headWeightGrad(this.work[L - 1].hN, this.pos, this.dLogits, this.B, this.dims.hidden, this.dims.classes, gradFcW);
         continue;
@@ -282,12 +284,11 @@ export class RnnClsNetKernel {
   }
 
   /**
-   * Which thread (0: the one that packed the batch, 1: the other) computes each weight-gradient
-   * item: [2l] layer l's 'ih', [2l + 1] its 'hh', [2L] the head. Largest first to the lighter side,
-   * by multiply-adds (the head's scalar float32 loop weighted 12×, as measured against the SIMD
-   * products). A function of the shapes only, so both threads compute the same plan.
+   * The weight-gradient items, largest first (so the last ones handed out are small): [2l] layer
+   * l's 'ih', [2l + 1] its 'hh', [2L] the head; cost in multiply-adds, the head's scalar float32
+   * loop weighted 12× (measured against the SIMD products).
    */
-  private productPlan(): Uint8Array {
+  private productOrder(): Int32Array {
     const { layers: L, hidden: H, embed: E, classes: C, mode } = this.dims;
     const GH = gateCount(mode) * H;
     const rows = this.rowsUsed;
@@ -298,15 +299,9 @@ export class RnnClsNetKernel {
       cost[2 * l + 1] = rows * GH * H;
     }
     cost[2 * L] = 12 * this.B * C * H;
-    const byCost = Array.from(cost.keys()).sort((x, y) => cost[y] - cost[x] || x - y);
-    const plan = new Uint8Array(2 * L + 1);
-    let load0 = 0, load1 = 0;
-    for (const item of byCost) {
-      if (load0 <= load1) { plan[item] = 0; load0 += cost[item]; } else { plan[item] = 1; load1 += cost[item]; }
-    }
-    this.plan = plan;
+    this.plan = Int32Array.from(Array.from(cost.keys()).sort((x, y) => cost[y] - cost[x] || x - y));
     this.planFor = [rows, this.B];
-    return plan;
+    return this.plan;
   }
 
   /** The packed batch of the current step: B sequences, batch sizes [T], rows = Σ lengths. */
@@ -483,11 +478,12 @@ export class RnnClsNetKernel {
       co.post(this, s, noise as Float32Array | null, targets, grads.fcW);
       this.sequenceRows(noise, targets, { lo: 0, hi: s });
       co.meet();
-      this.weightGrads(0, grads.fcW);
+      this.weightGrads(co.claim, grads.fcW);
       co.waitDone();
     } else {
       this.sequenceRows(noise, targets, null);
-      this.weightGrads(null, grads.fcW);
+      let next = 0;
+      this.weightGrads(() => next++, grads.fcW);
     }
 
     // Cross-entropy (mean): loss = Σ_b (lse_b − x[b, y_b]) / B, b in order.

@@ -36,12 +36,14 @@ export interface ShardLink {
   /** Whether this kernel's step fits the link (its buffers in shared memory, its batch in the control block). */
   canServe(kernel: RnnClsNetKernel): boolean;
   /**
-   * Starts the other half of a training step: sequenceRows for [split, B), then (after meet) its
-   * part (1) of the weight-gradient products — the head weight's gradient goes to `gradFcW`.
+   * Starts the other half of a training step: sequenceRows for [split, B), then (after meet) the
+   * weight-gradient items it claims — the head weight's gradient goes to `gradFcW`.
    */
   post(kernel: RnnClsNetKernel, split: number, noise: Float32Array | null, targets: ArrayLike<number>, gradFcW: Float32Array): void;
   /** This side's sequences are done; returns when the other side's are. */
   meet(): void;
+  /** After meet: the index of the next weight-gradient item for this thread (RnnClsNetKernel.weightGrads). */
+  readonly claim: () => number;
   /** Returns when the other half of the posted command is done (throws what it threw). */
   waitDone(): void;
   /** Stops the other side (a closed link is never ready). */
@@ -75,8 +77,13 @@ export class InThreadShardLink implements ShardLink {
     kernel.sequenceRows(noise, targets, { lo: split, hi: kernel.batch.B });
   }
 
+  private next = 0;
+  /** Here the other side claims every item at meet(), this side none after. */
+  readonly claim = (): number => this.next++;
+
   meet(): void {
-    this.kernel!.weightGrads(1, this.gradFcW!);
+    this.next = 0;
+    this.kernel!.weightGrads(this.claim, this.gradFcW!);
   }
 
   waitDone(): void {}
@@ -102,7 +109,8 @@ const ROWS = 11;
 const NOISE = 13; // byte address of the noise (0: none)
 const NOISE_LEN = 14;
 const GRAD_FCW = 15; // byte address of the head weight's gradient [classes, hidden]
-const DIMS = 16; // mode, vocab, embed, hidden, layers, classes, padIdx
+const NEXT = 16; // the next weight-gradient item to hand out (Atomics.add by both threads)
+const DIMS = 17; // mode, vocab, embed, hidden, layers, classes, padIdx
 const BS = 32; // batchSizes [T]
 const MAX_T = 2048;
 const MAX_B = 8192;
@@ -199,6 +207,7 @@ function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): v
 /** A second thread sharing the WASM memory (see the top of this file). */
 export class ThreadShardLink implements ShardLink {
   split = 0;
+  readonly claim = (): number => Atomics.add(this.ctrl, NEXT, 1);
   readonly tuner = new SplitTuner();
   /**
    * Measured (windows alternating one and two threads): ×1.07 for `baseline` (0.07 M multiply-adds
@@ -294,6 +303,7 @@ export class ThreadShardLink implements ShardLink {
     if (!(gradFcW.buffer instanceof SharedArrayBuffer)) throw new Error('ThreadShardLink: the gradient is not in shared memory');
     c[GRAD_FCW] = gradFcW.byteOffset;
     for (let b = 0; b < B; b++) c[TARGETS + b] = targets[b];
+    c[NEXT] = 0;
     c[CMD] = STEP;
     this.split = split;
     Atomics.store(c, POST, ++this.seq); // publishes the writes above
@@ -398,6 +408,7 @@ export function serveShards(init: ShardWorkerInit): void {
   let gen = -1;
   let kernel: RnnClsNetKernel | null = null;
   const views = new ViewCache();
+  const claim = (): number => Atomics.add(ctrl, NEXT, 1);
   for (;;) {
     // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
     const until = now() + SPIN_MS;
@@ -427,7 +438,7 @@ export function serveShards(init: ShardWorkerInit): void {
       spinUntil(ctrl, MMEET, seen, () => {
         if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
       });
-      k.weightGrads(1, views.get(ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden));
+      k.weightGrads(claim, views.get(ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden));
     } catch (e) {
       writeError(ctrl, e);
     }
