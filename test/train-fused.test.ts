@@ -44,6 +44,7 @@ describe('fused RnnClsNet step = autograd path, bit for bit', () => {
           for (const [k, p] of pa) expect(bits(p.grad!.data), `step ${s} grad ${k}`).toEqual(bits(pb.get(k)!.grad!.data));
         }
       }
+      expect(fast.optimizer.flatSteps, 'every fused step is one flat Adam update').toBe(40);
       const sa = fast.model.stateDict();
       const sb = slow.model.stateDict();
       for (const k of Object.keys(sb)) expect(bits(sa[k].data), `weights ${k}`).toEqual(bits(sb[k].data));

@@ -74,6 +74,8 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   /** true for AdamW: weight decay shrinks the parameter instead of entering the gradient. */
   protected decoupled = false;
   private flat: FlatSpan | null = null;
+  /** Steps taken as one update over the flat span (useFlatBuffers), not per parameter. */
+  flatSteps = 0;
 
   constructor(params: ParamsInput<AdamParamGroup>, opts: AdamOptions = {}) {
     super(params, adamDefaults(opts, 0));
@@ -149,8 +151,8 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       if (p.data.buffer !== f.params.buffer || p.data.byteOffset !== f.params.byteOffset + o * 4) return false;
       const st = this.state.get(p);
       const s = st === undefined ? 0 : st.step;
-      if (st !== undefined && (st.exp_avg.buffer !== f.m.buffer || st.exp_avg.byteOffset !== o * 4 ||
-        st.exp_avg_sq.buffer !== f.v.buffer || st.exp_avg_sq.byteOffset !== o * 4)) return false;
+      if (st !== undefined && (st.exp_avg.buffer !== f.m.buffer || st.exp_avg.byteOffset !== f.m.byteOffset + o * 4 ||
+        st.exp_avg_sq.buffer !== f.v.buffer || st.exp_avg_sq.byteOffset !== f.v.byteOffset + o * 4)) return false;
       if (step === -1) step = s;
       else if (s !== step) return false;
     }
@@ -167,6 +169,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       lr: group.lr, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, step: step + 1,
       amsgrad: false, maximize: group.maximize, decoupled: this.decoupled,
     });
+    this.flatSteps++;
     return true;
   }
 
