@@ -18,13 +18,14 @@
 // Two implementations of ShardLink, one test suite (test/rnn-cls-shard.test.ts): ThreadShardLink
 // (a real second thread; the platform starts it: src/train/shard-thread-node.ts) and
 // InThreadShardLink (runs the other half on this thread: the split's arithmetic without a thread).
-import { adoptMemory, release, reserveBlock, sharedWasmMemory, viewOf } from './gemm-wasm.js';
+import { adoptMemory, release, reserveBlock, sharedWasmMemory, viewOf, wasmAdam } from './gemm-wasm.js';
+import type { AdamHelper } from '../optim/adam-kernel.js';
 import { RnnClsNetKernel } from './rnn-cls-net.js';
 import type { ClsNetDims } from './rnn-cls-net.js';
 import type { CellMode } from './packed-layer.js';
 
-/** The other half of a step's work (see the top of this file). */
-export interface ShardLink {
+/** The other half of a step's work (see the top of this file), and of the flat Adam update after it. */
+export interface ShardLink extends AdamHelper {
   /** The split of the last post: sorted sequences [0, split) here, [split, B) there. */
   readonly split: number;
   /** The share of a step's rows this thread should take (the link tunes it so both finish together). */
@@ -86,6 +87,13 @@ export class InThreadShardLink implements ShardLink {
     this.kernel!.weightGrads(this.claim, this.gradFcW!);
   }
 
+  startAdam(p: number, g: number, m: number, v: number, n: number, sc: Float32Array, flags: number): boolean {
+    const adam = wasmAdam();
+    if (this.closed || adam === null) return false;
+    adam(p, g, m, v, n, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], flags);
+    return true;
+  }
+
   waitDone(): void {}
 
   close(): void {
@@ -95,7 +103,7 @@ export class InThreadShardLink implements ShardLink {
 
 // Control block: Int32 words.
 const POST = 0; // sequence number of the last command posted
-const CMD = 1; // 1 step, 3 quit
+const CMD = 1; // 1 step, 2 Adam, 3 quit
 const DONE = 2; // sequence number of the last command finished
 const WMEET = 3; // worker's walks done (sequence number)
 const MMEET = 4; // this side's walks done
@@ -120,10 +128,12 @@ const TABLE = TARGETS + MAX_B; // count, then (kind, byte address, length) per b
 const MAX_BUFFERS = 2000;
 const ERRMSG = TABLE + 1 + 3 * MAX_BUFFERS; // length, then UTF-16 code units
 const ERRMSG_MAX = 1000;
-const CTRL_INTS = ERRMSG + 1 + ERRMSG_MAX;
+const ADAM_ARGS = ERRMSG + 1 + ERRMSG_MAX; // p, g, m, v, n, flags, then the 9 float32 scalars
+const CTRL_INTS = ADAM_ARGS + 6 + 9;
 
 const MODES: CellMode[] = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'];
 const STEP = 1;
+const ADAM = 2;
 const QUIT = 3;
 
 /** What a worker needs to serve: the shared memory, its control block and the block it allocates from. */
@@ -158,6 +168,11 @@ export class SplitTuner {
   share = 0.5;
   private pinned = 0;
   private rest = 0;
+
+  /** Whether the worker is resting (see useWorker). */
+  get resting(): boolean {
+    return this.rest > 0;
+  }
 
   /** Whether this step may use the worker (counts a rest down). */
   useWorker(): boolean {
@@ -339,6 +354,18 @@ export class ThreadShardLink implements ShardLink {
    * 5 s: a loaded machine may be slow to wake it); a worker that does not (hung, or in a failed
    * step) keeps them.
    */
+  startAdam(p: number, g: number, m: number, v: number, n: number, sc: Float32Array, flags: number): boolean {
+    // Only while the worker serves steps (not when it rests: then its core is busy elsewhere).
+    if (this.worker === null || this.failed !== null || this.closed || this.tuner.resting || Atomics.load(this.ctrl, READY) !== 1) return false;
+    const c = this.ctrl;
+    c.set([p, g, m, v, n, flags], ADAM_ARGS);
+    new Float32Array(c.buffer, c.byteOffset + 4 * (ADAM_ARGS + 6), 9).set(sc);
+    c[CMD] = ADAM;
+    Atomics.store(c, POST, ++this.seq);
+    Atomics.notify(c, POST);
+    return true;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -409,6 +436,7 @@ export function serveShards(init: ShardWorkerInit): void {
   let kernel: RnnClsNetKernel | null = null;
   const views = new ViewCache();
   const claim = (): number => Atomics.add(ctrl, NEXT, 1);
+  const adamScalars = new Float32Array(init.memory.buffer, init.ctrl + 4 * (ADAM_ARGS + 6), 9);
   for (;;) {
     // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
     const until = now() + SPIN_MS;
@@ -422,6 +450,15 @@ export function serveShards(init: ShardWorkerInit): void {
     if (cmd === QUIT) {
       Atomics.store(ctrl, READY, 2); // nothing of the shared memory is touched after this
       return;
+    }
+    if (cmd === ADAM) {
+      const a = ADAM_ARGS;
+      const sc = adamScalars;
+      const adam = wasmAdam();
+      if (adam !== null) adam(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], ctrl[a + 5]);
+      else writeError(ctrl, new Error('the worker has no Adam kernel'));
+      Atomics.store(ctrl, DONE, seen);
+      continue;
     }
     try {
       if (ctrl[GEN] !== gen) {

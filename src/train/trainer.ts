@@ -116,7 +116,7 @@ export class Trainer {
     // Configs saved before these flags existed have neither key: plain Adam, no decay.
     const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
     this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
-    if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads);
+    if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads, opts.shardLink ?? null);
     if (this.fused !== null && opts.shardLink) this.fused.attach(opts.shardLink);
     this.scheduler = makeScheduler(this.optimizer, config);
   }
