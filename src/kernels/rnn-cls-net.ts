@@ -527,7 +527,7 @@ export class RnnClsNetKernel {
   }
 }
 
-/** dst[k] = src[k] rounded to float32 (the autograd path adds a Float64 gradient into zeros). */
+/** dst[k] = src[k] rounded to float32 (the autograd path adds a Float64 gradient into zeros); SIMD when both are in WASM memory. */
 function copyRound(src: Float64Array, dst: Float32Array): void {
-  for (let k = 0; k < dst.length; k++) dst[k] = src[k];
+  demoteF64(src, 0, dst, 0, dst.length);
 }
