@@ -2,13 +2,15 @@
 // lstmForward, gruForward) against their JS twins, bit for bit: the SIMD exp/tanh against V8's own
 // Math.exp/Math.tanh (fdlibm) over every range and branch threshold, the row kernels against n calls
 // of lstmCellForward/gruCellForward, and packedLayerForward's SIMD path (tape in WASM memory, or no
-// tape) against its JS loop (a tape of ordinary arrays), also with a sequence range.
+// tape) against its JS loop (a tape of ordinary arrays), also with a sequence range. Likewise the
+// fifth module's backward steps (lstmBackward, gruBackward) against n calls of lstmCellBackward /
+// gruCellBackward, and packedLayerBackward / its walk with WASM buffers against ordinary arrays.
 import { describe, it, expect } from 'vitest';
-import { allocF64, inWasmMemory, wasmGates } from '../src/kernels/gemm-wasm.js';
-import { lstmCellForward } from '../src/kernels/cells/lstm.js';
-import { gruCellForward } from '../src/kernels/cells/gru.js';
-import { allocTape, gateCount, packedLayerForward } from '../src/kernels/packed-layer.js';
-import type { CellMode, LayerParams, LayerShape } from '../src/kernels/packed-layer.js';
+import { allocF64, inWasmMemory, wasmGates, wasmGatesBackward } from '../src/kernels/gemm-wasm.js';
+import { lstmCellBackward, lstmCellForward } from '../src/kernels/cells/lstm.js';
+import { gruCellBackward, gruCellForward } from '../src/kernels/cells/gru.js';
+import { allocTape, gateCount, packedLayerBackward, packedLayerBackwardWalk, packedLayerForward } from '../src/kernels/packed-layer.js';
+import type { CellMode, GateGrads, LayerGrads, LayerParams, LayerShape, LayerTape } from '../src/kernels/packed-layer.js';
 import { Generator } from '../src/tensor/random.js';
 
 const gen = new Generator(97);
@@ -211,6 +213,157 @@ describe('packedLayerForward: the SIMD gate path = the JS cell loop, bit for bit
             expect(firstDifference(r.tape.hPrev, js.tape!.hPrev)).toBe(-1);
           }
         }
+      });
+    }
+  }
+});
+
+/** Exactly the same bits, NaNs included (unlike sameBits): -1, or the first index where a and b differ. */
+function firstBitDifference(a: Float64Array, b: Float64Array): number {
+  const ua = new BigUint64Array(a.buffer, a.byteOffset, a.length), ub = new BigUint64Array(b.buffer, b.byteOffset, b.length);
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
+/** Any finite double, weighted toward what the backward sees: gates in [0, 1] or [−1, 1], moderate gradients, and large, tiny, subnormal values and random bit patterns. */
+function backValue(): number {
+  const u = gen.random();
+  if (u < 0.3) return gen.uniform(0, 1);
+  if (u < 0.5) return gen.uniform(-1, 1);
+  if (u < 0.6) return gen.uniform(-1e3, 1e3);
+  if (u < 0.75) return (gen.random() < 0.5 ? -1 : 1) * 2 ** (-1074 + 2098 * gen.random()); // every magnitude, up to ~2^1024 (overflows: ∞, ∞ − ∞ …)
+  if (u < 0.8) return (gen.random() < 0.5 ? -1 : 1) * fromWords((gen.random() * 2 ** 20) >>> 0, (gen.random() * 2 ** 32) >>> 0); // subnormal
+  if (u < 0.9) {
+    for (;;) {
+      const v = fromWords((gen.random() * 2 ** 32) >>> 0, (gen.random() * 2 ** 32) >>> 0);
+      if (Number.isFinite(v)) return v;
+    }
+  }
+  return [0, -0, 1, -1, 0.5, 2][Math.floor(gen.random() * 6)];
+}
+
+const back = wasmGatesBackward();
+
+describe('lstmBackward / gruBackward: n rows of the JS cell backward, bit for bit', () => {
+  it('the backward module is instantiated (Node has SIMD)', () => {
+    expect(back).not.toBeNull();
+  });
+
+  // The walk of packedLayerBackwardWalk: dh, dc and dhDirect rows i (from 0), cPrev/hPrev, save,
+  // dGi and dGh rows base + i (tape-like). Every buffer has rows before and after the touched ones,
+  // so any stray write shows.
+  const CASES: Array<[number, number, number]> = [];
+  for (const H of [1, 2, 3, 7, 8, 32, 33]) for (const n of [1, 2, 5]) for (const base of [0, 3]) CASES.push([H, n, base]);
+  const REPEATS = 20;
+
+  for (const [H, n, base] of CASES) {
+    it(`LSTM H=${H} n=${n} rows from ${base}`, () => {
+      const rows = base + n + 2;
+      for (let rep = 0; rep < REPEATS; rep++) {
+        const dh = fillWith(allocF64((n + 1) * H), backValue), dc = fillWith(allocF64((n + 1) * H), backValue);
+        const cPrev = fillWith(allocF64(rows * H), backValue), save = fillWith(allocF64(rows * 5 * H), backValue);
+        const dg = fillWith(allocF64(rows * 4 * H), backValue);
+        const [dh2, dc2, cPrev2, save2, dg2] = [dh, dc, cPrev, save, dg].map((a) => Float64Array.from(a));
+        for (let i = 0; i < n; i++) {
+          const r = base + i;
+          lstmCellBackward(H, dh2, i * H, dc2, i * H, cPrev2, r * H, save2, r * 5 * H, dg2, r * 4 * H);
+        }
+        back!.lstmBackward(dh.byteOffset, dc.byteOffset, cPrev.byteOffset + 8 * base * H, save.byteOffset + 8 * base * 5 * H,
+          dg.byteOffset + 8 * base * 4 * H, n, H);
+        expect([dh, dc, cPrev, save, dg].map((a, j) => firstBitDifference(a, [dh2, dc2, cPrev2, save2, dg2][j]))).toEqual([-1, -1, -1, -1, -1]);
+      }
+    });
+
+    it(`GRU H=${H} n=${n} rows from ${base}`, () => {
+      const rows = base + n + 2;
+      for (let rep = 0; rep < REPEATS; rep++) {
+        const dh = fillWith(allocF64((n + 1) * H), backValue), dd = fillWith(allocF64((n + 1) * H), backValue);
+        const hPrev = fillWith(allocF64(rows * H), backValue), save = fillWith(allocF64(rows * 4 * H), backValue);
+        const dgi = fillWith(allocF64(rows * 3 * H), backValue), dgh = fillWith(allocF64(rows * 3 * H), backValue);
+        const [dh2, dd2, hPrev2, save2, dgi2, dgh2] = [dh, dd, hPrev, save, dgi, dgh].map((a) => Float64Array.from(a));
+        for (let i = 0; i < n; i++) {
+          const r = base + i;
+          gruCellBackward(H, dh2, i * H, hPrev2, r * H, save2, r * 4 * H, dgi2, r * 3 * H, dgh2, r * 3 * H, dd2, i * H);
+        }
+        back!.gruBackward(dh.byteOffset, hPrev.byteOffset + 8 * base * H, save.byteOffset + 8 * base * 4 * H,
+          dgi.byteOffset + 8 * base * 3 * H, dgh.byteOffset + 8 * base * 3 * H, dd.byteOffset, n, H);
+        const got = [dh, dd, hPrev, save, dgi, dgh], want = [dh2, dd2, hPrev2, save2, dgi2, dgh2];
+        expect(got.map((a, j) => firstBitDifference(a, want[j]))).toEqual([-1, -1, -1, -1, -1, -1]);
+      }
+    });
+  }
+
+  it('many random rows (LSTM and GRU, H = 5 and 6, n = 300), also with dh = dhDirect in place (GRU)', () => {
+    for (const H of [5, 6]) {
+      const n = 300;
+      const dh = fillWith(allocF64(n * H), backValue), dc = fillWith(allocF64(n * H), backValue), prev = fillWith(allocF64(n * H), backValue);
+      const save = fillWith(allocF64(n * 5 * H), backValue), dg = allocF64(n * 4 * H), dg2b = allocF64(n * 3 * H);
+      const [dh2, dc2, dg2, dgb2] = [dh, dc, dg, dg2b].map((a) => Float64Array.from(a));
+      for (let i = 0; i < n; i++) lstmCellBackward(H, dh2, i * H, dc2, i * H, prev, i * H, save, i * 5 * H, dg2, i * 4 * H);
+      back!.lstmBackward(dh.byteOffset, dc.byteOffset, prev.byteOffset, save.byteOffset, dg.byteOffset, n, H);
+      expect([firstBitDifference(dc, dc2), firstBitDifference(dg, dg2)]).toEqual([-1, -1]);
+      // GRU: dhDirect is dh itself (each element read, then overwritten)
+      for (let i = 0; i < n; i++) gruCellBackward(H, dh2, i * H, prev, i * H, save, i * 4 * H, dg2, i * 3 * H, dgb2, i * 3 * H, dh2, i * H);
+      back!.gruBackward(dh.byteOffset, prev.byteOffset, save.byteOffset, dg.byteOffset, dg2b.byteOffset, dh.byteOffset, n, H);
+      expect([firstBitDifference(dh, dh2), firstBitDifference(dg, dg2), firstBitDifference(dg2b, dgb2)]).toEqual([-1, -1, -1]);
+    }
+  });
+});
+
+describe('packedLayerBackward and its walk: the SIMD backward steps = the JS cell loops, bit for bit', () => {
+  const In = 3;
+  const lengths = [6, 5, 5, 3, 1];
+  const B = lengths.length, T = lengths[0];
+  const batchSizes = Array.from({ length: T }, (_, t) => lengths.filter((l) => l > t).length);
+  const rows = batchSizes.reduce((a, b) => a + b, 0);
+  const arr = (n: number, s: number) => fillWith(new Float64Array(n), () => gen.uniform(-s, s));
+
+  for (const [mode, H] of [['LSTM', 3], ['LSTM', 8], ['GRU', 3], ['GRU', 7]] as Array<[CellMode, number]>) {
+    for (const reverse of [false, true]) {
+      it(`${mode} H=${H}${reverse ? ' reverse' : ''}: WASM buffers (whole batch, and the walk on two sequence ranges) = ordinary arrays`, () => {
+        expect(back).not.toBeNull();
+        const lstm = mode === 'LSTM';
+        const GH = gateCount(mode) * H;
+        const shape: LayerShape = { mode, inputSize: In, hiddenSize: H, projSize: 0 };
+        const p: LayerParams = { wIh: arr(GH * In, 2), wHh: arr(GH * H, 2), bIh: arr(GH, 1), bHh: arr(GH, 1), wHr: null };
+        const x = arr(rows * In, 3), h0 = arr(B * H, 1), c0 = lstm ? arr(B * H, 3) : null;
+        const dY = arr(rows * H, 2), dhN = arr(B * H, 2), dcN = lstm ? arr(B * H, 2) : null;
+        const tapeJs = allocTape(shape, rows);
+        packedLayerForward(shape, p, x, batchSizes, reverse, h0, c0, new Float64Array(rows * H), new Float64Array(B * H), lstm ? new Float64Array(B * H) : null, tapeJs);
+        const grads = (alloc: (n: number) => Float64Array): LayerGrads => ({
+          dX: alloc(rows * In), dh0: alloc(B * H), dc0: lstm ? alloc(B * H) : null, dWih: alloc(GH * In), dWhh: alloc(GH * H),
+          dBih: alloc(GH), dBhh: alloc(GH), dWhr: null,
+        });
+        const tapeIn = (alloc: (n: number) => Float64Array): LayerTape => {
+          const t = allocTape(shape, rows, alloc);
+          t.hPrev.set(tapeJs.hPrev); t.cPrev.set(tapeJs.cPrev); t.save.set(tapeJs.save);
+          return t;
+        };
+        const plain = (n: number) => new Float64Array(n);
+        const flat = (g: LayerGrads, gg?: GateGrads) => [g.dX, g.dh0, g.dc0, g.dWih, g.dWhh, g.dBih, g.dBhh, ...(gg ? [gg.dGi, gg.dGh] : [])]
+          .filter((a): a is Float64Array => a !== null);
+
+        // packedLayerBackward: the JS loops (tape and grads ordinary arrays) vs the kernel (all in WASM memory)
+        const tapeW = tapeIn(allocF64);
+        expect(inWasmMemory(tapeW.save) && inWasmMemory(tapeW.hPrev)).toBe(true);
+        const gJs = grads(plain), gW = grads(allocF64);
+        packedLayerBackward(shape, p, x, batchSizes, reverse, tapeJs, dY, dhN, dcN, gJs);
+        packedLayerBackward(shape, p, x, batchSizes, reverse, tapeW, dY, dhN, dcN, gW);
+        const [a, b] = [flat(gW), flat(gJs)];
+        expect(a.map((v, j) => firstBitDifference(v, b[j]))).toEqual(a.map(() => -1));
+
+        // the walk alone, whole batch with ordinary gate buffers (JS loops) vs two sequence ranges in WASM memory (kernel)
+        const gates = (alloc: (n: number) => Float64Array): GateGrads => {
+          const dGi = alloc(rows * GH);
+          return { dGi, dGh: lstm ? dGi : alloc(rows * GH) };
+        };
+        const wJs = grads(plain), ggJs = gates(plain);
+        packedLayerBackwardWalk(shape, p, x, batchSizes, reverse, tapeJs, dY, dhN, dcN, wJs, ggJs, null);
+        const wW = grads(allocF64), ggW = gates(allocF64);
+        for (const [lo, hi] of [[0, 2], [2, B]]) packedLayerBackwardWalk(shape, p, x, batchSizes, reverse, tapeW, dY, dhN, dcN, wW, ggW, { lo, hi });
+        const [c, d] = [flat(wW, ggW), flat(wJs, ggJs)];
+        expect(c.map((v, j) => firstBitDifference(v, d[j]))).toEqual(c.map(() => -1));
       });
     }
   }

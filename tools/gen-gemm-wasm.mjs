@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/kernels/gemm-wasm-module.ts: four WebAssembly SIMD modules on one memory, as
+// Generates src/kernels/gemm-wasm-module.ts: five WebAssembly SIMD modules on one memory, as
 // base64 bytes, so neither the build nor the browser bundle needs an assembler. Run after editing
 // this file:  node tools/gen-gemm-wasm.mjs   (--check: only verify the committed file; needs the `wabt` dev dependency, a pure-JS/WASM
 // build of wat2wasm). Each module stays under 4 KiB, what browsers compile synchronously on their
@@ -31,6 +31,11 @@
 // 4. The LSTM and GRU cell steps (src/kernels/packed-layer.ts), bit-identical to the JS cells,
 // whose Math.exp and Math.tanh they reproduce on f64x2 lanes (see watGates below):
 //   lstmForward(gi, gh, c, hRaw, save, n, H)   gruForward(gi, gh, h, save, n, H)
+//
+// 5. Their backward steps (src/kernels/packed-layer.ts, the backward walk), bit-identical to
+// lstmCellBackward / gruCellBackward (pure arithmetic on the saved gates, same operations in the
+// same order; see watBack below):
+//   lstmBackward(dhRaw, dc, cPrev, save, dg, n, H)   gruBackward(dh, hPrev, save, dgi, dgh, dhDirect, n, H)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -489,23 +494,27 @@ const tanhFuncV8 = `(func $tanh (param $x v128) (result v128) (local $ax v128) (
     ${set('d', `(v128.xor ${g('d')} (v128.and ${g('x')} ${SIGN}))`)}
     ${sel(g('x'), g('d'), `(f64x2.lt ${g('ax')} ${TWOM28})`)})`;
 
-/** The gate loop: n rows, each H values in pairs then one lane of an odd H. `body(ld, st)`: one pair's WAT. */
-function rowLoop(name, params, rowSteps, body) {
+/**
+ * The gate loop: n rows, each H values in pairs then one lane of an odd H. `body(ld, st)`: one pair's
+ * WAT, where $p and $q hold the pair's byte address in the rows of buffers `pq` (gate 0) and $o its
+ * offset in a row of H values. `locals`: the body's extra locals.
+ */
+function rowLoop(name, params, rowSteps, body, pq = ['gi', 'gh'], locals = '') {
   const full = body((a) => `(v128.load ${a})`, (a, v) => `(v128.store ${a} ${v})`);
   const tail = body((a) => `(v128.load64_zero ${a})`, (a, v) => `(v128.store64_lane 0 ${a} ${v})`);
   return `(func $${name} (export "${name}") ${params} (param $n i32) (param $H i32)
       (local $o i32) (local $H1 i32) (local $H2 i32) (local $H3 i32) (local $H4 i32) (local $p i32) (local $q i32)
-      (local $i v128) (local $f v128) (local $g v128) (local $v v128) (local $w v128)
+      (local $i v128) (local $f v128) (local $g v128) (local $v v128) (local $w v128) ${locals}
     ${set('H1', '(i32.shl (local.get $H) (i32.const 3))')} ${set('H2', '(i32.shl (local.get $H1) (i32.const 1))')}
     ${set('H3', '(i32.add (local.get $H2) (local.get $H1))')} ${set('H4', '(i32.shl (local.get $H1) (i32.const 2))')}
     (block $rowsDone (loop $rows (br_if $rowsDone (i32.le_s (local.get $n) (i32.const 0)))
       ${set('o', '(i32.const 0)')}
       (block $pairsDone (loop $pairs (br_if $pairsDone (i32.gt_s (i32.add (local.get $o) (i32.const 16)) (local.get $H1)))
-        ${set('p', '(i32.add (local.get $gi) (local.get $o))')} ${set('q', '(i32.add (local.get $gh) (local.get $o))')}
+        ${set('p', `(i32.add (local.get $${pq[0]}) (local.get $o))`)} ${set('q', `(i32.add (local.get $${pq[1]}) (local.get $o))`)}
         ${full}
         ${set('o', '(i32.add (local.get $o) (i32.const 16))')} (br $pairs)))
       (if (i32.lt_s (local.get $o) (local.get $H1)) (then
-        ${set('p', '(i32.add (local.get $gi) (local.get $o))')} ${set('q', '(i32.add (local.get $gh) (local.get $o))')}
+        ${set('p', `(i32.add (local.get $${pq[0]}) (local.get $o))`)} ${set('q', `(i32.add (local.get $${pq[1]}) (local.get $o))`)}
         ${tail}))
       ${rowSteps.map(([ptr, step]) => set(ptr, `(i32.add (local.get $${ptr}) (local.get $${step}))`)).join(' ')}
       ${set('n', '(i32.sub (local.get $n) (i32.const 1))')} (br $rows))))`;
@@ -532,6 +541,35 @@ const gruFunc = rowLoop('gruForward', '(param $gi i32) (param $gh i32) (param $h
         ${set('g', `(call $tanh (f64x2.add ${ld(gateAt('p', 2))} (f64x2.mul ${g('i')} ${g('v')})))`)}
         ${st(at('h', 0), `(f64x2.add (f64x2.mul (f64x2.sub ${ONE} ${g('f')}) ${g('g')}) (f64x2.mul ${g('f')} ${ld(at('h', 0))}))`)}
         ${st(at('s', 0), g('i'))} ${st(at('s', 1), g('f'))} ${st(at('s', 2), g('g'))} ${st(at('s', 3), g('v'))}`);
+// The backward steps (pure arithmetic on the saved gates): each JS expression's operations in its
+// order (a * b * c is (a·b)·c), so each lane rounds as the scalar code; per element every read
+// comes before the writes, as in the JS loop (dc is read, then overwritten).
+//   lstmBackward(dhRaw, dc, cPrev, save, dg, n, H)   n rows of lstmCellBackward: row i at dhRaw, dc,
+//                                                    cPrev + i·H, save + i·5H, dg + i·4H (float64)
+//   gruBackward(dh, hPrev, save, dgi, dgh, dhDirect, n, H)   n rows of gruCellBackward: dh, hPrev,
+//                                                    dhDirect + i·H, save + i·4H, dgi, dgh + i·3H
+const mul = (a, b) => `(f64x2.mul ${a} ${b})`;
+const sub = (a, b) => `(f64x2.sub ${a} ${b})`;
+const lstmBackFunc = rowLoop('lstmBackward', '(param $dh i32) (param $dc i32) (param $cp i32) (param $s i32) (param $dg i32)',
+  [['dh', 'H1'], ['dc', 'H1'], ['cp', 'H1'], ['s', 'H4'], ['s', 'H1'], ['dg', 'H4']], (ld, st) => `${set('i', ld(gateAt('p', 0)))}
+        ${set('f', ld(gateAt('p', 1)))} ${set('g', ld(gateAt('p', 2)))} ${set('v', ld(gateAt('p', 3)))} ${set('w', ld(gateAt('p', 4)))}
+        ${set('d', ld(at('dh', 0)))}
+        ${set('e', `(f64x2.add ${ld(at('dc', 0))} ${mul(mul(g('d'), g('v')), sub(ONE, mul(g('w'), g('w'))))})`)}
+        ${st(gateAt('q', 0), mul(mul(mul(g('e'), g('g')), g('i')), sub(ONE, g('i'))))}
+        ${st(gateAt('q', 1), mul(mul(mul(g('e'), ld(at('cp', 0))), g('f')), sub(ONE, g('f'))))}
+        ${st(gateAt('q', 2), mul(mul(g('e'), g('i')), sub(ONE, mul(g('g'), g('g')))))}
+        ${st(gateAt('q', 3), mul(mul(mul(g('d'), g('w')), g('v')), sub(ONE, g('v'))))}
+        ${st(at('dc', 0), mul(g('e'), g('f')))}`, ['s', 'dg'], '(local $d v128) (local $e v128)');
+const gruBackFunc = rowLoop('gruBackward', '(param $dh i32) (param $hp i32) (param $s i32) (param $dgi i32) (param $dgh i32) (param $dd i32)',
+  [['dh', 'H1'], ['hp', 'H1'], ['s', 'H4'], ['dgi', 'H3'], ['dgh', 'H3'], ['dd', 'H1']], (ld, st) => `${set('i', ld(gateAt('p', 0)))}
+        ${set('f', ld(gateAt('p', 1)))} ${set('g', ld(gateAt('p', 2)))} ${set('v', ld(gateAt('p', 3)))}
+        ${set('w', ld(at('dh', 0)))}
+        ${set('d', mul(mul(g('w'), sub(ONE, g('f'))), sub(ONE, mul(g('g'), g('g')))))}
+        ${set('e', mul(mul(mul(g('w'), sub(ld(at('hp', 0)), g('g'))), g('f')), sub(ONE, g('f'))))}
+        ${set('u', mul(mul(mul(g('d'), g('v')), g('i')), sub(ONE, g('i'))))}
+        ${st(gateAt('q', 0), g('u'))} ${st(gateAt('q', 1), g('e'))} ${st(gateAt('q', 2), g('d'))}
+        ${st(at('dgh', 0), g('u'))} ${st(at('dgh', 1), g('e'))} ${st(at('dgh', 2), mul(g('d'), g('i')))}
+        ${st(at('dd', 0), mul(g('w'), g('f')))}`, ['s', 'dgi'], '(local $d v128) (local $e v128) (local $u v128)');
 const watGates = `(module
   (import "env" "mem" (memory 1 65536))
   ${[...gateConsts].map(([bits, name]) => `(global ${name} v128 (v128.const i64x2 0x${bits} 0x${bits}))`).join('\n  ')}
@@ -546,6 +584,14 @@ const watGates = `(module
       (if (i32.eq (local.get $n) (i32.const 1)) (then (v128.store64_lane 0 (local.get $dst) (local.get $v))) (else (v128.store (local.get $dst) (local.get $v))))
       ${set('src', '(i32.add (local.get $src) (i32.const 16))')} ${set('dst', '(i32.add (local.get $dst) (i32.const 16))')}
       ${set('n', '(i32.sub (local.get $n) (i32.const 2))')} (br $l)))))
+`;
+// The backward steps: a fifth module (with the gates module they would pass 4 KiB). Their one
+// constant, 1, is the gates module's global of the same name.
+const watBack = `(module
+  (import "env" "mem" (memory 1 65536))
+  (global ${gateConsts.get(bitsOf(1))} v128 (v128.const i64x2 0x${bitsOf(1)} 0x${bitsOf(1)}))
+  ${lstmBackFunc}
+  ${gruBackFunc})
 `;
 
 const wabt = await wabtInit();
@@ -575,12 +621,14 @@ const gemm = withNames(assemble('gemm.wat', wat), wat);
 const cells = withNames(assemble('cells.wat', watCells), watCells);
 const adam = withNames(assemble('adam.wat', watAdam), watAdam);
 const gates = withNames(assemble('gates.wat', watGates), watGates);
-for (const [name, b] of [['gemm', gemm], ['cells', cells], ['adam', adam], ['gates', gates]]) {
+const back = withNames(assemble('back.wat', watBack), watBack);
+for (const [name, b] of [['gemm', gemm], ['cells', cells], ['adam', adam], ['gates', gates], ['back', back]]) {
   if (b.length > 4096) throw new Error(`${name}: ${b.length} bytes with names, over 4 KiB`);
 }
 const ts = `// GENERATED by tools/gen-gemm-wasm.mjs — do not edit. WebAssembly SIMD (f64x2) kernels: the
-// matrix products (${gemm.length} bytes), the cell and copy kernels (${cells.length} bytes), Adam (${adam.length} bytes) and
-// the LSTM/GRU gates (${gates.length} bytes); see that script for the kernels and their numerics.
+// matrix products (${gemm.length} bytes), the cell and copy kernels (${cells.length} bytes), Adam (${adam.length} bytes),
+// the LSTM/GRU gates (${gates.length} bytes) and their backward steps (${back.length} bytes); see that script for the
+// kernels and their numerics.
 export const GEMM_WASM_BASE64 =
   '${Buffer.from(gemm).toString('base64')}';
 export const CELLS_WASM_BASE64 =
@@ -589,6 +637,8 @@ export const ADAM_WASM_BASE64 =
   '${Buffer.from(adam).toString('base64')}';
 export const GATES_WASM_BASE64 =
   '${Buffer.from(gates).toString('base64')}';
+export const BACK_WASM_BASE64 =
+  '${Buffer.from(back).toString('base64')}';
 `;
 const target = join(root, 'src', 'kernels', 'gemm-wasm-module.ts');
 if (process.argv.includes('--check')) {
@@ -601,5 +651,5 @@ if (process.argv.includes('--check')) {
   process.exit(0);
 }
 writeFileSync(target, ts);
-if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat + watCells + watAdam + watGates);
-console.log(`src/kernels/gemm-wasm-module.ts: ${gemm.length} + ${cells.length} + ${adam.length} + ${gates.length} bytes`);
+if (process.argv.includes('--wat')) writeFileSync(process.argv[process.argv.indexOf('--wat') + 1], wat + watCells + watAdam + watGates + watBack);
+console.log(`src/kernels/gemm-wasm-module.ts: ${gemm.length} + ${cells.length} + ${adam.length} + ${gates.length} + ${back.length} bytes`);

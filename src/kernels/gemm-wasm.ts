@@ -1,9 +1,9 @@
-// The WebAssembly SIMD kernels (four modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
+// The WebAssembly SIMD kernels (five modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
 // the memory they work in: the matrix products; the cell steps, copies and predict layer built on
-// them; Adam; the LSTM/GRU gate steps. WASM code can only address its own linear memory, so the
-// workspaces of the recurrent kernels (scratch slots, tapes, the fused step's gradients) are
-// allocated as views of that memory with allocF64/allocF32; a kernel runs in WASM when all its
-// operands live there, and its JS twin runs otherwise. Same results either way (bit for bit: same
+// them; Adam; the LSTM/GRU gate steps; their backward steps. WASM code can only address its own
+// linear memory, so the workspaces of the recurrent kernels (scratch slots, tapes, the fused step's
+// gradients) are allocated as views of that memory with allocF64/allocF32; a kernel runs in WASM
+// when all its operands live there, and its JS twin runs otherwise. Same results either way (bit for bit: same
 // per-element order, separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts,
 // test/cells-wasm.test.ts).
 //
@@ -12,7 +12,7 @@
 // when a workspace grows or is dropped; when it is full allocF64 returns ordinary arrays (JS path).
 // Untouched pages cost no resident memory. No SIMD (WebAssembly.validate fails), or
 // RECUR_NO_WASM=1: JS only.
-import { ADAM_WASM_BASE64, GEMM_WASM_BASE64, CELLS_WASM_BASE64, GATES_WASM_BASE64 } from './gemm-wasm-module.js';
+import { ADAM_WASM_BASE64, BACK_WASM_BASE64, GEMM_WASM_BASE64, CELLS_WASM_BASE64, GATES_WASM_BASE64 } from './gemm-wasm-module.js';
 import { Arena } from './arena.js';
 
 /**
@@ -55,10 +55,21 @@ export interface GateKernels {
   mathv(kind: 0 | 1, src: number, dst: number, n: number): void;
 }
 
+/**
+ * The fifth module: n rows of lstmCellBackward / gruCellBackward in one call, bit for bit. Byte
+ * addresses of each buffer's first row; rows are contiguous: LSTM dhRaw, dc and cPrev [n, H], save
+ * [n, 5H], dg [n, 4H]; GRU dh, hPrev and dhDirect [n, H], save [n, 4H], dgi and dgh [n, 3H].
+ */
+export interface GateBackKernels {
+  lstmBackward(dhRaw: number, dc: number, cPrev: number, save: number, dg: number, n: number, H: number): void;
+  gruBackward(dh: number, hPrev: number, save: number, dgi: number, dgh: number, dhDirect: number, n: number, H: number): void;
+}
+
 let wasm: GemmExports | null = null;
 let cells: KernelExports | null = null; // both modules' exports (null if the second failed)
 let adam: AdamKernel | null = null;
 let gates: GateKernels | null = null;
+let back: GateBackKernels | null = null;
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
 let arena: Arena | null = null; // allocation inside `memory`
@@ -117,7 +128,7 @@ function indexOfBytes(hay: Uint8Array, needle: number[]): number {
 
 let wasmMem: WebAssembly.Memory | null = null;
 
-/** Instantiates the four modules on `mem`, allocating from bytes [start, end) of it. */
+/** Instantiates the five modules on `mem`, allocating from bytes [start, end) of it. */
 function instantiate(mem: WebAssembly.Memory, start: number, end: number): void {
   const shared = canShare() && mem.buffer instanceof SharedArrayBuffer;
   const inst = new WebAssembly.Instance(moduleFor(GEMM_WASM_BASE64, shared), { env: { mem } });
@@ -142,6 +153,11 @@ function instantiate(mem: WebAssembly.Memory, start: number, end: number): void 
   } catch {
     gates = null; // the JS cell functions
   }
+  try {
+    back = new WebAssembly.Instance(moduleFor(BACK_WASM_BASE64, shared), { env: { mem } }).exports as unknown as GateBackKernels;
+  } catch {
+    back = null; // the JS cell functions
+  }
 }
 
 // Set up on first use (not at import: a page that only predicts never reserves the memory).
@@ -159,6 +175,7 @@ function init(): void {
     cells = null;
     adam = null;
     gates = null;
+    back = null;
     memory = null;
     heap64 = null;
     arena = null;
@@ -197,6 +214,7 @@ export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number)
     cells = null;
     adam = null;
     gates = null;
+    back = null;
     memory = null;
     heap64 = null;
     arena = null;
@@ -231,6 +249,12 @@ export function wasmAdam(): AdamKernel | null {
 export function wasmGates(): GateKernels | null {
   if (!initialised) init();
   return gates;
+}
+
+/** The LSTM/GRU backward step kernels (byte addresses in WASM memory), or null: the JS cell functions. */
+export function wasmGatesBackward(): GateBackKernels | null {
+  if (!initialised) init();
+  return back;
 }
 
 /** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */

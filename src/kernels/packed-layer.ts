@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGates, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
+import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGates, wasmGatesBackward, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -340,6 +340,10 @@ export function packedLayerBackwardWalk(
   // Elman tanh with everything in WASM memory (dY float32 or none): a step's backward is one call.
   const simd = mode === 'RNN_TANH' && inWasmMemory(dhS) && inWasmMemory(save) && inWasmMemory(dGi) &&
     (dY === null || (dY instanceof Float32Array && inWasmMemory(dY))) ? wasmKernels() : null;
+  // LSTM (no projection) / GRU with the buffers the cells touch in WASM memory: a step's n rows in
+  // one SIMD call (rows contiguous in each), the same bits as n calls of lstmCellBackward / gruCellBackward.
+  const back = ((lstm && wHr === null) || (gru && Hout === H)) && inWasmMemory(dh) && inWasmMemory(save) && inWasmMemory(dGi) &&
+    (lstm ? inWasmMemory(dcS!) && inWasmMemory(cPrev) : inWasmMemory(hPrev) && inWasmMemory(dGh) && inWasmMemory(dhS)) ? wasmGatesBackward() : null;
 
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
@@ -360,15 +364,25 @@ export function packedLayerBackwardWalk(
         dhRaw.fill(0, 0, n * H);
         gemmAddAB(dh, 0, wHr, dhRaw, 0, n, P, H);
       }
-      for (let i = 0; i < n; i++) {
-        const r = base + i;
-        lstmCellBackward(H, dhRaw, i * H, dcS!, i * H, cPrev, r * H, save, r * S, dGi, r * GH);
+      if (back !== null) {
+        back.lstmBackward(dhRaw.byteOffset, dcS!.byteOffset, cPrev.byteOffset + 8 * base * H, save.byteOffset + 8 * base * S,
+          dGi.byteOffset + 8 * base * GH, n, H);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const r = base + i;
+          lstmCellBackward(H, dhRaw, i * H, dcS!, i * H, cPrev, r * H, save, r * S, dGi, r * GH);
+        }
       }
       dhS.fill(0, 0, n * Hout);
     } else if (gru) {
-      for (let i = 0; i < n; i++) {
-        const r = base + i;
-        gruCellBackward(H, dh, i * Hout, hPrev, r * Hout, save, r * S, dGi, r * GH, dGh, r * GH, dhS, i * Hout);
+      if (back !== null) {
+        back.gruBackward(dh.byteOffset, hPrev.byteOffset + 8 * base * Hout, save.byteOffset + 8 * base * S, dGi.byteOffset + 8 * base * GH,
+          dGh.byteOffset + 8 * base * GH, dhS.byteOffset, n, H);
+      } else {
+        for (let i = 0; i < n; i++) {
+          const r = base + i;
+          gruCellBackward(H, dh, i * Hout, hPrev, r * Hout, save, r * S, dGi, r * GH, dGh, r * GH, dhS, i * Hout);
+        }
       }
     } else {
       // Elman: the step's n rows are contiguous in dh, save and dGi (S = GH = Hout = H): one call.
