@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
 import { gemmABtNaive, gemmAddABNaive, gemmAddAtBNaive } from '../src/kernels/gemm-naive.js';
-import { allocF32, allocF64, copyF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote } from '../src/kernels/gemm-wasm.js';
+import { allocF32, allocF64, copyF64, inWasmMemory, wasmGemmEnabled, wasmKernels, wasmPromote, zeroFill } from '../src/kernels/gemm-wasm.js';
 
 /** out[oo + i] = tanh(a[ao + i] + b[bo + i]), i < n, by the cells module's tanhAdd (byte addresses). */
 function wasmTanhAdd(a: Float64Array, ao: number, b: Float64Array, bo: number, out: Float64Array, oo: number, n: number): boolean {
@@ -175,6 +175,28 @@ describe('workspace copies', () => {
       b.fill(0);
       copyF64(a, 2, b, 5, 4);
       expect(Array.from(b)).toEqual([0, 0, 0, 0, 0, 3, 4, 5, 6, 0]);
+    }
+  });
+
+  it('copyF64 within one WASM block moves overlapping ranges like memmove (both directions)', () => {
+    const a = allocF64(12);
+    for (const [s, d] of [[0, 3], [3, 0], [2, 2]]) {
+      for (let i = 0; i < 12; i++) a[i] = i;
+      const want = Array.from(a);
+      want.splice(d, 6, ...want.slice(s, s + 6));
+      copyF64(a, s, a, d, 6);
+      expect(Array.from(a), `${s} → ${d}`).toEqual(want);
+    }
+  });
+
+  it('zeroFill zeroes exactly [from, to) to +0, in WASM memory (memory.fill) and outside it', () => {
+    for (const a of [allocF64(9), allocF32(9), new Float64Array(9), new Float32Array(9)]) {
+      a.fill(-0.5);
+      zeroFill(a, 2, 7);
+      expect(Array.from(a)).toEqual([-0.5, -0.5, 0, 0, 0, 0, 0, -0.5, -0.5]);
+      expect(Object.is(a[2], 0)).toBe(true);
+      zeroFill(a);
+      expect(Array.from(a)).toEqual(new Array(9).fill(0));
     }
   });
 });

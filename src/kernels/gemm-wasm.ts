@@ -63,6 +63,10 @@ export interface GateKernels {
 export interface GateBackKernels {
   lstmBackward(dhRaw: number, dc: number, cPrev: number, save: number, dg: number, n: number, H: number): void;
   gruBackward(dh: number, hPrev: number, save: number, dgi: number, dgh: number, dhDirect: number, n: number, H: number): void;
+  /** n bytes at p set to 0 (memory.fill). */
+  zero(p: number, n: number): void;
+  /** n bytes from src to dst, overlap allowed (memory.copy). */
+  copy(dst: number, src: number, n: number): void;
 }
 
 let wasm: GemmExports | null = null;
@@ -341,14 +345,28 @@ export function wasmColSum(A: Float64Array, R: number, M: number, c: Float64Arra
 
 /**
  * dst[d + i] = src[s + i] for i < n (float64 workspaces): a memmove when both are in WASM memory
- * (copyWithin on a view of all of it: no allocation), else a loop.
+ * (WASM memory.copy; else copyWithin on a view of all of it: no allocation), else a loop.
  */
 export function copyF64(src: Float64Array, s: number, dst: Float64Array, d: number, n: number): void {
-  if (heap64 !== null && inWasmMemory(src) && inWasmMemory(dst)) {
+  if (back !== null && inWasmMemory(src) && inWasmMemory(dst)) {
+    if (n > 0) back.copy(dst.byteOffset + 8 * d, src.byteOffset + 8 * s, 8 * n);
+  } else if (heap64 !== null && inWasmMemory(src) && inWasmMemory(dst)) {
     const so = (src.byteOffset >> 3) + s;
     heap64.copyWithin((dst.byteOffset >> 3) + d, so, so + n);
   } else {
     for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
+  }
+}
+
+/**
+ * a[from..to) = 0 (+0): WASM memory.fill when `a` is in WASM memory — a TypedArray's fill() on a
+ * shared memory's view stores element by element, 5× slower — else fill().
+ */
+export function zeroFill(a: Float64Array | Float32Array, from = 0, to = a.length): void {
+  if (back !== null && inWasmMemory(a)) {
+    if (to > from) back.zero(a.byteOffset + a.BYTES_PER_ELEMENT * from, a.BYTES_PER_ELEMENT * (to - from));
+  } else {
+    a.fill(0, from, to);
   }
 }
 

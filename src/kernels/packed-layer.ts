@@ -17,7 +17,7 @@
 // Shapes: In = inputSize, H = hiddenSize, P = projSize (0: none), Hout = P || H,
 // G = gates (RNN 1, GRU 3, LSTM 4), GH = G*H, S = saved width per row (RNN H, LSTM 5H, GRU 4H).
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from './gemm.js';
-import { allocF64, copyF64, demoteF64, inWasmMemory, release, wasmGates, wasmGatesBackward, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
+import { allocF64, copyF64, demoteF64, inWasmMemory, release, zeroFill, wasmGates, wasmGatesBackward, wasmGemmEnabled, wasmKernels, wasmPromote } from './gemm-wasm.js';
 import type { Floats } from './gemm.js';
 import { rnnCellBackward, rnnCellForward } from './cells/rnn.js';
 import { lstmCellBackward, lstmCellForward } from './cells/lstm.js';
@@ -361,7 +361,7 @@ export function packedLayerBackwardWalk(
     if (lstm) {
       if (wHr !== null) {
         dHrow!.set(dh.subarray(0, n * Hout), yo);
-        dhRaw.fill(0, 0, n * H);
+        zeroFill(dhRaw, 0, n * H);
         gemmAddAB(dh, 0, wHr, dhRaw, 0, n, P, H);
       }
       if (back !== null) {
@@ -373,7 +373,7 @@ export function packedLayerBackwardWalk(
           lstmCellBackward(H, dhRaw, i * H, dcS!, i * H, cPrev, r * H, save, r * S, dGi, r * GH);
         }
       }
-      dhS.fill(0, 0, n * Hout);
+      zeroFill(dhS, 0, n * Hout);
     } else if (gru) {
       if (back !== null) {
         back.gruBackward(dh.byteOffset, hPrev.byteOffset + 8 * base * Hout, save.byteOffset + 8 * base * S, dGi.byteOffset + 8 * base * GH,
@@ -387,7 +387,7 @@ export function packedLayerBackwardWalk(
     } else {
       // Elman: the step's n rows are contiguous in dh, save and dGi (S = GH = Hout = H): one call.
       rnnCellBackward(n * H, relu, dh, 0, save, base * H, dGi, base * H);
-      dhS.fill(0, 0, n * Hout);
+      zeroFill(dhS, 0, n * Hout);
     }
     // dh_prev += dgh W_hh   ([n, GH] · [GH, Hout])
     gemmAddAB(dGh, base * GH, wHh, dhS, 0, n, GH, Hout);

@@ -15,7 +15,7 @@
 import { allocTape, gateCount, packedLayerBackwardWalk, packedLayerForward, packedLayerWeightGrads } from './packed-layer.js';
 import { makeOneSequence } from './rnn-cls-one.js';
 import { headLossRows, headRow, headWeightGrad } from './head.js';
-import { allocF32, allocF64, demoteF64, inWasmMemory, release } from './gemm-wasm.js';
+import { allocF32, allocF64, demoteF64, inWasmMemory, release, zeroFill } from './gemm-wasm.js';
 import type { CellMode, GateGrads, LayerGrads, LayerParams, LayerShape, LayerTape, SeqRange } from './packed-layer.js';
 import type { ShardLink } from './rnn-cls-shard.js';
 import type { OneSequence } from './rnn-cls-one.js';
@@ -461,10 +461,10 @@ export class RnnClsNetKernel {
     }
     for (const w of this.work) {
       const g = w.g;
-      g.dX!.fill(0, 0, rows * w.shape.inputSize);
-      g.dWih.fill(0); g.dWhh.fill(0);
-      if (g.dBih) g.dBih.fill(0);
-      if (g.dBhh) g.dBhh.fill(0);
+      zeroFill(g.dX!, 0, rows * w.shape.inputSize);
+      zeroFill(g.dWih); zeroFill(g.dWhh);
+      if (g.dBih) zeroFill(g.dBih);
+      if (g.dBhh) zeroFill(g.dBhh);
     }
 
     // Every sequence's forward, head and backward walk (rows independent of each other), then the
@@ -494,7 +494,7 @@ export class RnnClsNetKernel {
     // Linear bias gradient: column sums of dL (float32, b order).
     const dL = this.dLogits;
     const gB = grads.fcB;
-    gB.fill(0);
+    zeroFill(gB);
     for (let b = 0; b < B; b++) for (let j = 0; j < C; j++) gB[j] += dL[b * C + j];
     for (let l = 0; l < L; l++) {
       const g = this.work[l].g;
@@ -507,7 +507,7 @@ export class RnnClsNetKernel {
 
     // Embedding backward: gW[tok] += dx over the padded positions in (b, t) order, padding skipped.
     const gE = grads.emb;
-    gE.fill(0);
+    zeroFill(gE);
     const dX0 = this.work[0].dX32;
     const Tp2 = this.bs.length;
     for (let b = 0; b < B; b++) {
