@@ -164,6 +164,19 @@ function instantiate(mem: WebAssembly.Memory, start: number, end: number): void 
   }
 }
 
+/** No WASM kernels and no WASM memory: every kernel takes its JS twin. */
+function jsOnly(): void {
+  wasm = null;
+  wasmMem = null;
+  cells = null;
+  adam = null;
+  gates = null;
+  back = null;
+  memory = null;
+  heap64 = null;
+  arena = null;
+}
+
 // Set up on first use (not at import: a page that only predicts never reserves the memory).
 let initialised = false;
 function init(): void {
@@ -174,15 +187,7 @@ function init(): void {
     const mem = reserveMemory();
     instantiate(mem, 16, mem.buffer.byteLength); // address 0 stays unused (a null bias pointer is 0)
   } catch {
-    wasm = null; // e.g. a browser refusing synchronous compilation: JS kernels
-    wasmMem = null;
-    cells = null;
-    adam = null;
-    gates = null;
-    back = null;
-    memory = null;
-    heap64 = null;
-    arena = null;
+    jsOnly(); // e.g. a browser refusing synchronous compilation
   }
 }
 
@@ -213,15 +218,7 @@ export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number)
     instantiate(mem, start, end);
     return true;
   } catch {
-    wasm = null;
-    wasmMem = null;
-    cells = null;
-    adam = null;
-    gates = null;
-    back = null;
-    memory = null;
-    heap64 = null;
-    arena = null;
+    jsOnly();
     return false;
   }
 }
