@@ -1,18 +1,19 @@
 // A second thread for RnnClsNetKernel's training step (issue 6: "both cores where it pays").
 //
-// The step's sorted sequences are split at s (about half the packed rows each): this thread runs
-// the layers' forward and backward walks for [0, s), the other for [s, B), both on the same
-// workspaces in the shared WASM memory. Every row's arithmetic is independent of the other rows
-// (packed-layer.ts, `seqs`), so the split changes no bit. The only sums over all rows — the
-// weight-gradient products — run after both walks meet, each product whole on one thread (this
-// one the input-side parts, the other the hidden-side parts), so they too keep the one-thread
-// order. The head, loss, embedding gradient and optimizer stay on this thread.
+// The step's sorted sequences are split at s (about half the packed rows each; SplitTuner): this
+// thread runs the layers' forward, the head and loss rows and the backward walks for [0, s), the
+// other for [s, B), both on the same workspaces in the shared WASM memory. Every row's arithmetic
+// is independent of the other rows (packed-layer.ts, `seqs`), so the split changes no bit. The only
+// sums over all rows — the weight-gradient products — run after both walks meet, each product
+// whole on whichever thread claims it from a shared counter, so they too keep the one-thread order.
+// The loss sum, the bias and embedding gradients stay on this thread; a big flat Adam update is
+// split between the two afterwards (AdamHelper: elementwise).
 //
 // Protocol: a control block of Int32 in the shared memory. This thread writes the batch (T, B, s,
 // rows, batchSizes) and, when the workspaces were reallocated or the kernel changed, the table of
 // every buffer (kind, byte address, length); then bumps POST. The worker spins briefly, then
 // sleeps (Atomics.wait), on POST; it runs the command and stores DONE. Both spin on the MEET
-// words between the walks and the products. Spinning, not sleeping, while a step is in flight:
+// words between the walks and the products (see relax() for how they spin). Spinning, not sleeping, while a step is in flight:
 // a wake-up costs tens of µs, a sota step half a millisecond.
 //
 // Two implementations of ShardLink, one test suite (test/rnn-cls-shard.test.ts): ThreadShardLink
