@@ -44,10 +44,11 @@ export type AdamKernel = (p: number, g: number, m: number, v: number, n: number,
   negStep: number, bc2s: number, eps: number, decay: number, wd: number, flags: number) => void;
 
 /**
- * The fourth module: n rows of lstmCellForward / gruCellForward in one call, bit for bit (V8's
- * Math.exp and Math.tanh on f64x2 lanes). Byte addresses of each buffer's first row; rows are
- * contiguous: gi and gh [n, 4H] (GRU [n, 3H]), c, hRaw and h [n, H], save [n, 5H] (GRU [n, 4H]).
- * `mathv` (tests): dst[i] = Math.exp (kind 0) or Math.tanh (kind 1) of src[i], i < n.
+ * The fourth module: n rows of lstmCellForward / gruCellForward in one call, bit for bit (fdlibm's
+ * exp and tanh, cells/fdlibm.ts = Node 20's Math.exp/Math.tanh, on f64x2 lanes). Byte addresses of
+ * each buffer's first row; rows are contiguous: gi and gh [n, 4H] (GRU [n, 3H]), c, hRaw and h
+ * [n, H], save [n, 5H] (GRU [n, 4H]). `mathv` (tests): dst[i] = exp (kind 0) or tanh (kind 1) of
+ * src[i], i < n.
  */
 export interface GateKernels {
   lstmForward(gi: number, gh: number, c: number, hRaw: number, save: number, n: number, H: number): void;

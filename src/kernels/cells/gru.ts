@@ -4,6 +4,8 @@
 //   h' = (1 − z) ⊙ n + z ⊙ h
 // Because r multiplies only the hidden half, d gi ≠ d gh for the n block: two gradient outputs.
 // Saved for backward (`save`, width 4H): r, z, n, gh_n.
+// exp and tanh are fdlibm's (./fdlibm.ts): Node 20's Math.exp/Math.tanh bits, on every engine.
+import { fdlibmExp, fdlibmTanh } from './fdlibm.js';
 
 /** gi[3H], gh[3H]; h[H] at hO is updated in place (h → h'); save[4H] at sO. */
 export function gruCellForward(
@@ -12,11 +14,11 @@ export function gruCellForward(
   h: Float64Array, hO: number, save: Float64Array, sO: number,
 ): void {
   for (let k = 0; k < H; k++) {
-    // σ written out, as in lstm.ts (same arithmetic as 1 / (1 + Math.exp(−v))).
-    const r = 1 / (1 + Math.exp(-(gi[giO + k] + gh[ghO + k])));
-    const z = 1 / (1 + Math.exp(-(gi[giO + H + k] + gh[ghO + H + k])));
+    // σ written out, as in lstm.ts (same arithmetic as 1 / (1 + fdlibmExp(−v))).
+    const r = 1 / (1 + fdlibmExp(-(gi[giO + k] + gh[ghO + k])));
+    const z = 1 / (1 + fdlibmExp(-(gi[giO + H + k] + gh[ghO + H + k])));
     const ghn = gh[ghO + 2 * H + k];
-    const n = Math.tanh(gi[giO + 2 * H + k] + r * ghn);
+    const n = fdlibmTanh(gi[giO + 2 * H + k] + r * ghn);
     h[hO + k] = (1 - z) * n + z * h[hO + k];
     save[sO + k] = r;
     save[sO + H + k] = z;

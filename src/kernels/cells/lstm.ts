@@ -2,6 +2,8 @@
 //   i = σ(·), f = σ(·), g = tanh(·), o = σ(·);  c' = f ⊙ c + i ⊙ g;  hRaw = o ⊙ tanh(c').
 // The optional projection h' = hRaw W_hr^T is done by the layer (it is a matrix product).
 // Saved for backward (`save`, width 5H): i, f, g, o, tanh(c').
+// exp and tanh are fdlibm's (./fdlibm.ts): Node 20's Math.exp/Math.tanh bits, on every engine.
+import { fdlibmExp, fdlibmTanh } from './fdlibm.js';
 
 /** gi[4H], gh[4H]; c[H] at cO is updated in place (c → c'); hRaw[H] at hO; save[5H] at sO. */
 export function lstmCellForward(
@@ -10,14 +12,14 @@ export function lstmCellForward(
   c: Float64Array, cO: number, hRaw: Float64Array, hO: number, save: Float64Array, sO: number,
 ): void {
   for (let k = 0; k < H; k++) {
-    // σ(v) = 1 / (1 + e^−v), written out (the same arithmetic as sigmoid(); V8 does not always
+    // σ(v) = 1 / (1 + e^−v), written out (V8 does not always
     // inline the helper in this loop, and the call showed up in profiles).
-    const i = 1 / (1 + Math.exp(-(gi[giO + k] + gh[ghO + k])));
-    const f = 1 / (1 + Math.exp(-(gi[giO + H + k] + gh[ghO + H + k])));
-    const g = Math.tanh(gi[giO + 2 * H + k] + gh[ghO + 2 * H + k]);
-    const o = 1 / (1 + Math.exp(-(gi[giO + 3 * H + k] + gh[ghO + 3 * H + k])));
+    const i = 1 / (1 + fdlibmExp(-(gi[giO + k] + gh[ghO + k])));
+    const f = 1 / (1 + fdlibmExp(-(gi[giO + H + k] + gh[ghO + H + k])));
+    const g = fdlibmTanh(gi[giO + 2 * H + k] + gh[ghO + 2 * H + k]);
+    const o = 1 / (1 + fdlibmExp(-(gi[giO + 3 * H + k] + gh[ghO + 3 * H + k])));
     const c2 = f * c[cO + k] + i * g;
-    const tc = Math.tanh(c2);
+    const tc = fdlibmTanh(c2);
     c[cO + k] = c2;
     hRaw[hO + k] = o * tc;
     save[sO + k] = i;
