@@ -9,6 +9,11 @@
 // float32 accumulation where ops.ts accumulates in float32 (matmul, broadcast-add backward,
 // embedding backward) — so the two give bit-identical losses and gradients (test/train-fused.test.ts).
 //
+// A step can be shared with a second thread (attach(), rnn-cls-shard.ts): every sequence's rows —
+// forward, head and loss rows, backward walk — are independent of the other sequences', so the two
+// threads take a range of sorted sequences each (sequenceRows), then the sums over all rows (the
+// weight gradients) are handed out whole (weightGrads). Bit-identical to one thread.
+//
 // Shapes: B batch, Tp padded length (= longest sequence), E embed, H hidden, L layers,
 // C classes, V vocabulary (last row = padding), GH = gates·H. Packed rows: time-major, within a
 // step the sequences in decreasing-length order (stable), as packPaddedSequence(enforceSorted=false).
