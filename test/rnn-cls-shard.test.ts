@@ -78,6 +78,27 @@ describe('SplitTuner: the share of the rows this thread takes', () => {
     expect(alone).toBe(1000);
     expect(t.share).toBe(0.5); // and it starts again from even
   });
+
+  it('rests the worker when this thread waits over half of two windows in a row (cores taken), longer each time', () => {
+    const t = new src.SplitTuner();
+    const windows = (waitShare: number, n: number) => { for (let i = 0; i < 64 * n; i++) t.observe(waitShare, 1); };
+    const restLength = () => { let k = 0; while (!t.useWorker()) k++; return k; };
+    windows(0.9, 2); // the first two windows (the worker's code compiling) are not judged
+    expect(t.useWorker()).toBe(true);
+    windows(0.6, 1);
+    windows(0.3, 1); // one bad window alone is jitter
+    windows(0.6, 1);
+    expect(t.useWorker()).toBe(true);
+    expect(t.waitShare).toBeCloseTo(0.6, 10);
+    windows(0.7, 1); // the second in a row
+    expect(restLength()).toBe(1000);
+    windows(0.8, 3); // back: one window to warm up, then two bad ones again — a longer rest
+    expect(restLength()).toBe(2000);
+    windows(0.1, 1); // warm-up
+    windows(0.1, 1); // a good window: the next rest is short again
+    windows(0.9, 2);
+    expect(restLength()).toBe(1000);
+  });
 });
 
 describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {

@@ -156,6 +156,11 @@ const SHARE_MAX = 0.8;
 const SHARE_STEP = 0.004;
 const PINNED_STEPS = 50;
 const REST_STEPS = 1000;
+/** Steps per window of the waiting check, and the share of a step this thread may spend waiting. */
+const WAIT_WINDOW = 64;
+const WAIT_LIMIT = 0.5;
+/** Windows not judged after the worker starts or comes back from a rest (measured: 0.69 in the first). */
+const WARMUP_WINDOWS = 2;
 
 /**
  * This thread's share of a step's rows, tuned from step to step: whoever reaches the meeting
@@ -167,8 +172,16 @@ const REST_STEPS = 1000;
  */
 export class SplitTuner {
   share = 0.5;
+  /** This thread's time spent waiting, as a share of the split steps' time, over the last window. */
+  waitShare = 0;
   private pinned = 0;
   private rest = 0;
+  private winWait = 0;
+  private winTotal = 0;
+  private winSteps = 0;
+  private warmup = WARMUP_WINDOWS; // windows still to ignore (the worker's code is still being compiled)
+  private restLength = REST_STEPS; // doubles each time a retry fails, back to REST_STEPS when one works
+  private badWindows = 0; // judged windows in a row over WAIT_LIMIT
 
   /** Whether the worker is resting (see useWorker). */
   get resting(): boolean {
@@ -178,25 +191,56 @@ export class SplitTuner {
   /** Whether this step may use the worker (counts a rest down). */
   useWorker(): boolean {
     if (this.rest === 0) return true;
-    if (--this.rest === 0) this.share = 0.5;
+    if (--this.rest === 0) {
+      this.share = 0.5;
+      this.warmup = 1;
+    }
     return false;
+  }
+
+  /**
+   * After a split step: `waitMs` of its `stepMs` this thread spent waiting for the other. Two
+   * windows of WAIT_WINDOW steps in a row over WAIT_LIMIT mean the two threads do not really run at
+   * once — the machine's cores are taken (two trainings at a time, say) — so the worker rests.
+   * Measured: 0.02–0.35 a window alone on this machine, 0.6–0.9 with a second training running.
+   */
+  observe(waitMs: number, stepMs: number): void {
+    this.winWait += waitMs;
+    this.winTotal += stepMs;
+    if (++this.winSteps < WAIT_WINDOW) return;
+    this.waitShare = this.winTotal > 0 ? this.winWait / this.winTotal : 0;
+    if (this.warmup > 0) {
+      this.warmup--;
+    } else if (this.waitShare <= WAIT_LIMIT) {
+      this.badWindows = 0;
+      this.restLength = REST_STEPS;
+    } else if (++this.badWindows >= 2) {
+      this.startRest();
+    }
+    this.winWait = this.winTotal = this.winSteps = 0;
   }
 
   /** After the meeting: `early` — this thread got there first. */
   met(early: boolean): void {
     this.share = Math.min(SHARE_MAX, Math.max(SHARE_MIN, this.share + (early ? SHARE_STEP : -SHARE_STEP)));
     this.pinned = this.share === SHARE_MAX ? this.pinned + 1 : 0;
-    if (this.pinned >= PINNED_STEPS) {
-      this.pinned = 0;
-      this.rest = REST_STEPS;
-    }
+    if (this.pinned >= PINNED_STEPS) this.startRest();
+  }
+
+  /** The next REST_STEPS · 2^k steps without the worker (k = the rests in a row before this one, at most 5). */
+  private startRest(): void {
+    this.rest = this.restLength;
+    this.restLength = Math.min(REST_STEPS * 32, this.restLength * 2);
+    this.pinned = 0;
+    this.badWindows = 0;
+    this.winWait = this.winTotal = this.winSteps = 0;
   }
 }
 
 /** How long this thread waits for the other half before calling it lost. */
 const TIMEOUT_MS = 120_000;
 /** Worker: spin this long on POST before sleeping in Atomics.wait. */
-const SPIN_MS = 5;
+const SPIN_MS = 1;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -211,13 +255,41 @@ function relax(): void {
   relaxSink = x;
 }
 
-/** Spins until ctrl[i] === v; `check` is called now and then (it throws to give up). */
+/** Spinning longer than this, a waiting thread sleeps instead (the other thread is not running). */
+const SPIN_BEFORE_SLEEP_MS = 0.3;
+let canSleep = true; // Atomics.wait throws on a browser's main thread: spin only there
+
+/**
+ * Waits until ctrl[i] === v: spins (relax) for SPIN_BEFORE_SLEEP_MS — a step's halves normally
+ * meet within microseconds — then sleeps in Atomics.wait, 1 ms at a time, so that a thread whose
+ * partner has no core (an oversubscribed machine) gives its own core up instead of burning it.
+ * Stores of the words waited on are followed by Atomics.notify. `check` is called now and then
+ * (it throws to give up).
+ */
 function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): void {
   let n = 0;
-  while (Atomics.load(ctrl, i) !== v) {
-    relax();
-    if ((++n & 1023) === 0) check();
+  let until = -1;
+  for (let cur = Atomics.load(ctrl, i); cur !== v; cur = Atomics.load(ctrl, i)) {
+    if ((++n & 63) !== 0) {
+      relax();
+      continue;
+    }
+    if ((n & 1023) === 0) check();
+    if (until < 0) until = now() + SPIN_BEFORE_SLEEP_MS;
+    else if (canSleep && now() > until) {
+      try {
+        Atomics.wait(ctrl, i, cur, 1);
+      } catch {
+        canSleep = false;
+      }
+    }
   }
+}
+
+/** ctrl[i] = v, waking a thread that sleeps on it. */
+function storeWake(ctrl: Int32Array, i: number, v: number): void {
+  Atomics.store(ctrl, i, v);
+  Atomics.notify(ctrl, i);
 }
 
 /** A second thread sharing the WASM memory (see the top of this file). */
@@ -241,6 +313,9 @@ export class ThreadShardLink implements ShardLink {
   private ctrl = new Int32Array(CTRL_INTS); // replaced by the shared control block when the worker starts
   private worker: { terminate(): void } | null = null;
   private block: Uint8Array | null = null; // the worker's scratch block
+  private stepAt = 0; // when the current step was posted
+  private stepSeq = -1; // its sequence number
+  private waited = 0; // ms this thread has spun in it so far
 
   private constructor(private readonly spawn: SpawnShardWorker, private readonly scratchBytes: number, private readonly timeoutMs: number) {}
 
@@ -322,22 +397,28 @@ export class ThreadShardLink implements ShardLink {
     c[NEXT] = 0;
     c[CMD] = STEP;
     this.split = split;
+    this.stepAt = now();
+    this.waited = 0;
+    this.stepSeq = this.seq + 1;
     Atomics.store(c, POST, ++this.seq); // publishes the writes above
     Atomics.notify(c, POST);
   }
 
   meet(): void {
-    Atomics.store(this.ctrl, MMEET, this.seq);
+    storeWake(this.ctrl, MMEET, this.seq);
     this.tuner.met(Atomics.load(this.ctrl, WMEET) !== this.seq);
     this.await(WMEET);
   }
 
   waitDone(): void {
     this.await(DONE);
+    if (this.seq === this.stepSeq) this.tuner.observe(this.waited, now() - this.stepAt); // a step (not an Adam half)
   }
 
   private await(word: number): void {
-    const deadline = now() + this.timeoutMs;
+    if (Atomics.load(this.ctrl, word) === this.seq) return;
+    const t0 = now();
+    const deadline = t0 + this.timeoutMs;
     spinUntil(this.ctrl, word, this.seq, () => {
       if (Atomics.load(this.ctrl, ERROR) === 1) {
         this.failed = readError(this.ctrl);
@@ -348,6 +429,7 @@ export class ThreadShardLink implements ShardLink {
         throw new Error(`the training step's worker thread has not answered for ${this.timeoutMs / 1000} s`);
       }
     });
+    this.waited += now() - t0;
   }
 
   /**
@@ -458,7 +540,7 @@ export function serveShards(init: ShardWorkerInit): void {
       const adam = wasmAdam();
       if (adam !== null) adam(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], ctrl[a + 5]);
       else writeError(ctrl, new Error('the worker has no Adam kernel'));
-      Atomics.store(ctrl, DONE, seen);
+      storeWake(ctrl, DONE, seen);
       continue;
     }
     try {
@@ -471,7 +553,7 @@ export function serveShards(init: ShardWorkerInit): void {
       k.setBatch(B, ctrl.subarray(BS, BS + ctrl[T_]), ctrl[ROWS], ctrl.subarray(ORDER, ORDER + B));
       const noise = ctrl[NOISE] === 0 ? null : views.get(ctrl[NOISE], ctrl[NOISE_LEN]);
       k.sequenceRows(noise, ctrl.subarray(TARGETS, TARGETS + B), { lo: ctrl[SPLIT], hi: B });
-      Atomics.store(ctrl, WMEET, seen);
+      storeWake(ctrl, WMEET, seen);
       const deadline = now() + TIMEOUT_MS;
       spinUntil(ctrl, MMEET, seen, () => {
         if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
@@ -480,7 +562,7 @@ export function serveShards(init: ShardWorkerInit): void {
     } catch (e) {
       writeError(ctrl, e);
     }
-    Atomics.store(ctrl, DONE, seen);
+    storeWake(ctrl, DONE, seen);
   }
 }
 
