@@ -227,6 +227,7 @@ export class ThreadShardLink implements ShardLink {
   private ctrl = new Int32Array(CTRL_INTS); // replaced by the shared control block when the worker starts
   private worker: { terminate(): void } | null = null;
   private block: Uint8Array | null = null; // the worker's scratch block
+  private adamScalars: Float32Array | null = null; // the Adam command's float32 arguments in the control block
   private stepAt = 0; // when the current step was posted
   private stepSeq = -1; // its sequence number
   private waited = 0; // ms this thread has spun in it so far
@@ -255,6 +256,7 @@ export class ThreadShardLink implements ShardLink {
       return;
     }
     this.ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
+    this.adamScalars = new Float32Array(memory.buffer, ctrlAt + 4 * (ADAM_ARGS + 6), 9);
     this.block = new Uint8Array(memory.buffer, arenaStart, size);
     this.worker = this.spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
   }
@@ -355,8 +357,9 @@ export class ThreadShardLink implements ShardLink {
     // Only while the worker serves steps (not when it rests: then its core is busy elsewhere).
     if (this.worker === null || this.failed !== null || this.closed || this.tuner.resting || Atomics.load(this.ctrl, READY) !== 1) return false;
     const c = this.ctrl;
-    c.set([p, g, m, v, n, flags], ADAM_ARGS);
-    new Float32Array(c.buffer, c.byteOffset + 4 * (ADAM_ARGS + 6), 9).set(sc);
+    const a = ADAM_ARGS;
+    c[a] = p; c[a + 1] = g; c[a + 2] = m; c[a + 3] = v; c[a + 4] = n; c[a + 5] = flags;
+    this.adamScalars!.set(sc);
     c[CMD] = ADAM;
     Atomics.store(c, POST, ++this.seq);
     Atomics.notify(c, POST);

@@ -74,6 +74,7 @@ export function adamUpdate(
   else adamF64(param, grad as Float64Array, m as Float64Array, v as Float64Array, vmax as Float64Array | null, n, h);
 }
 
+const scalarArgs = new Float32Array(9);
 let stage: Float32Array = new Float32Array(0); // [4, n rounded up to 4]: p, g, m, v in WASM memory
 
 /** adamF32 by the WASM kernel; false (nothing done) where it cannot run. */
@@ -85,7 +86,9 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   const fr = Math.fround;
   const { stepSize, bc2Sqrt } = scalars(h);
   const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
-  const sc = Float32Array.of(h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, -stepSize, bc2Sqrt, h.eps, 1 - h.lr * h.weightDecay, h.weightDecay);
+  const sc = scalarArgs; // the kernel's float32 arguments (a helper copies them before returning)
+  sc[0] = h.beta1; sc[1] = 1 - h.beta1; sc[2] = h.beta2; sc[3] = 1 - h.beta2; sc[4] = -stepSize;
+  sc[5] = bc2Sqrt; sc[6] = h.eps; sc[7] = 1 - h.lr * h.weightDecay; sc[8] = h.weightDecay;
   const run = (p: number, g: number, mm: number, vv: number, count: number): void =>
     kernel(p, g, mm, vv, count, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], flags);
   if (inWasmMemory(param) && inWasmMemory(grad) && inWasmMemory(m) && inWasmMemory(v)) {
