@@ -5,6 +5,12 @@
 //
 //   node bench/profile.mjs sota                 # default: 3 windows of 1 s after a 1 s warm-up
 //   node bench/profile.mjs predict --top 25 --seconds 2
+//   node bench/profile.mjs sota --phases        # a training case's step by phase, per thread
+//
+// The sampling profiler slows a two-thread step by ~40 % on this 2-vCPU machine (the profiles then
+// show a slower, different step; one thread: a few %). `--phases` times each phase of the step
+// instead (src/kernels/phase-clock.ts: a clock read per phase, nothing sampled), on each thread:
+// what the step's wall time is made of, and how long each thread waits for the other.
 //
 // Self time is time in the function's own code, not in what it calls; fast C calls that V8 makes
 // from optimised code (Math.tanh, Math.exp) are counted in their caller. Needs dist/ (npm run build).
@@ -17,15 +23,16 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const a = { case: null, top: 20, seconds: 1, interval: 100, threads: null };
+  const a = { case: null, top: 20, seconds: 1, interval: 100, threads: null, phases: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--top') a.top = Number(argv[++i]);
     else if (k === '--seconds') a.seconds = Number(argv[++i]);
     else if (k === '--interval') a.interval = Number(argv[++i]);
     else if (k === '--threads') a.threads = argv[++i];
+    else if (k === '--phases') a.phases = true;
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs] [--threads 1|2]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval); with two threads, a profile per thread');
+      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs] [--threads 1|2] [--phases]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval); with two threads, a profile per thread\n--phases: a training case\'s step timed phase by phase on each thread, without the sampling profiler');
       process.exit(0);
     } else if (!k.startsWith('--') && a.case === null) a.case = k;
     else throw new Error(`unknown argument ${k}`);
@@ -59,8 +66,39 @@ export function selfTimes(profile) {
   return { total, rows: [...self.entries()].sort((x, y) => y[1] - x[1]) };
 }
 
+/** µs per step and share of the step's wall time, per phase, for each thread (child's --phases JSON). */
+export function phaseTable(out) {
+  const perStep = (ms) => (1000 * ms) / out.steps;
+  const wall = perStep(out.wallMs);
+  const lines = [`${out.steps} steps in ${(out.wallMs / 1000).toFixed(2)} s: ${(out.steps / (out.wallMs / 1000)).toFixed(0)} steps/s on ${out.threads} thread(s), ${wall.toFixed(1)} µs a step`];
+  for (const [who, phases] of [['main thread', out.main], ['worker thread', out.worker]]) {
+    if (phases === null) continue;
+    lines.push(`${who} (µs a step, share of the step's wall time):`);
+    let sum = 0;
+    for (const [name, ms] of Object.entries(phases)) {
+      const us = perStep(ms);
+      sum += us;
+      lines.push(`${us.toFixed(1).padStart(8)}  ${((100 * us) / wall).toFixed(1).padStart(5)} %  ${name}`);
+    }
+    lines.push(`${sum.toFixed(1).padStart(8)}  ${((100 * sum) / wall).toFixed(1).padStart(5)} %  (sum; the rest is the step loop and the clock)`);
+  }
+  return lines.join('\n');
+}
+
+function phases(a) {
+  const r = spawnSync(process.execPath, [
+    join(here, 'run.mjs'), '--child', a.case, '--phases', '--windows', '3', '--window-sec', String(a.seconds), '--warmup-sec', '1',
+    ...(a.threads ? ['--threads', a.threads] : []),
+  ], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the ${a.case} child failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const out = JSON.parse(r.stdout);
+  if (out.main === undefined) throw new Error(`--phases times training cases only (${a.case} is not one)`);
+  console.log(`${a.case}: ${phaseTable(out)}`);
+}
+
 function main() {
   const a = parseArgs(process.argv.slice(2));
+  if (a.phases) return phases(a);
   const dir = mkdtempSync(join(tmpdir(), 'recur-prof-'));
   try {
     const r = spawnSync(process.execPath, [
@@ -74,7 +112,8 @@ function main() {
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
     if (files.length === 0) throw new Error('no profile written');
     const rates = out.rates.map((x) => x.toPrecision(4)).join(', ');
-    console.log(`${a.case}: ${rates} ${out.unit} on ${out.threads ?? 1} thread(s) (3 windows, profiled: the profiler slows it by a few %)`);
+    const slowed = (out.threads ?? 1) === 2 ? 'the sampling profiler slows a two-thread step by ~40 % on 2 vCPUs: --phases times it unperturbed' : 'the profiler slows it by a few %';
+    console.log(`${a.case}: ${rates} ${out.unit} on ${out.threads ?? 1} thread(s) (3 windows, profiled: ${slowed})`);
     for (const [i, file] of files.entries()) {
       const { total, rows } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
       const who = files.length > 1 ? (i === 0 ? 'the main thread' : 'the worker thread (serveShards: waiting for work)') : 'the whole child';

@@ -41,7 +41,7 @@ const CASES = {
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, json: join(here, 'results', 'latest.json') };
+  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, phases: false, json: join(here, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -52,6 +52,7 @@ function parseArgs(argv) {
     else if (k === '--window-sec') a.windowSec = Number(argv[++i]);
     else if (k === '--warmup-sec') a.warmupSec = Number(argv[++i]);
     else if (k === '--json') a.json = argv[++i];
+    else if (k === '--phases') a.phases = true;
     else if (k === '--threads') {
       a.threads = Number(argv[++i]);
       if (a.threads !== 1 && a.threads !== 2) throw new Error(`--threads expects 1 or 2, got '${argv[i]}'`);
@@ -104,6 +105,25 @@ async function runChild(name, a) {
   const link = threads === 2 ? node.startShardThread() : null;
   const trainer = new recur.Trainer(config, { shardLink: link });
   let rates, unit;
+  if (c.kind === 'train' && a.phases) {
+    // Phase times instead of rates (bench/profile.mjs --phases): warm up, then time every phase of
+    // a.windows × a.windowSec of steps on both threads.
+    timed(() => { trainer.trainStep(); return 1; }, 0, 0, a.warmupSec);
+    const clock = new recur.PhaseClock();
+    trainer.clock = clock;
+    link?.timePhases(true);
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < 1000 * a.windows * a.windowSec) { trainer.trainStep(); steps++; }
+    const wall = performance.now() - t0;
+    const worker = link?.workerPhases() ?? null;
+    link?.close();
+    process.stdout.write(JSON.stringify({
+      steps, wallMs: wall, threads: link !== null && link.split > 0 ? 2 : 1,
+      main: Object.fromEntries(clock.totals), worker: worker === null ? null : Object.fromEntries(worker),
+    }));
+    return;
+  }
   if (c.kind === 'train') {
     rates = timed(() => { trainer.trainStep(); return 1; }, a.windows, a.windowSec, a.warmupSec);
     unit = 'steps/s';

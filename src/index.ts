@@ -58,8 +58,9 @@ export { RnnClsNet } from './models/rnn-cls-net.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
 export { Trainer, makeModel, accuracy, predictOne } from './train/trainer.js';
-export { ThreadShardLink, InThreadShardLink, serveShards } from './kernels/rnn-cls-shard.js';
+export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
 export { SplitTuner } from './kernels/split-tuner.js';
+export { PhaseClock } from './kernels/phase-clock.js';
 export type { ShardLink, ShardWorkerInit, SpawnShardWorker } from './kernels/rnn-cls-shard.js';
 export type { StepResult, TrainerState } from './train/trainer.js';
 export { DEFAULT_CONFIG, FLAGS, PRESETS, resolveConfig, validateConfig, parseFlagValue } from './train/config.js';

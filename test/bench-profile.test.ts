@@ -2,7 +2,7 @@
 // belongs to the leaf node it hit, keyed by function and dist-relative location.
 import { describe, it, expect } from 'vitest';
 // @ts-expect-error plain .mjs tooling script without types
-import { selfTimes } from '../bench/profile.mjs';
+import { phaseTable, selfTimes } from '../bench/profile.mjs';
 
 describe('bench profile: self times', () => {
   it('charges each sample delta to its leaf, merges nodes of the same function, sorts heaviest first', () => {
@@ -27,5 +27,21 @@ describe('bench profile: self times', () => {
       ['rnnCellForward  dist/kernels/cells/rnn.js:6', 100],
       ['tanhAdd  WebAssembly', 30],
     ]);
+  });
+
+  it('--phases: µs a step and the share of the step per phase, for each thread that ran', () => {
+    const out = { steps: 1000, wallMs: 500, threads: 2, main: { data: 50, rows: 400 }, worker: { rows: 380, idle: 100 } };
+    expect(phaseTable(out).split('\n')).toEqual([
+      '1000 steps in 0.50 s: 2000 steps/s on 2 thread(s), 500.0 µs a step',
+      "main thread (µs a step, share of the step's wall time):",
+      '    50.0   10.0 %  data',
+      '   400.0   80.0 %  rows',
+      '   450.0   90.0 %  (sum; the rest is the step loop and the clock)',
+      "worker thread (µs a step, share of the step's wall time):",
+      '   380.0   76.0 %  rows',
+      '   100.0   20.0 %  idle',
+      '   480.0   96.0 %  (sum; the rest is the step loop and the clock)',
+    ]);
+    expect(phaseTable({ ...out, threads: 1, worker: null }).split('\n')).toHaveLength(5);
   });
 });

@@ -147,6 +147,47 @@ describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
     });
   }
 
+  it('phase timing (bench:profile --phases) changes no bit, and the phases account for the step on each thread', () => {
+    const link = started();
+    const config = dist.resolveConfig({ seed: 7 }, 'sota');
+    const one = new dist.Trainer(config);
+    const two = new dist.Trainer(config, { shardLink: link });
+    two.trainStep(); one.trainStep();
+    const clock = new dist.PhaseClock();
+    two.clock = clock;
+    link.timePhases(true);
+    const t0 = performance.now();
+    for (let s = 0; s < 20; s++) {
+      const a = one.trainStep();
+      const b = two.trainStep();
+      expect(b.loss, `step ${s} loss`).toBe(a.loss);
+    }
+    const wall = performance.now() - t0;
+    link.timePhases(false);
+    two.clock = null;
+    expect(u32(two.fused!.flatParams), 'weights').toEqual(u32(one.fused!.flatParams));
+    // main thread: every phase of the step, split and unsplit parts, each timed
+    const main = [...clock.totals];
+    expect(main.map(([k]) => k)).toEqual([
+      'data: batch, collate, noise', 'kernel: pack, zero, post', 'kernel: sequences (forward, head, backward walk)',
+      "kernel: wait for the other thread's sequences", 'kernel: weight-gradient products', "kernel: wait for the other thread's products",
+      'kernel: loss, bias and embedding gradients', 'gradient norm', 'adam', 'schedule',
+    ]);
+    const mainSum = main.reduce((t, [, ms]) => t + ms, 0);
+    expect(mainSum).toBeGreaterThan(0);
+    expect(mainSum).toBeLessThan(wall); // the one-thread trainer's steps ran in between
+    // worker: it ran sequences and products in these steps; its phases cannot exceed the wall time
+    const worker = link.workerPhases()!;
+    expect([...worker.keys()]).toEqual([...dist.WORKER_PHASES]);
+    expect(worker.get('kernel: sequences (forward, head, backward walk)')).toBeGreaterThan(0);
+    expect(worker.get('kernel: weight-gradient products')).toBeGreaterThan(0);
+    expect([...worker.values()].reduce((t, ms) => t + ms, 0)).toBeLessThan(wall);
+    // off: nothing more is added
+    const before = [...worker.values()];
+    two.trainStep();
+    expect([...link.workerPhases()!.values()]).toEqual(before);
+  });
+
   it('one worker serves trainers of different shapes in turn', () => {
     const link = started();
     sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), 5);

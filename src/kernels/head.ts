@@ -63,18 +63,21 @@ export function headLossRows(
       if (c === t) d -= a;
       dL[base + c] = d;
     }
-    // dH[i, k] = Σ_j dL[b, j]·W[j, k], four k at a time.
+    // dH[i, k] = Σ_j dL[b, j]·W[j, k] (double sums, j increasing), eight k at a time, then one.
     const ho = i * H;
-    for (let k = 0; k < H4; k += 4) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let k = 0;
+    for (; k + 8 <= H; k += 8) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
       for (let j = 0; j < C; j++) {
         const d = dL[base + j];
         const wo = j * H + k;
         s0 += d * fcW[wo]; s1 += d * fcW[wo + 1]; s2 += d * fcW[wo + 2]; s3 += d * fcW[wo + 3];
+        s4 += d * fcW[wo + 4]; s5 += d * fcW[wo + 5]; s6 += d * fcW[wo + 6]; s7 += d * fcW[wo + 7];
       }
-      dH[ho + k] = s0; dH[ho + k + 1] = s1; dH[ho + k + 2] = s2; dH[ho + k + 3] = s3;
+      const o = ho + k;
+      dH[o] = s0; dH[o + 1] = s1; dH[o + 2] = s2; dH[o + 3] = s3; dH[o + 4] = s4; dH[o + 5] = s5; dH[o + 6] = s6; dH[o + 7] = s7;
     }
-    for (let k = H4; k < H; k++) {
+    for (; k < H; k++) {
       let s = 0;
       for (let j = 0; j < C; j++) s += dL[base + j] * fcW[j * H + k];
       dH[ho + k] = s;

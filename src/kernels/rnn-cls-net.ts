@@ -23,6 +23,7 @@ import { headLossRows, headRow, headWeightGrad } from './head.js';
 import { allocF32, allocF64, demoteF64, inWasmMemory, release, zeroFill } from './gemm-wasm.js';
 import type { CellMode, GateGrads, LayerGrads, LayerParams, LayerShape, LayerTape, SeqRange } from './packed-layer.js';
 import type { ShardLink } from './rnn-cls-shard.js';
+import type { PhaseClock } from './phase-clock.js';
 import type { OneSequence } from './rnn-cls-one.js';
 
 export interface ClsNetDims {
@@ -79,6 +80,8 @@ export class RnnClsNetKernel {
   private dHFull: Float32Array = new Float32Array(0); // [capB, H]
   private noiseCopy: Float32Array = new Float32Array(0); // the step's noise, copied into WASM memory for a second thread
   private co: ShardLink | null = null; // the second thread, when one is attached
+  /** Times trainStep's phases when set (bench:profile --phases). */
+  clock: PhaseClock | null = null;
 
   private one: OneSequence | null = null; // forwardOne's state, made on first use
   private plan: Int32Array | null = null; // productOrder's last answer, for planFor = [rows, B]
@@ -453,6 +456,7 @@ export class RnnClsNetKernel {
    * each row's new hidden state after its step (LSTM: h only), as packedLayerForward does.
    */
   trainStep(tokens: ArrayLike<number>, Tp: number, lengths: ArrayLike<number>, targets: ArrayLike<number>, grads: ClsNetArrays, noise: ArrayLike<number> | null = null): number {
+    const clock = this.clock;
     this.pack(tokens, Tp, lengths);
     const { layers: L, hidden: H, classes: C, embed: E, padIdx } = this.dims;
     const B = this.B;
@@ -481,14 +485,22 @@ export class RnnClsNetKernel {
       const s = this.splitPoint(co.share);
       if (noise !== null && !inWasmMemory(noise as Float32Array)) noise = this.sharedNoise(noise, L * rows * H);
       co.post(this, s, noise as Float32Array | null, targets, grads.fcW);
+      clock?.lap('kernel: pack, zero, post');
       this.sequenceRows(noise, targets, { lo: 0, hi: s });
+      clock?.lap('kernel: sequences (forward, head, backward walk)');
       co.meet();
+      clock?.lap('kernel: wait for the other thread\'s sequences');
       this.weightGrads(co.claim, grads.fcW);
+      clock?.lap('kernel: weight-gradient products');
       co.waitDone();
+      clock?.lap('kernel: wait for the other thread\'s products');
     } else {
+      clock?.lap('kernel: pack, zero, post');
       this.sequenceRows(noise, targets, null);
+      clock?.lap('kernel: sequences (forward, head, backward walk)');
       let next = 0;
       this.weightGrads(() => next++, grads.fcW);
+      clock?.lap('kernel: weight-gradient products');
     }
 
     // Cross-entropy (mean): loss = Σ_b (lse_b − x[b, y_b]) / B, b in order.
@@ -528,6 +540,7 @@ export class RnnClsNetKernel {
         for (let e = 0; e < E; e++) gE[go + e] += dX0[so + e];
       }
     }
+    clock?.lap('kernel: loss, bias and embedding gradients');
     return loss;
   }
 }

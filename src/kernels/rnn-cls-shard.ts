@@ -116,6 +116,7 @@ const T_ = 8;
 const B_ = 9;
 const SPLIT = 10;
 const ROWS = 11;
+const PHASES_ON = 12; // 1: the worker adds its phase times at PHASE_MS
 const NOISE = 13; // byte address of the noise (0: none)
 const NOISE_LEN = 14;
 const GRAD_FCW = 15; // byte address of the head weight's gradient [classes, hidden]
@@ -131,7 +132,16 @@ const MAX_BUFFERS = 2000;
 const ERRMSG = TABLE + 1 + 3 * MAX_BUFFERS; // length, then UTF-16 code units
 const ERRMSG_MAX = 1000;
 const ADAM_ARGS = ERRMSG + 1 + ERRMSG_MAX; // p, g, m, v, n, flags, then the 9 float32 scalars
-const CTRL_INTS = ADAM_ARGS + 6 + 9;
+const PHASE_MS = (ADAM_ARGS + 6 + 9 + 1) & ~1; // float64 [WORKER_PHASES.length]: ms per phase
+/** The worker's phases, as bench:profile --phases prints them. */
+export const WORKER_PHASES = [
+  'kernel: sequences (forward, head, backward walk)',
+  "kernel: wait for the main thread's sequences",
+  'kernel: weight-gradient products',
+  'adam (its half)',
+  'idle: waiting for a post',
+] as const;
+const CTRL_INTS = PHASE_MS + 2 * WORKER_PHASES.length;
 
 const MODES: CellMode[] = ['RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU'];
 const STEP = 1;
@@ -231,6 +241,7 @@ export class ThreadShardLink implements ShardLink {
   private stepAt = 0; // when the current step was posted
   private stepSeq = -1; // its sequence number
   private waited = 0; // ms this thread has spun in it so far
+  private phasesOn = false;
 
   private constructor(private readonly spawn: SpawnShardWorker, private readonly scratchBytes: number, private readonly timeoutMs: number) {}
 
@@ -258,10 +269,29 @@ export class ThreadShardLink implements ShardLink {
     this.ctrl = new Int32Array(memory.buffer, ctrlAt, CTRL_INTS);
     this.adamScalars = new Float32Array(memory.buffer, ctrlAt + 4 * (ADAM_ARGS + 6), 9);
     this.block = new Uint8Array(memory.buffer, arenaStart, size);
+    this.ctrl[PHASES_ON] = this.phasesOn ? 1 : 0;
     this.worker = this.spawn({ memory, ctrl: ctrlAt, arenaStart, arenaEnd: arenaStart + size });
   }
 
-  /** False until the worker has loaded (the first call starts it). */
+  /**
+   * Whether the worker times its phases (bench:profile --phases): workerPhases() then gives ms per
+   * phase since this was turned on. Off, it costs the worker one load per phase.
+   */
+  timePhases(on: boolean): void {
+    this.phasesOn = on;
+    if (this.worker === null) return;
+    if (on) new Float64Array(this.ctrl.buffer, this.ctrl.byteOffset + 4 * PHASE_MS, WORKER_PHASES.length).fill(0);
+    Atomics.store(this.ctrl, PHASES_ON, on ? 1 : 0);
+  }
+
+  /** The worker's ms per phase (WORKER_PHASES) while timePhases was on; null before it started. */
+  workerPhases(): Map<string, number> | null {
+    if (this.worker === null) return null;
+    const ms = new Float64Array(this.ctrl.buffer, this.ctrl.byteOffset + 4 * PHASE_MS, WORKER_PHASES.length);
+    return new Map(WORKER_PHASES.map((name, i) => [name, ms[i]]));
+  }
+
+  /** The share of a step's rows this thread takes (SplitTuner). */
   get share(): number {
     return this.tuner.share;
   }
@@ -437,6 +467,18 @@ export function serveShards(init: ShardWorkerInit): void {
   const views = new ViewCache();
   const claim = (): number => Atomics.add(ctrl, NEXT, 1);
   const adamScalars = new Float32Array(init.memory.buffer, init.ctrl + 4 * (ADAM_ARGS + 6), 9);
+  const phaseMs = new Float64Array(init.memory.buffer, init.ctrl + 4 * PHASE_MS, WORKER_PHASES.length);
+  let t = -1; // the last lap's time; -1 while timing is off
+  /** The time since the last lap goes to phase i (WORKER_PHASES) while timing is on. */
+  const lap = (i: number): void => {
+    if (ctrl[PHASES_ON] === 0) {
+      t = -1;
+      return;
+    }
+    const n = now();
+    if (t >= 0) phaseMs[i] += n - t; // (the first lap after turning on only starts the clock)
+    t = n;
+  };
   for (;;) {
     // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
     const until = now() + SPIN_MS;
@@ -446,6 +488,7 @@ export function serveShards(init: ShardWorkerInit): void {
       if ((++n & 255) === 0 && now() > until) Atomics.wait(ctrl, POST, seen, 1000);
     }
     seen = Atomics.load(ctrl, POST);
+    lap(4);
     const cmd = ctrl[CMD];
     if (cmd === QUIT) {
       Atomics.store(ctrl, READY, 2); // nothing of the shared memory is touched after this
@@ -457,6 +500,7 @@ export function serveShards(init: ShardWorkerInit): void {
       const adam = wasmAdam();
       if (adam !== null) adam(ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], ctrl[a + 5]);
       else writeError(ctrl, new Error('the worker has no Adam kernel'));
+      lap(3);
       storeWake(ctrl, DONE, seen);
       continue;
     }
@@ -470,12 +514,15 @@ export function serveShards(init: ShardWorkerInit): void {
       k.setBatch(B, ctrl.subarray(BS, BS + ctrl[T_]), ctrl[ROWS], ctrl.subarray(ORDER, ORDER + B));
       const noise = ctrl[NOISE] === 0 ? null : views.get(ctrl[NOISE], ctrl[NOISE_LEN]);
       k.sequenceRows(noise, ctrl.subarray(TARGETS, TARGETS + B), { lo: ctrl[SPLIT], hi: B });
+      lap(0);
       storeWake(ctrl, WMEET, seen);
       const deadline = now() + TIMEOUT_MS;
       spinUntil(ctrl, MMEET, seen, () => {
         if (now() > deadline) throw new Error(`the main thread did not finish its sequences within ${TIMEOUT_MS / 1000} s`);
       });
+      lap(1);
       k.weightGrads(claim, views.get(ctrl[GRAD_FCW], k.dims.classes * k.dims.hidden));
+      lap(2);
     } catch (e) {
       writeError(ctrl, e);
     }

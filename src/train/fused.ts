@@ -9,6 +9,7 @@ import { RnnClsNetKernel } from '../kernels/rnn-cls-net.js';
 import type { ClsNetArrays, ClsNetDims } from '../kernels/rnn-cls-net.js';
 import type { LayerParams } from '../kernels/packed-layer.js';
 import type { ShardLink } from '../kernels/rnn-cls-shard.js';
+import type { PhaseClock } from '../kernels/phase-clock.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
 
@@ -80,6 +81,11 @@ export class FusedRnnClsNet {
   /** Splits big enough steps with a second thread (null: this thread only). Same results either way. */
   attach(link: ShardLink | null): void {
     this.kernel.attach(link);
+  }
+
+  /** Times the kernel's phases on `clock` (null: off). See PhaseClock. */
+  set clock(clock: PhaseClock | null) {
+    this.kernel.clock = clock;
   }
 
   /**

@@ -19,6 +19,7 @@ import type { Task } from '../tasks/registry.js';
 import type { Sample } from '../tasks/seq-sum-mod.js';
 import type { TrainConfig } from './config.js';
 import type { ShardLink } from '../kernels/rnn-cls-shard.js';
+import type { PhaseClock } from '../kernels/phase-clock.js';
 import { FusedRnnClsNet, fusedDisabledByEnv, fusedUnsupported, inferenceKernel } from './fused.js';
 
 /** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
@@ -126,6 +127,17 @@ export class Trainer {
     return this.optimizer.paramGroups[0].lr;
   }
 
+  private phaseClock: PhaseClock | null = null;
+
+  /**
+   * Times each phase of trainStep (data, the fused kernel's phases, the gradient norm, Adam, the
+   * schedule) on `clock` — `npm run bench:profile -- CASE --phases`; null: off.
+   */
+  set clock(clock: PhaseClock | null) {
+    this.phaseClock = clock;
+    if (this.fused !== null) this.fused.clock = clock;
+  }
+
   nextBatch(): Sample[] {
     const out = new Array<Sample>(this.config.batch_size);
     for (let i = 0; i < out.length; i++) out[i] = this.stream.next();
@@ -133,10 +145,13 @@ export class Trainer {
   }
 
   trainStep(): StepResult {
+    const clock = this.phaseClock;
+    clock?.start();
     const samples = this.nextBatch();
     const { inputs, lengths, targets } = this.task.collate(samples, this.config);
     this.model.train();
     const noise = this.noiseRng !== null ? this.drawNoise(lengths.data) : null;
+    clock?.lap('data: batch, collate, noise');
     let lossValue: number;
     if (this.fused !== null) {
       lossValue = this.fused.step(inputs, lengths, targets, noise); // sets every .grad (views of one buffer)
@@ -158,10 +173,13 @@ export class Trainer {
     const gradNorm = this.config.clip_grad_norm > 0
       ? clipGradNorm(params, this.config.clip_grad_norm)
       : this.fused !== null ? Math.sqrt(sumSquares(this.fused.flatGrads)) : globalGradNorm(params);
+    clock?.lap('gradient norm');
     const lr = this.lr;
     this.optimizer.step();
+    clock?.lap('adam');
     this.scheduler.step();
     this.step++;
+    clock?.lap('schedule');
     return { step: this.step, loss: lossValue, lr, gradNorm };
   }
 
