@@ -93,6 +93,7 @@ function timed(fn, windows, windowSec, warmupSec) {
 async function runChild(name, a) {
   const recur = await import(join(root, 'dist', 'index.js'));
   const c = CASES[name];
+  if (a.phases && c.kind !== 'train') throw new Error(`--phases times training cases only (${name} is not one)`);
   const config = recur.resolveConfig({
     seed: 0, cell: c.cell, hidden_dim: c.hidden_dim, num_layers: c.num_layers, batch_size: c.batch_size,
     embed_dim: c.embed_dim, max_number: c.max_number, min_seq_len: c.min_seq_len, max_seq_len: c.max_seq_len,
