@@ -46,7 +46,6 @@ export function headLossRows(
 ): void {
   const x = logits;
   const a = 1 / B;
-  const H4 = H - (H % 4);
   for (let i = lo; i < hi; i++) {
     const b = order[i];
     const base = b * C;
