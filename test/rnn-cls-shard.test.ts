@@ -188,6 +188,23 @@ describe('ThreadShardLink: a worker thread on the shared WASM memory', () => {
     expect([...link.workerPhases()!.values()]).toEqual(before);
   });
 
+  it('counts the steps it split (splitSteps: what a page running several trainings on one link reports)', () => {
+    const link = distNode.startShardThread((e) => errors.push(e))!;
+    link.ready();
+    const t0 = Date.now();
+    while (!link.ready() && Date.now() - t0 < 20_000) { /* loading */ }
+    link.minWork = 0;
+    expect(link.splitSteps).toBe(0);
+    const trainer = new dist.Trainer(dist.resolveConfig({ seed: 3, hidden_dim: 8, batch_size: 8 }), { shardLink: link });
+    for (let s = 0; s < 20; s++) trainer.trainStep();
+    expect(link.splitSteps).toBe(20); // a fresh link cannot rest within 50 steps (SplitTuner)
+    const one = new dist.Trainer(dist.resolveConfig({ seed: 3, hidden_dim: 8, batch_size: 1 }), { shardLink: link });
+    for (let s = 0; s < 5; s++) one.trainStep();
+    expect(link.splitSteps, 'a batch of one sequence is never split').toBe(20);
+    link.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('one worker serves trainers of different shapes in turn', () => {
     const link = started();
     sameAsOneThread(dist, link, dist.resolveConfig({ seed: 1, hidden_dim: 8, batch_size: 10 }), 5);

@@ -124,7 +124,12 @@ describe('dashboard server', () => {
     expect((await get('/')).body).toContain('<title>dash</title>');
     expect((await get('/app.js')).headers['content-type']).toMatch(/javascript/);
     expect((await get('/')).headers['content-security-policy']).toContain("default-src 'self'");
-    expect((await get('/play/')).body).toContain('<title>play</title>');
+    const play = await get('/play/');
+    expect(play.body).toContain('<title>play</title>');
+    // cross-origin isolated: the page's training worker may share the WASM memory with a second thread
+    expect(play.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(play.headers['cross-origin-embedder-policy']).toBe('require-corp');
+    expect((await get('/')).headers['cross-origin-embedder-policy']).toBeUndefined(); // the dashboard page is left as it was
     const redirect = await get('/play');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('/play/');

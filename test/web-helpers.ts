@@ -39,7 +39,7 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer { url: string; close(): Promise<void> }
 
-/** Serves `dir` at http://127.0.0.1:PORT/play/ (as `recur dashboard` does). */
+/** Serves `dir` at http://127.0.0.1:PORT/play/ (as `recur dashboard` does, with its headers). */
 export async function serveStatic(dir: string): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -56,7 +56,11 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       res.end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store',
+      // cross-origin isolated, as `recur dashboard` serves /play (a second training thread)
+      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+    });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

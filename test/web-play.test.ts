@@ -2,7 +2,8 @@
 // training in the worker grows the charts while the page stays responsive and Stop is handled
 // within 200 ms; a CLI-trained checkpoint loaded through the file picker answers correctly and
 // its hidden-state heat map ends in the model's h_n; a model trained and downloaded in the page
-// gives the same answers in `recur predict --checkpoint`. Skipped only without /usr/bin/chromium.
+// gives the same answers in `recur predict --checkpoint`, and a sota run, whose steps the page
+// splits with a second thread, has the CLI's weights. Skipped only without /usr/bin/chromium.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -290,6 +291,35 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
       expect(a.prediction, `prediction for ${s}`).toBe(cli[i].prediction);
       expect(Math.abs(a.probability - cli[i].probability), `probability for ${s}`).toBeLessThan(1e-6);
       expect(a.truth).toBe(cli[i].truth);
+    }
+  }, 150_000);
+
+  it('cross-origin isolated, the page splits a sota step with a second thread, and its weights are the CLI\'s on one thread', async () => {
+    const p = b.page;
+    await p.goto(`${srv.url}?preset=sota`);
+    expect(await p.evaluate(() => crossOriginIsolated), 'served with COOP/COEP').toBe(true);
+    await setFlag('total_steps', '400');
+    await setFlag('eval_every', '200');
+    await setFlag('seed', '11');
+    await p.click('#train');
+    await waitPage('document.getElementById("run-state").dataset.state === "finished"', 90_000, 'the end of a 400-step sota run');
+    expect(await p.getAttribute('#run-state', 'data-threads'), 'steps split with the shard worker').toBe('2');
+    expect(await p.textContent('#status-line')).toContain('on 2 threads');
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+    const file = path.join(tmp, 'sota.safetensors');
+    await download.saveAs(file);
+    const dec = decodeModel(new Uint8Array(fs.readFileSync(file)));
+    expect(dec.step).toBe(400);
+    const r = spawnSync(process.execPath, [CLI, 'train', '--preset', 'sota', '--total_steps', '400', '--eval_every', '200', '--seed', '11',
+      '--threads', '1', '--save_dir', path.join(tmp, 'runs-sota'), '--json'], { encoding: 'utf8', cwd: tmp });
+    expect(r.status, r.stderr).toBe(0);
+    const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-000400', 'model.safetensors'))));
+    expect(Object.keys(dec.state)).toEqual(Object.keys(cliModel.state));
+    for (const [name, t] of Object.entries(dec.state)) {
+      const c = cliModel.state[name];
+      let differ = 0;
+      for (let i = 0; i < t.data.length; i++) if (!Object.is(t.data[i], c.data[i])) differ++;
+      expect(differ, `${name}: page on two threads vs CLI on one`).toBe(0);
     }
   }, 150_000);
 

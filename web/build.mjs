@@ -4,7 +4,8 @@
 //         Any `node:` (or bare Node built-in) import reaching the bundle fails the build, naming
 //         the importer, so a Node-only module leaking into the core is caught here, not in a
 //         user's browser.
-//   play  web/play → web/play/dist/: the play page (index.html, main.js/.css, worker.js), the
+//   play  web/play → web/play/dist/: the play page (index.html, main.js/.css, worker.js and the
+//         second training thread's shard-worker.js), the
 //         golden-check page (golden.html, golden.js, golden.json) and a copy of recur.js that
 //         all of them import. Every URL is relative, so the directory works as static files
 //         and under `recur dashboard`'s /play/.
@@ -104,7 +105,11 @@ export async function buildPlay({ outDir = PLAY_OUT, minify = true } = {}) {
   // The page and its worker: 'recur' → ./recur.js (module workers cannot use import maps).
   await build({
     ...common,
-    entryPoints: { main: path.join(PLAY_SRC, 'src', 'main.ts'), worker: path.join(PLAY_SRC, 'src', 'worker.ts') },
+    entryPoints: {
+      main: path.join(PLAY_SRC, 'src', 'main.ts'),
+      worker: path.join(PLAY_SRC, 'src', 'worker.ts'),
+      'shard-worker': path.join(PLAY_SRC, 'src', 'shard-worker.ts'),
+    },
     plugins: [recurAsSibling, noNodeBuiltins],
   });
   // The golden page keeps the bare 'recur' specifier: golden.html maps it with an import map,

@@ -219,6 +219,8 @@ function storeWake(ctrl: Int32Array, i: number, v: number): void {
 /** A second thread sharing the WASM memory (see the top of this file). */
 export class ThreadShardLink implements ShardLink {
   split = 0;
+  /** Steps split with the worker so far (a caller running several trainings on one link counts its own). */
+  splitSteps = 0;
   readonly claim = (): number => Atomics.add(this.ctrl, NEXT, 1);
   readonly tuner = new SplitTuner();
   /**
@@ -343,6 +345,7 @@ export class ThreadShardLink implements ShardLink {
     c[NEXT] = 0;
     c[CMD] = STEP;
     this.split = split;
+    this.splitSteps++;
     this.stepAt = now();
     this.waited = 0;
     this.stepSeq = this.seq + 1;

@@ -6,7 +6,7 @@
 //   GET /api/runs/:id/metrics?since=C  rows appended after cursor C (0 or absent: all), next cursor
 //   GET /api/export.csv?runs=a,b       every row of the listed runs as CSV (never downsampled)
 //   GET /, /app.js, /app.css           the page (built by tools/build-dashboard.mjs)
-//   GET /play/...                      web/play/dist, when that directory exists
+//   GET /play/...                      web/play/dist, when that directory exists (cross-origin isolated: a second training thread)
 //
 // Safety: run ids are checked to be one existing path component; static paths are decoded segment
 // by segment, refused if any segment is '.', '..' or holds a slash, backslash or NUL, and the
@@ -175,6 +175,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     if (playDir && (rawPath === '/play' || rawPath.startsWith('/play/'))) {
       if (!fs.existsSync(playDir)) throw new HttpError(404, 'the /play app is not built');
       if (rawPath === '/play') return redirect(res, '/play/');
+      // Cross-origin isolation: the page's training worker then has SharedArrayBuffer, and splits
+      // big steps with a second thread (web/play/src/worker.ts). Everything /play loads is its own.
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
       return sendFile(res, req, resolveStatic(playDir, rawPath.slice('/play'.length)), false);
     }
     if (!fs.existsSync(path.join(assetsDir, 'index.html'))) {

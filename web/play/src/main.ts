@@ -163,7 +163,8 @@ function onWorker(msg: FromWorker): void {
       clearTimeout(snapshot.timer);
       snapshot.pending = null;
       useModel(loadModelBytes(msg.model, `trained here: ${c.run_name}, seed ${c.seed}`));
-      const took = `${(msg.elapsedMs / 1000).toFixed(1)} s, ${msg.stepsPerSec.toFixed(0)} steps/s`;
+      const took = `${(msg.elapsedMs / 1000).toFixed(1)} s, ${msg.stepsPerSec.toFixed(0)} steps/s${msg.threads === 2 ? ' on 2 threads' : ''}`;
+      ui.runState.dataset.threads = String(msg.threads);
       if (msg.status === 'stopped') {
         const latency = run.stopClicked === null ? '' : ` (${(performance.now() - run.stopClicked).toFixed(0)} ms after the click)`;
         setState('stopped', `stopped at step ${fmtInt(msg.step)}${latency} · ${took}`);

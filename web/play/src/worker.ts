@@ -1,9 +1,11 @@
 // The training worker: runs recur's Trainer in small time slices so a 'stop' message is seen
 // within one slice (~SLICE_MS), and posts the logged metrics in batches every ~POST_MS.
 // Same loop as the CLI (src/train/run-node.ts): log loss/current_lr/grad_norm every log_every
-// steps, accuracy every eval_every steps and once at the end.
-import { Trainer, encodeModel } from 'recur';
-import type { TrainConfig } from 'recur';
+// steps, accuracy every eval_every steps and once at the end. On a cross-origin-isolated page
+// (`recur dashboard` serves /play so) a run whose steps are big enough splits each step with a
+// second thread, shard-worker.js, as `recur train` does on Node: the same bits, faster.
+import { ThreadShardLink, Trainer, encodeModel } from 'recur';
+import type { ShardWorkerInit, TrainConfig } from 'recur';
 import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
 
 const SLICE_MS = 12;
@@ -46,12 +48,37 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
+/**
+ * The second training thread, or null where the WASM memory cannot be shared (the page is not
+ * cross-origin isolated: no SharedArrayBuffer) or there is one core. One for all the runs of this
+ * worker, as one `recur train` process has one (each link reserves a block of the memory). Its
+ * worker starts with the first step big enough to split (ThreadShardLink.minWork); until it has
+ * loaded, and for small models, steps run here alone.
+ */
+let shardLink: ThreadShardLink | null | undefined;
+function sharedLink(): ThreadShardLink | null {
+  shardLink ??= startShardLink();
+  return shardLink;
+}
+
+function startShardLink(): ThreadShardLink | null {
+  const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  if (!isolated || (navigator.hardwareConcurrency ?? 1) < 2) return null;
+  return ThreadShardLink.start((init: ShardWorkerInit) => {
+    const w = new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module' });
+    w.postMessage(init);
+    return { terminate: () => w.terminate() };
+  });
+}
+
 function modelBytes(trainer: Trainer): Uint8Array {
   return encodeModel(trainer.model, { step: trainer.step, config: trainer.config });
 }
 
 async function train(config: TrainConfig): Promise<void> {
-  const trainer = new Trainer(config);
+  const link = sharedLink();
+  const splitBefore = link?.splitSteps ?? 0;
+  const trainer = new Trainer(config, { shardLink: link });
   scope.postMessage({ type: 'started', params: trainer.model.numParameters(), config });
   const t0 = performance.now();
   let pending: MetricPoint[] = [];
@@ -103,8 +130,10 @@ async function train(config: TrainConfig): Promise<void> {
   const now = performance.now();
   flush(now);
   const model = modelBytes(trainer);
+  // 2 once a step of this run was split between the threads (as `recur train` reports it)
+  const threads = link !== null && link.splitSteps > splitBefore ? 2 : 1;
   scope.postMessage(
-    { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0 },
+    { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0, threads },
     [model.buffer],
   );
 }
