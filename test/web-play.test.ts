@@ -80,6 +80,17 @@ async function waitPage(fn: string, timeout: number, what: string): Promise<void
   }
 }
 
+/** Every tensor of two decoded models, the same names and the same values bit for bit (−0 too). */
+function expectSameWeights(a: ReturnType<typeof decodeModel>, b: ReturnType<typeof decodeModel>, what: string): void {
+  expect(Object.keys(a.state)).toEqual(Object.keys(b.state));
+  for (const [name, t] of Object.entries(a.state)) {
+    const c = b.state[name];
+    let differ = 0;
+    for (let i = 0; i < t.data.length; i++) if (!Object.is(t.data[i], c.data[i])) differ++;
+    expect(differ, `${name}: ${what}`).toBe(0);
+  }
+}
+
 async function setFlag(key: string, value: string): Promise<void> {
   await b.page.evaluate(() => { (document.getElementById('flags-box') as HTMLDetailsElement).open = true; });
   await b.page.fill(`#flag-${key}`, value);
@@ -276,13 +287,7 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
       '--eval_every', '100', '--seed', '11', '--save_dir', path.join(tmp, 'runs'), '--json'], { encoding: 'utf8', cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
     const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs', 'baseline', 'checkpoints', 'step-000300', 'model.safetensors'))));
-    expect(Object.keys(dec.state)).toEqual(Object.keys(cliModel.state));
-    for (const [name, t] of Object.entries(dec.state)) {
-      const c = cliModel.state[name];
-      let worst = 0;
-      for (let i = 0; i < t.data.length; i++) worst = Math.max(worst, Math.abs(t.data[i] - c.data[i]));
-      expect(worst, `${name}: page vs CLI`).toBe(0);
-    }
+    expectSameWeights(dec, cliModel, 'page vs CLI');
     const seqs = [[1, 2], [3, 7, 1, 9], [9, 9, 9], [0, 5, 5, 0, 1], [1, 3, 5, 1, 2, 6, 9, 1, 0, 2]];
     const cli = cliPredict(file, seqs);
     for (const [i, s] of seqs.entries()) {
@@ -314,13 +319,7 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
       '--threads', '1', '--save_dir', path.join(tmp, 'runs-sota'), '--json'], { encoding: 'utf8', cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
     const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-000400', 'model.safetensors'))));
-    expect(Object.keys(dec.state)).toEqual(Object.keys(cliModel.state));
-    for (const [name, t] of Object.entries(dec.state)) {
-      const c = cliModel.state[name];
-      let differ = 0;
-      for (let i = 0; i < t.data.length; i++) if (!Object.is(t.data[i], c.data[i])) differ++;
-      expect(differ, `${name}: page on two threads vs CLI on one`).toBe(0);
-    }
+    expectSameWeights(dec, cliModel, 'page on two threads vs CLI on one');
   }, 150_000);
 
   it('raised no page errors', () => {
