@@ -303,22 +303,22 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
     const p = b.page;
     await p.goto(`${srv.url}?preset=sota`);
     expect(await p.evaluate(() => crossOriginIsolated), 'served with COOP/COEP').toBe(true);
-    await setFlag('total_steps', '400');
-    await setFlag('eval_every', '200');
+    await setFlag('total_steps', '1000');
+    await setFlag('eval_every', '500');
     await setFlag('seed', '11');
     await p.click('#train');
-    await waitPage('document.getElementById("run-state").dataset.state === "finished"', 90_000, 'the end of a 400-step sota run');
+    await waitPage('document.getElementById("run-state").dataset.state === "finished"', 90_000, 'the end of a 1000-step sota run');
     expect(await p.getAttribute('#run-state', 'data-threads'), 'steps split with the shard worker').toBe('2');
     expect(await p.textContent('#status-line')).toContain('on 2 threads');
     const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
     const file = path.join(tmp, 'sota.safetensors');
     await download.saveAs(file);
     const dec = decodeModel(new Uint8Array(fs.readFileSync(file)));
-    expect(dec.step).toBe(400);
-    const r = spawnSync(process.execPath, [CLI, 'train', '--preset', 'sota', '--total_steps', '400', '--eval_every', '200', '--seed', '11',
+    expect(dec.step).toBe(1000);
+    const r = spawnSync(process.execPath, [CLI, 'train', '--preset', 'sota', '--total_steps', '1000', '--eval_every', '500', '--seed', '11',
       '--threads', '1', '--save_dir', path.join(tmp, 'runs-sota'), '--json'], { encoding: 'utf8', cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
-    const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-000400', 'model.safetensors'))));
+    const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-001000', 'model.safetensors'))));
     expectSameWeights(dec, cliModel, 'page on two threads vs CLI on one');
   }, 150_000);
 
