@@ -140,6 +140,7 @@ export function rand(shape: number[], opts: FactoryOptions = {}): Tensor {
 
 /** `arange(end)` or `arange(start, end, step)`; int64 when all arguments are integers. */
 export function arange(start: number, end?: number, step = 1, opts: FactoryOptions = {}): Tensor {
+  checkOptions('arange()', opts, ['dtype', 'requiresGrad']);
   if (end === undefined) { end = start; start = 0; }
   if (step === 0) throw new Error('step must be nonzero');
   const n = Math.max(0, Math.ceil((end - start) / step));
