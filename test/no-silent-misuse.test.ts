@@ -103,7 +103,7 @@ describe('every constructor and function with options rejects unknown keys', () 
     ['arange', () => arange(3, 5, 1, any({ dtype: 'int64', device: 'cpu' })), "arange() got an unexpected keyword argument 'device'"],
     ['gradcheck', () => gradcheck((t) => t, [], any({ atoll: 1 })), "(did you mean 'atol'?)"],
     ['RnnClsNet', () => new RnnClsNet(any({ vocabSize: 3, embedDim: 2, hiddenDim: 2, numLayers: 1, numClasses: 2, num_layers: 1 })), "as 'numLayers'"],
-    ['SeqSumModDataset', () => new SeqSumModDataset(new PyRandom(0), any({ max_seq_len: 3 })), "as 'maxSeqLen'"],
+    ['SeqSumModDataset', () => new SeqSumModDataset(any(new PyRandom(0)), any({ max_seq_len: 3 })), "as 'maxSeqLen'"],
     ['saveBytes', () => saveBytes({}, any({ metdata: {} })), "(did you mean 'metadata'?)"],
   ];
   for (const [name, fn, msg] of cases) it(name, () => expect(fn).toThrow(msg));
