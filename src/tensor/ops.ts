@@ -3,11 +3,19 @@
 import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
 import type { FloatArray } from './dtype.js';
 import { allocate, isFloat } from './dtype.js';
+import { checkOptions } from '../util/options.js';
 import { reshape, sameShape, splitAt } from './shape-ops.js';
+import { topk as topkOpts } from './indexing.js';
+import type { TopkOptions } from './indexing.js';
 
 export {
-  reshape, permute, stridesOf, transpose, squeeze, unsqueeze, narrow, select, indexSelect, cat, stack, clone, toDtype, toNested,
+  reshape, permute, stridesOf, transpose, squeeze, unsqueeze, narrow, select, indexSelect, cat, stack, split, chunk, clone, toDtype,
+  toNested,
 } from './shape-ops.js';
+export { gather, maskedFill, oneHot } from './indexing.js';
+export type { TopkOptions } from './indexing.js';
+export { multinomial } from './sampling.js';
+export type { MultinomialOptions } from './sampling.js';
 
 type Operand = Tensor | number;
 
@@ -358,3 +366,30 @@ export function softmax(a: Tensor, dim: number): Tensor {
   });
 }
 
+
+/**
+ * Batched matrix product of (B, M, K) and (B, K, N) → (B, M, N), as torch.bmm: both 3-D with the
+ * same batch size (no broadcasting, unlike matmul).
+ */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3) throw new Error('batch1 must be a 3D tensor');
+  if (b.ndim !== 3) throw new Error('batch2 must be a 3D tensor');
+  if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
+    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  }
+  return matmul(a, b);
+}
+
+/**
+ * torch.topk(input, k, dim=-1, largest=True, sorted=True) → `[values, indices]`. The dimension may
+ * be given positionally, or all three as `{ dim, largest, sorted }`.
+ */
+export function topk(input: Tensor, k: number, dim?: number | TopkOptions, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
+  if (typeof dim === 'object' && dim !== null) {
+    if (largest !== undefined || sorted !== undefined) throw new TypeError('topk(): give dim, largest and sorted either positionally or in one options object, not both');
+    checkOptions('topk()', dim, ['dim', 'largest', 'sorted']);
+    return topkOpts(input, k, dim);
+  }
+  if (dim !== undefined && typeof dim !== 'number') throw new TypeError(`topk(): dim must be a number or an options object, got ${typeof dim}`);
+  return topkOpts(input, k, { dim, largest, sorted });
+}
