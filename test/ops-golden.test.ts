@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  Tensor, tensor, F, gather, topk, bmm, cat, stack, arange, full, zeros, ones, multinomial, matmul, add,
+  Tensor, tensor, F, gather, topk, bmm, cat, stack, arange, full, zeros, ones, multinomial, matmul, add, min,
 } from '../src/index.js';
 import type { DType } from '../src/index.js';
 
@@ -53,6 +53,8 @@ const OPS: Record<string, Op> = {
   gather: ([x, i], a) => gather(x, a.dim, i),
   masked_fill: ([x, m], a) => x.maskedFill(m, a.value),
   topk: ([x], a) => (a.dim === -1 && a.largest ? topk(x, a.k) : x.topk(a.k, { dim: a.dim, largest: a.largest })),
+  max: ([x], a) => (a.dim === null ? x.max() : x.max(a.dim, a.keepdim)),
+  min: ([x], a) => (a.dim === null ? min(x) : min(x, a.dim, a.keepdim)),
   bmm: ([a, b]) => bmm(a, b),
   attention: ([q, keys, va]) => {
     const scores = q.add(keys).tanh().matmul(va.unsqueeze(1));
@@ -151,6 +153,8 @@ const CALLS: Record<string, () => unknown> = {
   'multinomial int64 input': () => multinomial(long([1, 2]), 1),
   'topk k too large': () => x.topk(5),
   'topk dim out of range': () => x.topk(1, 2),
+  'max over an empty dim': () => zeros(2, 0).max(1),
+  'min of an empty tensor': () => zeros(0).min(),
   'bmm 2-D batch1': () => bmm(x, zeros(2, 4, 5)),
   'bmm 2-D batch2': () => bmm(zeros(2, 3, 4), x),
   'bmm batch mismatch': () => bmm(zeros(2, 3, 4), zeros(3, 4, 5)),

@@ -172,6 +172,13 @@ def build_cases():
                  [(xd, True)], lambda a, k=k, dim=dim, largest=largest: a.topk(k, dim=dim, largest=largest))
         case(f"topk (4,) k=2 {tag}", "topk", {"k": 2, "dim": -1, "largest": True},
              [(distinct(4, dtype=dt), True)], lambda a: torch.topk(a, 2))
+        # max / min along a dim ([values, indices]) and over everything
+        xm = distinct(3, 4, dtype=dt)
+        for fname in ("max", "min"):
+            for dim, keepdim in ((1, False), (0, True), (-1, False)):
+                case(f"{fname} dim={dim} keepdim={keepdim} {tag}", fname, {"dim": dim, "keepdim": keepdim}, [(xm, True)],
+                     lambda a, fname=fname, dim=dim, keepdim=keepdim: tuple(getattr(torch, fname)(a, dim, keepdim)))
+            case(f"{fname} all {tag}", fname, {"dim": None}, [(xm, True)], lambda a, fname=fname: getattr(torch, fname)(a))
         # bmm
         case(f"bmm (2,3,4)x(2,4,5) {tag}", "bmm", {}, [(randn(2, 3, 4, dtype=dt), True), (randn(2, 4, 5, dtype=dt), True)],
              torch.bmm)
@@ -255,6 +262,8 @@ def build_errors():
         err("multinomial int64 input", lambda: torch.multinomial(torch.tensor([1, 2]), 1)),
         err("topk k too large", lambda: x.topk(5)),
         err("topk dim out of range", lambda: x.topk(1, dim=2)),
+        err("max over an empty dim", lambda: torch.zeros(2, 0).max(1)),
+        err("min of an empty tensor", lambda: torch.zeros(0).min()),
         err("bmm 2-D batch1", lambda: torch.bmm(x, torch.randn(2, 4, 5))),
         err("bmm 2-D batch2", lambda: torch.bmm(torch.randn(2, 3, 4), x)),
         err("bmm batch mismatch", lambda: torch.bmm(torch.randn(2, 3, 4), torch.randn(3, 4, 5))),

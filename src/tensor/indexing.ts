@@ -171,3 +171,41 @@ export function oneHot(input: Tensor, numClasses = -1): Tensor {
   for (let k = 0; k < ix.length; k++) out[k * C + ix[k]] = 1;
   return new Tensor(out, [...input.shape, C], 'int64');
 }
+
+/**
+ * `[values, indices]` of the maximum (or minimum) along `dim`, as torch.max(input, dim, keepdim):
+ * the first extreme element wins a tie; NaN propagates (a NaN is the result, at its index). The
+ * gradient goes to the selected element.
+ */
+export function extremeAlong(input: Tensor, dim: number, keepdim: boolean, wantMax: boolean): [Tensor, Tensor] {
+  const name = wantMax ? 'max' : 'min';
+  const d = normDim(dim, input.ndim);
+  const shape0 = input.ndim === 0 ? [1] : input.shape;
+  const [outer, size, inner] = splitAt(shape0, d);
+  if (size === 0) throw new Error(`${name}(): Expected reduction dim ${d} to have non-zero size.`);
+  const n = outer * inner;
+  const values = allocate(input.dtype, n);
+  const indices = new Int32Array(n);
+  const src = new Int32Array(n);
+  const A = input.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      let best = 0;
+      let bv = A[base];
+      for (let s = 1; s < size && !Number.isNaN(bv); s++) {
+        const v = A[base + s * inner];
+        if (Number.isNaN(v) || (wantMax ? v > bv : v < bv)) { bv = v; best = s; }
+      }
+      values[o * inner + i] = bv;
+      indices[o * inner + i] = best;
+      src[o * inner + i] = base + best * inner;
+    }
+  }
+  const shape = input.ndim === 0 ? [] : keepdim ? input.shape.map((s, i) => (i === d ? 1 : s)) : input.shape.filter((_, i) => i !== d);
+  const v = makeResult(values, shape, input.dtype, [input], (g) => {
+    const gi = gradOf(input)!;
+    for (let k = 0; k < n; k++) gi[src[k]] += g[k];
+  });
+  return [v, new Tensor(indices, [...shape], 'int64')];
+}

@@ -5,7 +5,7 @@ import type { FloatArray } from './dtype.js';
 import { allocate, isFloat } from './dtype.js';
 import { checkOptions } from '../util/options.js';
 import { reshape, sameShape, splitAt } from './shape-ops.js';
-import { topk as topkOpts } from './indexing.js';
+import { topk as topkOpts, extremeAlong } from './indexing.js';
 import type { TopkOptions } from './indexing.js';
 
 export {
@@ -256,14 +256,37 @@ export function mean(a: Tensor, dim?: number | number[], keepdim = false): Tenso
   return div(sum(a, dim, keepdim), count);
 }
 
-/** Maximum of all elements (gradient to the first maximal element). */
-export function max(a: Tensor): Tensor {
-  requireFloat(a, 'max');
-  if (a.data.length === 0) throw new Error('max(): Expected reduction dim to be specified for input.numel() == 0.');
+/**
+ * torch.max: `max(a)` is the maximum of all elements (gradient to the first maximal element);
+ * `max(a, dim, keepdim?)` is `[values, indices]` along dim.
+ */
+export function max(a: Tensor): Tensor;
+export function max(a: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
+export function max(a: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  return extreme(a, dim, keepdim, true);
+}
+
+/** torch.min: `min(a)` over all elements, or `[values, indices]` along dim. */
+export function min(a: Tensor): Tensor;
+export function min(a: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
+export function min(a: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  return extreme(a, dim, keepdim, false);
+}
+
+function extreme(a: Tensor, dim: number | undefined, keepdim: boolean, wantMax: boolean): Tensor | [Tensor, Tensor] {
+  const name = wantMax ? 'max' : 'min';
+  if (dim !== undefined) {
+    if (typeof dim !== 'number') throw new TypeError(`${name}(): dim must be a number, got ${typeof dim}`);
+    return extremeAlong(a, dim, keepdim, wantMax);
+  }
+  if (a.data.length === 0) throw new Error(`${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
   let best = 0;
-  for (let k = 1; k < a.data.length; k++) if (a.data[k] > a.data[best]) best = k;
+  const A = a.data;
+  for (let k = 1; k < A.length && !Number.isNaN(A[best]); k++) {
+    if (Number.isNaN(A[k]) || (wantMax ? A[k] > A[best] : A[k] < A[best])) best = k;
+  }
   const out = allocate(a.dtype, 1);
-  out[0] = a.data[best];
+  out[0] = A[best];
   return makeResult(out, [], a.dtype, [a], (g) => {
     gradOf(a)![best] += g[0];
   });

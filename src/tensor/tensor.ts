@@ -172,7 +172,18 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
   mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(): Tensor { return ops.max(this); }
+  /** The maximum of all elements, or with `dim` `[values, indices]` along it (torch's max). */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  max(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
+  }
+  /** The minimum of all elements, or with `dim` `[values, indices]` along it (torch's min). */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  min(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim);
+  }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
