@@ -3,9 +3,12 @@
 export * from './tensor/index.js';
 
 export { Module } from './nn/module.js';
+export type { TensorLike, IncompatibleKeys, LoadStateDictOptions, ZeroGradOptions } from './nn/module.js';
+export { Parameter } from './nn/parameter.js';
 export { Linear } from './nn/linear.js';
 export type { LinearOptions } from './nn/linear.js';
 export { Dropout, dropout } from './nn/dropout.js';
+export type { DropoutOptions } from './nn/dropout.js';
 export { Embedding, embedding } from './nn/embedding.js';
 export type { EmbeddingOptions, FromPretrainedOptions, EmbeddingFunctionalOptions } from './nn/embedding.js';
 export { CrossEntropyLoss, crossEntropy } from './nn/loss.js';
