@@ -8,6 +8,9 @@ import {
   NLLLoss, MSELoss, LogSoftmax, Softmax, ReLU, Tanh, Sigmoid,
 } from '../src/index.js';
 
+// Float data written as integers (torch.tensor would make these int64).
+const F32 = { dtype: 'float32' } as const;
+
 describe('multinomial', () => {
   const w = tensor([1, 0, 3, 6], { dtype: 'float64' }); // p = 0.1, 0, 0.3, 0.6
 
@@ -56,7 +59,7 @@ describe('multinomial', () => {
   });
 
   it('2-D input: one row of samples per row of weights; unnormalised float32 weights', () => {
-    const rows = tensor([[0, 0, 5], [2, 0, 0]]);
+    const rows = tensor([[0, 0, 5], [2, 0, 0]], F32);
     const s = rows.multinomial(4, true);
     expect(s.shape).toEqual([2, 4]);
     expect(s.tolist()).toEqual([[2, 2, 2, 2], [0, 0, 0, 0]]);
@@ -72,8 +75,8 @@ describe('multinomial', () => {
   });
 
   it('positional replacement flag as in torch.multinomial(input, n, True); option keys are checked', () => {
-    expect(multinomial(tensor([0, 1]), 3, true).tolist()).toEqual([1, 1, 1]);
-    expect(() => multinomial(tensor([0, 1]), 1, { replace: true } as never)).toThrow(
+    expect(multinomial(tensor([0, 1], F32), 3, true).tolist()).toEqual([1, 1, 1]);
+    expect(() => multinomial(tensor([0, 1], F32), 1, { replace: true } as never)).toThrow(
       "multinomial() got an unexpected keyword argument 'replace'",
     );
     expect(() => multinomial(tensor([1, NaN]), 1)).toThrow('probability tensor contains either `inf`, `nan` or element < 0');
@@ -94,7 +97,7 @@ describe('shapes PyTorch code takes for granted', () => {
     expect(x.dim()).toBe(3);
   });
   it('topk returns [values, indices]; positional dim/largest as in torch, or an options object', () => {
-    const t = tensor([[1, 9, 4], [7, 2, 8]]);
+    const t = tensor([[1, 9, 4], [7, 2, 8]], F32);
     const [v, i] = t.topk(2);
     expect(v.tolist()).toEqual([[9, 4], [8, 7]]);
     expect(i.tolist()).toEqual([[1, 2], [2, 0]]);
@@ -105,13 +108,13 @@ describe('shapes PyTorch code takes for granted', () => {
     expect(() => t.topk(1, { dims: 0 } as never)).toThrow("topk() got an unexpected keyword argument 'dims' (did you mean 'dim'?)");
   });
   it('topk: NaN ranks highest, ties keep index order, sorted: false still sorted', () => {
-    const t = tensor([3, NaN, 5, 5, 1]);
+    const t = tensor([3, NaN, 5, 5, 1], F32);
     expect(Array.from(t.topk(3)[1].data)).toEqual([1, 2, 3]);
     expect(Array.from(t.topk(2, { largest: false })[1].data)).toEqual([4, 0]);
     expect(t.topk(2, { sorted: false })[0].tolist()).toEqual([NaN, 5]);
   });
   it('tolist: nested arrays, a number for 0-d', () => {
-    expect(tensor([[1, 2], [3, 4]]).tolist()).toEqual([[1, 2], [3, 4]]);
+    expect(tensor([[1, 2], [3, 4]], F32).tolist()).toEqual([[1, 2], [3, 4]]);
     expect(tensor(2.5).tolist()).toBe(2.5);
     expect(tensor([0, 3], { dtype: 'int64' }).view(2, 1).tolist()).toEqual([[0], [3]]);
   });
@@ -177,15 +180,15 @@ describe('losses and activations as modules', () => {
     logits.grad = null;
   });
   it('NLLLoss options: weight is a buffer in stateDict, reduction checked, snake_case rejected with a hint', () => {
-    const l = new NLLLoss({ weight: tensor([1, 2, 3]), reduction: 'sum' });
+    const l = new NLLLoss({ weight: tensor([1, 2, 3], F32), reduction: 'sum' });
     expect(Object.keys(l.stateDict())).toEqual(['weight']);
     expect(() => new NLLLoss({ reduction: 'avg' as 'mean' })).toThrow('avg is not a valid value for reduction');
     expect(() => new NLLLoss({ ignore_index: 0 } as never)).toThrow("recur spells PyTorch's 'ignore_index' as 'ignoreIndex'");
     expect(() => F.nllLoss(logits, target, { size_average: true } as never)).toThrow("nll_loss() got an unexpected keyword argument 'size_average'");
   });
   it('MSELoss: a target shape different from the input is an error, not a silent broadcast', () => {
-    const y = tensor([[1], [2], [3]]);
-    const t = tensor([1, 2, 3]);
+    const y = tensor([[1], [2], [3]], F32);
+    const t = tensor([1, 2, 3], F32);
     expect(() => new MSELoss().forward(y, t)).toThrow(
       'Using a target size (torch.Size([3])) that is different to the input size (torch.Size([3, 1])). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.',
     );
@@ -193,21 +196,28 @@ describe('losses and activations as modules', () => {
     expect(() => F.mseLoss(y, t.view(3, 1).double())).toThrow('same floating point dtype');
   });
   it('Softmax/LogSoftmax take dim positionally or as { dim }; a missing dim is an error, not a guess', () => {
-    expect(new Softmax({ dim: 0 }).forward(tensor([1, 1])).tolist()).toEqual([0.5, 0.5]);
+    expect(new Softmax({ dim: 0 }).forward(tensor([1, 1], F32)).tolist()).toEqual([0.5, 0.5]);
     expect(new LogSoftmax(-1).dim).toBe(-1);
     expect(() => new LogSoftmax(undefined as never)).toThrow('give the dimension');
-    expect(() => F.softmax(tensor([1]), undefined as never)).toThrow('give the dimension');
-    expect(() => F.logSoftmax(tensor([1]), { axis: 0 } as never)).toThrow("logSoftmax() got an unexpected keyword argument 'axis'");
+    expect(() => F.softmax(tensor([1], F32), undefined as never)).toThrow('give the dimension');
+    expect(() => F.logSoftmax(tensor([1], F32), { axis: 0 } as never)).toThrow("logSoftmax() got an unexpected keyword argument 'axis'");
+  });
+  it('print(model) text: LogSoftmax(dim=1), NLLLoss(), MSELoss(), ReLU()', () => {
+    expect(String(new LogSoftmax(1))).toBe('LogSoftmax(dim=1)');
+    expect(String(new Softmax({ dim: -1 }))).toBe('Softmax(dim=-1)');
+    expect(String(new NLLLoss())).toBe('NLLLoss()');
+    expect(String(new MSELoss())).toBe('MSELoss()');
+    expect(String(new ReLU())).toBe('ReLU()');
   });
   it('ReLU, Tanh, Sigmoid modules', () => {
-    const v = tensor([-1, 0, 2]);
+    const v = tensor([-1, 0, 2], F32);
     expect(new ReLU().forward(v).tolist()).toEqual([0, 0, 2]);
     expect(new Tanh().forward(v).data[2]).toBeCloseTo(Math.tanh(2), 6);
     expect(new Sigmoid().forward(v).data[1]).toBe(0.5);
   });
   it('maskedFill: a float mask is an error (PyTorch 1.13 silently ignores it); int64 0/1 masks read as bool', () => {
-    const v = tensor([1, 2, 3]);
-    expect(() => v.maskedFill(tensor([1, 0, 0]), 0)).toThrow('masked_fill only supports boolean masks, but got mask with dtype float32');
+    const v = tensor([1, 2, 3], F32);
+    expect(() => v.maskedFill(tensor([1, 0, 0], F32), 0)).toThrow('masked_fill only supports boolean masks, but got mask with dtype float32');
     expect(v.maskedFill(tensor([0, 1, 0], { dtype: 'int64' }), -1).tolist()).toEqual([1, -1, 3]);
   });
   it('oneHot default infers the class count', () => {

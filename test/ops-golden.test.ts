@@ -10,6 +10,9 @@ import {
 } from '../src/index.js';
 import type { DType } from '../src/index.js';
 
+// Float data written as integers (torch.tensor would make these int64).
+const F32 = { dtype: 'float32' } as const;
+
 interface Enc { dtype: DType | 'bool'; shape: number[]; data: number[]; requires_grad?: boolean }
 interface Case {
   name: string;
@@ -148,7 +151,7 @@ const CALLS: Record<string, () => unknown> = {
   'multinomial 3-D input': () => multinomial(ones(2, 2, 2), 1),
   'multinomial n > categories without replacement': () => multinomial(p, 4),
   'multinomial negative weight': () => multinomial(tensor([0.5, -0.1]), 1),
-  'multinomial all-zero weights': () => multinomial(tensor([0, 0]), 1),
+  'multinomial all-zero weights': () => multinomial(tensor([0, 0], F32), 1),
   'multinomial num_samples 0': () => p.multinomial(0),
   'multinomial int64 input': () => multinomial(long([1, 2]), 1),
   'topk k too large': () => x.topk(5),
@@ -160,17 +163,17 @@ const CALLS: Record<string, () => unknown> = {
   'bmm batch mismatch': () => bmm(zeros(2, 3, 4), zeros(3, 4, 5)),
   'bmm inner mismatch': () => bmm(zeros(2, 3, 4), zeros(2, 5, 5)),
   'gather index ndim': () => gather(x, 1, long([0, 1])),
-  'gather float index': () => gather(x, 1, tensor([[0]])),
+  'gather float index': () => gather(x, 1, tensor([[0]], F32)),
   'gather index out of bounds': () => gather(x, 1, long([[0, 4]])),
   'gather index larger than input': () => gather(x, 1, zeros([4, 1], { dtype: 'int64' })),
   'masked_fill mask not broadcastable': () => x.maskedFill(long([1, 0]), 0),
-  'one_hot float input': () => F.oneHot(tensor([1])),
+  'one_hot float input': () => F.oneHot(tensor([1], F32)),
   'one_hot negative class': () => F.oneHot(long([-1, 0])),
   'one_hot class >= num_classes': () => F.oneHot(long([3]), 3),
   'one_hot empty with num_classes=-1': () => F.oneHot(zeros([0], { dtype: 'int64' })),
   'nll_loss target out of bounds': () => F.nllLoss(x, long([0, 1, 4])),
   'nll_loss batch mismatch': () => F.nllLoss(x, long([0, 1])),
-  'nll_loss float target': () => F.nllLoss(x, tensor([0, 1, 2])),
+  'nll_loss float target': () => F.nllLoss(x, tensor([0, 1, 2], F32)),
   'nll_loss weight wrong size': () => F.nllLoss(x, long([0, 1, 2]), { weight: ones(3) }),
   'nll_loss 2-D target for 2-D input': () => F.nllLoss(x, zeros([3, 1], { dtype: 'int64' })),
   'nll_loss bad reduction': () => F.nllLoss(x, long([0, 1, 2]), { reduction: 'avg' as 'mean' }),

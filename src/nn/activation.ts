@@ -82,7 +82,7 @@ export class Softmax extends Module {
 
   forward(x: Tensor): Tensor { return softmax(x, this.dim); }
 
-  extraRepr(): string { return `dim=${this.dim}`; }
+  override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
 /** nn.LogSoftmax(dim): `new LogSoftmax(1)` or `new LogSoftmax({ dim: 1 })`. */
@@ -96,5 +96,5 @@ export class LogSoftmax extends Module {
 
   forward(x: Tensor): Tensor { return logSoftmax(x, this.dim); }
 
-  extraRepr(): string { return `dim=${this.dim}`; }
+  override extraRepr(): string { return `dim=${this.dim}`; }
 }
