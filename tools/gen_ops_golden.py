@@ -292,6 +292,10 @@ def build_errors():
         err("softmax dim out of range", lambda: F.softmax(x, dim=2)),
         err("size dim out of range", lambda: x.size(-3)),
         err("cat dim mismatch", lambda: torch.cat((x, torch.randn(2, 5)), dim=0)),
+        err("t() of a 3-D tensor", lambda: torch.zeros(2, 3, 4).t()),
+        err("fill_ on a leaf that requires grad", lambda: torch.zeros(2, requires_grad=True).fill_(1)),
+        err("init.uniform_ a > b", lambda: torch.nn.init.uniform_(torch.zeros(2), 1, 0)),
+        err("init.normal_ std < 0", lambda: torch.nn.init.normal_(torch.zeros(2), 0, -1)),
         err("stack shape mismatch", lambda: torch.stack((x, torch.randn(3, 5)))),
     ]
 
