@@ -112,6 +112,11 @@ describe('shapes PyTorch code takes for granted', () => {
     expect(Array.from(t.topk(3)[1].data)).toEqual([1, 2, 3]);
     expect(Array.from(t.topk(2, { largest: false })[1].data)).toEqual([4, 0]);
     expect(t.topk(2, { sorted: false })[0].tolist()).toEqual([NaN, 5]);
+    // k = 1 takes a single scan: same ranking
+    expect(t.topk(1)[1].tolist()).toEqual([1]);
+    expect(tensor([5, 5, 1], F32).topk(1)[1].tolist()).toEqual([0]);
+    expect(tensor([NaN, 2, 1, 1]).topk(1, { largest: false })[1].tolist()).toEqual([2]);
+    expect(tensor([[NaN, 2], [0, 1]]).topk(1, 0)[1].tolist()).toEqual([[0, 0]]);
   });
   it('tolist: nested arrays, a number for 0-d', () => {
     expect(tensor([[1, 2], [3, 4]], F32).tolist()).toEqual([[1, 2], [3, 4]]);
