@@ -179,6 +179,8 @@ def build_cases():
                 case(f"{fname} dim={dim} keepdim={keepdim} {tag}", fname, {"dim": dim, "keepdim": keepdim}, [(xm, True)],
                      lambda a, fname=fname, dim=dim, keepdim=keepdim: tuple(getattr(torch, fname)(a, dim, keepdim)))
             case(f"{fname} all {tag}", fname, {"dim": None}, [(xm, True)], lambda a, fname=fname: getattr(torch, fname)(a))
+            ties = torch.tensor([[1.0, 3.0, -2.0], [3.0, -2.0, 3.0]], dtype=dt)
+            case(f"{fname} all with ties {tag}", fname, {"dim": None}, [(ties, True)], lambda a, fname=fname: getattr(torch, fname)(a))
         # bmm
         case(f"bmm (2,3,4)x(2,4,5) {tag}", "bmm", {}, [(randn(2, 3, 4, dtype=dt), True), (randn(2, 4, 5, dtype=dt), True)],
              torch.bmm)
