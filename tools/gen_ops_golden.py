@@ -228,6 +228,9 @@ def build_cases():
          lambda a: a.topk(2))
     case("gather int64", "gather", {"dim": 0}, [(torch.tensor([[1, 2], [3, 4]]), False), (torch.tensor([[1, 0]]), False)],
          lambda a, i: torch.gather(a, 0, i))
+    case("full (2,) True", "full", {"size": [2], "value": True, "dtype": None}, [], lambda: torch.full((2,), True))
+    case("masked_fill bool", "masked_fill", {"value": False},
+         [(torch.tensor([True, False, True]), False), (torch.tensor([True, False, False]), False)], lambda a, m: a.masked_fill(m, False))
     case("masked_fill int64", "masked_fill", {"value": 7},
          [(torch.tensor([1, 2, 3]), False), (torch.tensor([False, True, False]), False)], lambda a, m: a.masked_fill(m, 7))
     for args in ([5], [1, 4], [0, 1, 0.1], [1, 2.5, 0.5], [10, 0, -3], [0.5, 3], [-1.0, 1.0, 0.25], [3, 3]):
@@ -262,6 +265,9 @@ def build_errors():
         err("multinomial all-zero weights", lambda: torch.multinomial(torch.tensor([0.0, 0.0]), 1)),
         err("multinomial num_samples 0", lambda: torch.multinomial(p, 0)),
         err("multinomial int64 input", lambda: torch.multinomial(torch.tensor([1, 2]), 1)),
+        err("multinomial bool input", lambda: torch.multinomial(torch.tensor([True, False]), 1)),
+        err("topk bool input", lambda: torch.tensor([True, False]).topk(1)),
+        err("nll_loss bool target", lambda: F.nll_loss(torch.randn(2, 3), torch.tensor([True, False]))),
         err("topk k too large", lambda: x.topk(5)),
         err("topk dim out of range", lambda: x.topk(1, dim=2)),
         err("max over an empty dim", lambda: torch.zeros(2, 0).max(1)),

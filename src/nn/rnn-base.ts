@@ -13,7 +13,7 @@ import type { DType } from '../tensor/dtype.js';
 import { cat, indexSelect, reshape, select, squeeze, stack, transpose, unsqueeze } from '../tensor/ops.js';
 import { zeros } from '../tensor/create.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
-import { checkOptions, isPlainObject } from '../util/options.js';
+import { checkOptions, resolveOptions } from '../util/options.js';
 
 export interface RNNBaseOptions {
   numLayers?: number;
@@ -53,21 +53,16 @@ export function checkOptionKeys(opts: unknown, allowed: readonly string[], owner
 
 /**
  * The options of `new LSTM(i, h, opts)` or of PyTorch's positional form `new LSTM(i, h, numLayers,
- * opts)`; any other positional value is an error, never ignored.
+ * opts)` (GRU/LSTM also take bias, batchFirst, dropout, bidirectional positionally, as torch 1.13;
+ * RNN only numLayers, since torch 2 put nonlinearity fourth). Key checks follow in the subclass.
  */
-export function rnnOptions<O extends RNNBaseOptions>(kind: string, a: O | number | undefined, b: Omit<O, 'numLayers'> | undefined, nArgs: number): O {
-  if (typeof a === 'number') {
-    if (nArgs > 4) throw new TypeError(`${kind}(inputSize, hiddenSize, numLayers, options): pass bias, batchFirst, dropout, bidirectional in the options object`);
-    const rest = (b ?? {}) as O;
-    checkOptionKeys(rest, [...RNN_BASE_KEYS.filter((k) => k !== 'numLayers'), 'nonlinearity', 'projSize']);
-    if (Object.hasOwn(rest, 'numLayers')) throw new TypeError(`${kind}: numLayers given both positionally (${a}) and in the options`);
-    return { ...rest, numLayers: a };
-  }
-  if (nArgs > 3) {
-    throw new TypeError(`${kind}(inputSize, hiddenSize, options) takes options as one object; got a fourth argument after ${a === undefined ? 'undefined' : 'the options'}`);
-  }
-  if (a !== undefined && !isPlainObject(a)) checkOptionKeys(a, RNN_BASE_KEYS); // throws: not an options object
-  return a ?? ({} as O);
+export function rnnOptions<O extends RNNBaseOptions>(kind: 'RNN' | 'GRU' | 'LSTM', args: unknown[], allowed: readonly string[]): O {
+  const positional = kind === 'RNN' ? ['numLayers'] : ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', ...(kind === 'LSTM' ? ['projSize'] : [])];
+  // Unknown keys are reported by the caller with PyTorch's RNNBase wording; accept them here.
+  const all = [...new Set([...allowed, ...RNN_BASE_KEYS, 'projSize', 'nonlinearity'])];
+  const opts = resolveOptions<O>('RNNBase.__init__()', args, positional, all);
+  checkOptionKeys(opts, allowed);
+  return opts;
 }
 
 export function checkSize(name: string, v: unknown, allowZero: boolean): void {

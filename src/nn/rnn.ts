@@ -2,7 +2,7 @@
 //   forward(input, hx?) → [output, h_n]   (LSTM: [output, [h_n, c_n]])
 // input: (L, N, H_in) | (N, L, H_in) with batchFirst | unbatched (L, H_in) | PackedSequence.
 // hx: (D*numLayers, N, H_out) in the user's batch order (unbatched: (D*numLayers, H_out)).
-import { RNNBase, RNN_BASE_KEYS, checkOptionKeys, rnnOptions } from './rnn-base.js';
+import { RNNBase, RNN_BASE_KEYS, rnnOptions } from './rnn-base.js';
 import type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -27,10 +27,9 @@ export class RNN extends RNNBase {
   /** `new RNN(i, h, opts)`, or `new RNN(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<RNNOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: RNNOptions | number, b?: Omit<RNNOptions, 'numLayers'>) {
-    const opts = rnnOptions<RNNOptions>('RNN', a, b, arguments.length);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<RNNOptions & { projSize?: number }>('RNN', rest, [...RNN_BASE_KEYS, 'nonlinearity', 'projSize']);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
-    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'nonlinearity']);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`Unknown nonlinearity '${String(nl)}'`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
@@ -47,10 +46,9 @@ export class GRU extends RNNBase {
   /** `new GRU(i, h, opts)`, or `new GRU(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: GRUOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<GRUOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: GRUOptions | number, b?: Omit<GRUOptions, 'numLayers'>) {
-    const opts = rnnOptions<GRUOptions>('GRU', a, b, arguments.length);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<GRUOptions & { projSize?: number }>('GRU', rest, [...RNN_BASE_KEYS, 'projSize']);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
-    checkOptionKeys(opts, RNN_BASE_KEYS);
     super('GRU', inputSize, hiddenSize, opts);
   }
 
@@ -64,9 +62,8 @@ export class LSTM extends RNNBase {
   /** `new LSTM(i, h, opts)`, or `new LSTM(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<LSTMOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: LSTMOptions | number, b?: Omit<LSTMOptions, 'numLayers'>) {
-    const opts = rnnOptions<LSTMOptions>('LSTM', a, b, arguments.length);
-    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'projSize']);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<LSTMOptions>('LSTM', rest, [...RNN_BASE_KEYS, 'projSize']);
     super('LSTM', inputSize, hiddenSize, opts);
   }
 

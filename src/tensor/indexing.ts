@@ -59,16 +59,18 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 
 /**
  * `input` with `value` wherever `mask` is true, as torch.masked_fill. `mask` is a bool tensor, or
- * an int64 tensor read as nonzero = true (PyTorch 1.13 accepts both); input and mask broadcast
- * against each other. The gradient passes through where the mask is false.
+ * an int64 tensor read as nonzero = true (PyTorch 1.13 accepts both; a float mask, which 1.13
+ * silently ignores, is an error); input and mask broadcast against each other. The gradient passes
+ * through where the mask is false.
  */
-export function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor {
+export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean): Tensor {
   if (!(mask instanceof Tensor)) throw new Error('masked_fill: mask must be a Tensor');
   if (isFloat(mask.dtype)) {
     throw new Error(`masked_fill only supports boolean masks, but got mask with dtype ${mask.dtype}`);
   }
-  if (typeof value !== 'number') throw new Error(`masked_fill: value must be a number, got ${typeof value}`);
-  if (!isFloat(input.dtype) && !Number.isInteger(value)) {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`masked_fill: value must be a number, got ${typeof value}`);
+  const fill = input.dtype === 'bool' ? (value ? 1 : 0) : Number(value);
+  if (input.dtype === 'int64' && !Number.isInteger(fill)) {
     throw new Error(`masked_fill: value ${value} cannot be stored in an ${input.dtype} tensor`);
   }
   const shape = broadcastShapes(mask.shape, input.shape);
@@ -78,7 +80,7 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor {
   const A = input.data;
   const M = mask.data;
   const out = allocate(input.dtype, n);
-  for (let k = 0; k < n; k++) out[k] = M[im[k]] !== 0 ? value : A[ia[k]];
+  for (let k = 0; k < n; k++) out[k] = M[im[k]] !== 0 ? fill : A[ia[k]];
   return makeResult(out, shape, input.dtype, [input], (g) => {
     const gi = gradOf(input)!;
     for (let k = 0; k < n; k++) if (M[im[k]] === 0) gi[ia[k]] += g[k];
@@ -104,6 +106,7 @@ export interface TopkOptions {
  */
 export function topk(input: Tensor, k: number, opts: TopkOptions = {}): [Tensor, Tensor] {
   const largest = opts.largest ?? true;
+  if (input.dtype === 'bool') throw new Error('"topk_cpu" not implemented for \'Bool\'');
   const d = normDim(opts.dim ?? -1, input.ndim);
   const shape0 = input.ndim === 0 ? [1] : input.shape;
   const [outer, size, inner] = splitAt(shape0, d);

@@ -257,7 +257,7 @@ export function toDtype(a: Tensor, dtype: DType): Tensor {
   });
 }
 
-export function toNested(data: ArrayLike<number>, shape: readonly number[]): any {
+export function toNested(data: ArrayLike<number | boolean>, shape: readonly number[]): any {
   if (shape.length === 0) return data[0];
   const walk = (dim: number, off: number): any => {
     const n = shape[dim];
