@@ -166,6 +166,7 @@ const CALLS: Record<string, () => unknown> = {
   'gather index ndim': () => gather(x, 1, long([0, 1])),
   'gather float index': () => gather(x, 1, tensor([[0]], F32)),
   'gather index out of bounds': () => gather(x, 1, long([[0, 4]])),
+  'gather negative index': () => gather(x, 1, long([[-1]])),
   'gather index larger than input': () => gather(x, 1, zeros([4, 1], { dtype: 'int64' })),
   'masked_fill mask not broadcastable': () => x.maskedFill(tensor([true, false]), 0),
   'one_hot float input': () => F.oneHot(tensor([1], F32)),

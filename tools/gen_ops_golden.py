@@ -231,6 +231,10 @@ def build_cases():
     case("full (2,) True", "full", {"size": [2], "value": True, "dtype": None}, [], lambda: torch.full((2,), True))
     case("masked_fill bool", "masked_fill", {"value": False},
          [(torch.tensor([True, False, True]), False), (torch.tensor([True, False, False]), False)], lambda a, m: a.masked_fill(m, False))
+    case("topk 0-d", "topk", {"k": 1, "dim": -1, "largest": True}, [(torch.tensor(5.0), False)], lambda a: a.topk(1))
+    case("max 0-d dim=0", "max", {"dim": 0, "keepdim": False}, [(torch.tensor(5.0), False)], lambda a: tuple(a.max(0)))
+    case("gather 0-d", "gather", {"dim": 0}, [(torch.tensor(5.0), False), (torch.tensor(0), False)],
+         lambda a, i: torch.gather(a, 0, i))
     case("masked_fill int64", "masked_fill", {"value": 7},
          [(torch.tensor([1, 2, 3]), False), (torch.tensor([False, True, False]), False)], lambda a, m: a.masked_fill(m, 7))
     for args in ([5], [1, 4], [0, 1, 0.1], [1, 2.5, 0.5], [10, 0, -3], [0.5, 3], [-1.0, 1.0, 0.25], [3, 3]):
@@ -279,6 +283,7 @@ def build_errors():
         err("gather index ndim", lambda: torch.gather(x, 1, torch.tensor([0, 1]))),
         err("gather float index", lambda: torch.gather(x, 1, torch.tensor([[0.0]]))),
         err("gather index out of bounds", lambda: torch.gather(x, 1, torch.tensor([[0, 4]]))),
+        err("gather negative index", lambda: torch.gather(x, 1, torch.tensor([[-1]]))),
         err("gather index larger than input", lambda: torch.gather(x, 1, torch.zeros(4, 1, dtype=torch.long))),
         err("masked_fill mask not broadcastable", lambda: x.masked_fill(torch.tensor([True, False]), 0.0)),
         err("one_hot float input", lambda: F.one_hot(torch.tensor([1.0]))),

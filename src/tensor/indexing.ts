@@ -28,7 +28,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const size = inShape[d];
   const ix = index.data;
   for (let k = 0; k < ix.length; k++) {
-    if (ix[k] < -size || ix[k] >= size) throw new Error(`index ${ix[k]} is out of bounds for dimension ${d} with size ${size}`);
+    if (ix[k] < 0 || ix[k] >= size) throw new Error(`index ${ix[k]} is out of bounds for dimension ${d} with size ${size}`);
   }
   const inStrides = stridesOf(inShape);
   const n = ix.length;
@@ -38,8 +38,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const counter = new Array<number>(nd).fill(0);
   let base = 0; // offset of the current coordinates with coordinate `d` taken as 0
   for (let k = 0; k < n; k++) {
-    const v = ix[k] < 0 ? ix[k] + size : ix[k];
-    src[k] = base + v * inStrides[d];
+    src[k] = base + ix[k] * inStrides[d];
     for (let a = nd - 1; a >= 0; a--) {
       counter[a]++;
       if (a !== d) base += inStrides[a];
