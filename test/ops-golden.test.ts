@@ -182,6 +182,8 @@ const CALLS: Record<string, () => unknown> = {
   'mse_loss bad reduction': () => F.mseLoss(x, x, { reduction: 'avg' as 'mean' }),
   'mse_loss shapes not broadcastable': () => F.mseLoss(x, zeros(3, 5)),
   'chunk 0 chunks': () => x.chunk(0),
+  'chunk of a 0-d tensor': () => tensor(5.5).chunk(2),
+  'split of a 0-d tensor': () => tensor(5.5).split(1),
   'split sizes do not sum': () => x.split([1, 2], 1),
   'arange step 0': () => arange(0, 3, 0),
   'arange wrong sign': () => arange(0, 3, -1),

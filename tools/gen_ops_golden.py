@@ -299,6 +299,8 @@ def build_errors():
         err("mse_loss bad reduction", lambda: F.mse_loss(x, x, reduction="avg")),
         err("mse_loss shapes not broadcastable", lambda: F.mse_loss(x, torch.randn(3, 5))),
         err("chunk 0 chunks", lambda: x.chunk(0)),
+        err("chunk of a 0-d tensor", lambda: torch.tensor(5.0).chunk(2)),
+        err("split of a 0-d tensor", lambda: torch.tensor(5.0).split(1)),
         err("split sizes do not sum", lambda: x.split([1, 2], dim=1)),
         err("arange step 0", lambda: torch.arange(0, 3, 0)),
         err("arange wrong sign", lambda: torch.arange(0, 3, -1)),
