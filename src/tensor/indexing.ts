@@ -1,5 +1,5 @@
-// Index-driven ops: gather, maskedFill, topk and oneHot. Each returns a fresh contiguous tensor; the
-// differentiable ones scatter their gradient back through the indices they read.
+// Index-driven ops: gather, maskedFill, topk, max/min along a dim, and oneHot. Each returns a fresh
+// contiguous tensor; the differentiable ones scatter their gradient back through the indices they read.
 import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
 import { allocate, isFloat } from './dtype.js';
 import { broadcastIndex, broadcastShapes } from './ops.js';
