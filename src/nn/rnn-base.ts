@@ -73,6 +73,12 @@ export function checkSize(name: string, v: unknown, allowZero: boolean): void {
 
 export type RecurrentInput = Tensor | PackedSequence;
 
+/** What forward returns for an input of type I: a Tensor for a Tensor, a PackedSequence for a PackedSequence. */
+export type RecurrentOutput<I extends RecurrentInput> = I extends PackedSequence ? PackedSequence : Tensor;
+
+/** A hidden state: h for RNN and GRU, [h, c] for LSTM. */
+export type HiddenState = Tensor | [Tensor, Tensor];
+
 export class RNNBase extends Module {
   readonly mode: CellMode;
   readonly inputSize: number;
@@ -202,6 +208,28 @@ export class RNNBase extends Module {
     if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
     if (this.bidirectional !== false) s += `, bidirectional=${py(this.bidirectional)}`;
     return s;
+  }
+
+  /**
+   * Type-level only (no runtime value): the hidden state this class's forward returns — Tensor for
+   * RNN and GRU, [h, c] for LSTM. forward's return type reads it through `this`, so one forward
+   * declaration serves all three and a field typed `RNN | GRU | LSTM` (or RNNBase) is callable.
+   */
+  declare readonly hiddenStateType: HiddenState;
+
+  /**
+   * input: (L, N, H_in), (N, L, H_in) with batchFirst, unbatched (L, H_in), or a PackedSequence;
+   * hx: h0 (D·numLayers, N, H_out) for RNN/GRU, [h0, c0] for LSTM; null or absent = zeros.
+   * Returns [output, h_n] ([output, [h_n, c_n]] for LSTM); output is a PackedSequence exactly when
+   * the input is one.
+   */
+  forward<I extends RecurrentInput>(input: I, hx: HiddenState | null = null): [RecurrentOutput<I>, this['hiddenStateType']] {
+    return this.forwardImpl(input, hx) as [RecurrentOutput<I>, this['hiddenStateType']];
+  }
+
+  /** The subclass's forward (checks hx's form, runs runStack). */
+  protected forwardImpl(_input: RecurrentInput, _hx: HiddenState | null): [RecurrentInput, HiddenState] {
+    throw new Error(`${this.constructor.name}: RNNBase is abstract; use RNN, LSTM or GRU`);
   }
 
   /** Class name used in messages ("RNN", "LSTM", "GRU"). */

@@ -3,11 +3,11 @@
 // input: (L, N, H_in) | (N, L, H_in) with batchFirst | unbatched (L, H_in) | PackedSequence.
 // hx: (D*numLayers, N, H_out) in the user's batch order (unbatched: (D*numLayers, H_out)).
 import { RNNBase, RNN_BASE_KEYS, rnnOptions } from './rnn-base.js';
-import type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+import type { RNNBaseOptions, RecurrentInput, HiddenState } from './rnn-base.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export { RNNBase } from './rnn-base.js';
-export type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+export type { RNNBaseOptions, RecurrentInput, RecurrentOutput, HiddenState } from './rnn-base.js';
 export { RNNCell, LSTMCell, GRUCell, RNNCellBase } from './rnn-cell.js';
 export type { RNNCellOptions } from './rnn-cell.js';
 
@@ -36,10 +36,18 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
-    const { output, hN } = this.runStack(input, hx, null);
+  declare readonly hiddenStateType: Tensor;
+
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, singleHx('RNN', hx), null);
     return [output, hN];
   }
+}
+
+/** RNN/GRU take one state tensor; a pair is the LSTM form. */
+function singleHx(kind: string, hx: HiddenState | null): Tensor | null {
+  if (hx === null || hx === undefined || hx instanceof Tensor) return hx ?? null;
+  throw new TypeError(`${kind}: hx must be a single Tensor h0 (a pair [h0, c0] is for LSTM)`);
 }
 
 export class GRU extends RNNBase {
@@ -52,8 +60,10 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, opts);
   }
 
-  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
-    const { output, hN } = this.runStack(input, hx, null);
+  declare readonly hiddenStateType: Tensor;
+
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, singleHx('GRU', hx), null);
     return [output, hN];
   }
 }
@@ -67,8 +77,10 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, opts);
   }
 
+  declare readonly hiddenStateType: [Tensor, Tensor];
+
   /** hx = [h0, c0] (both or neither); h0 has projSize features when projSize > 0, c0 hiddenSize. */
-  forward(input: RecurrentInput, hx: [Tensor, Tensor] | null = null): [RecurrentInput, [Tensor, Tensor]] {
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, [Tensor, Tensor]] {
     if (hx instanceof Tensor) {
       // PyTorch unpacks a single tensor along dim 0 into (h, c); report it the way it does.
       const d = hx.ndim - 1;
