@@ -13,6 +13,14 @@ export { Embedding, embedding } from './nn/embedding.js';
 export type { EmbeddingOptions, FromPretrainedOptions, EmbeddingFunctionalOptions } from './nn/embedding.js';
 export { CrossEntropyLoss, crossEntropy } from './nn/loss.js';
 export type { CrossEntropyOptions, Reduction } from './nn/loss.js';
+export { NLLLoss, nllLoss } from './nn/nll-loss.js';
+export type { NLLLossOptions } from './nn/nll-loss.js';
+export { MSELoss, mseLoss } from './nn/mse-loss.js';
+export type { MSELossOptions } from './nn/mse-loss.js';
+export { ReLU, Tanh, Sigmoid, Softmax, LogSoftmax } from './nn/activation.js';
+export type { SoftmaxOptions } from './nn/activation.js';
+export * as init from './nn/init.js';
+export type { InitOptions } from './nn/init.js';
 export { RNN, LSTM, GRU, RNNBase, RNNCell, LSTMCell, GRUCell, RNNCellBase } from './nn/rnn.js';
 export type { RNNOptions, LSTMOptions, GRUOptions, RNNBaseOptions, RecurrentInput, RNNCellOptions } from './nn/rnn.js';
 export {

@@ -68,9 +68,17 @@ export class Tensor {
     return this.data.length;
   }
 
+  /** The shape (a copy), or with `dim` the size of that dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
   size(dim?: number): number | number[] {
     if (dim === undefined) return [...this.shape];
     return this.shape[normDim(dim, this.ndim)];
+  }
+
+  /** Number of dimensions (torch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
   }
 
   get isLeaf(): boolean {
@@ -93,6 +101,14 @@ export class Tensor {
 
   toArray(): any {
     return ops.toNested(this.data, this.shape);
+  }
+
+  /**
+   * The values as nested arrays (a single value for a 0-d tensor), as torch's `tolist()`: numbers,
+   * or booleans for a bool tensor.
+   */
+  tolist(): any {
+    return ops.toNested(this.dtype === 'bool' ? Array.from(this.data, (v) => v !== 0) : this.data, this.shape);
   }
 
   toString(): string {
@@ -136,6 +152,39 @@ export class Tensor {
     }
   }
 
+  /**
+   * Fills this tensor with `value` in place (torch's fill_). Like PyTorch, a leaf that requires
+   * grad can only be filled under noGrad; a tensor inside the autograd graph never (its backward
+   * may read the values it had).
+   */
+  fill_(value: number | boolean): this {
+    if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_(): value must be a number, got ${typeof value}`);
+    if (this.requiresGrad && gradEnabled) {
+      throw new Error(this.isLeaf
+        ? 'a leaf Variable that requires grad is being used in an in-place operation.'
+        : 'fill_(): in-place ops on a tensor that is part of the autograd graph are not supported; make a new tensor (or detach() first)');
+    }
+    if (this.dtype === 'int64' && !Number.isInteger(value)) throw new Error(`fill_(): value ${value} cannot be stored in an int64 tensor`);
+    this.data.fill(this.dtype === 'bool' ? (value ? 1 : 0) : Number(value));
+    return this;
+  }
+
+  /** Fills this tensor with zeros in place (torch's zero_); same rules as fill_. */
+  zero_(): this {
+    return this.fill_(0);
+  }
+
+  /** `transpose(0, 1)` of a 2-D tensor; a tensor of 0 or 1 dims unchanged (torch's t()). */
+  t(): Tensor {
+    if (this.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
+    return this.ndim < 2 ? this : ops.transpose(this, 0, 1);
+  }
+
+  /** Every recur tensor is contiguous already: returns this tensor (torch's contiguous()). */
+  contiguous(): Tensor {
+    return this;
+  }
+
   /** A tensor sharing data with this one but cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.data, [...this.shape], this.dtype, false);
@@ -159,7 +208,18 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
   mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(): Tensor { return ops.max(this); }
+  /** The maximum of all elements, or with `dim` `[values, indices]` along it (torch's max). */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  max(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
+  }
+  /** The minimum of all elements, or with `dim` `[values, indices]` along it (torch's min). */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  min(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim);
+  }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
@@ -175,6 +235,16 @@ export class Tensor {
   select(dim: number, i: number): Tensor { return ops.select(this, dim, i); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   indexSelect(dim: number, index: Tensor | ArrayLike<number>): Tensor { return ops.indexSelect(this, dim, index); }
+  split(splitSize: number | number[], dim = 0): Tensor[] { return ops.split(this, splitSize, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  maskedFill(mask: Tensor, value: number | boolean): Tensor { return ops.maskedFill(this, mask, value); }
+  /** `[values, indices]` of the k largest (or smallest) along `dim` (default -1). */
+  topk(k: number, dim?: number | ops.TopkOptions, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
+    return ops.topk(this, k, dim, largest, sorted);
+  }
+  multinomial(numSamples: number, opts?: boolean | ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
+  bmm(b: Tensor): Tensor { return ops.bmm(this, b); }
   clone(): Tensor { return ops.clone(this); }
   to(dtype: DType): Tensor { return ops.toDtype(this, dtype); }
   float(): Tensor { return ops.toDtype(this, 'float32'); }
