@@ -98,6 +98,30 @@ describe('a trainer launched through npx', () => {
   }
 });
 
+describe('any command launched through npx', () => {
+  it('the dashboard closes when npx is killed', async () => {
+    const dir = tmpDir('recur-launch-');
+    const script = path.join(dir, 'npx-stand-in.mjs');
+    fs.writeFileSync(script, WRAPPER);
+    const wrapper = spawn(process.execPath, [script, 'npx', BIN, 'dashboard', '--port', '0', '--save_dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(wrapper.pid!);
+    let out = '';
+    let err = '';
+    wrapper.stdout!.on('data', (d) => (out += d));
+    wrapper.stderr!.on('data', (d) => (err += d));
+    const url = await until(() => /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0], 60_000, 'the dashboard URL');
+    const children = (pid: number) => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const [shell] = children(wrapper.pid!);
+    const [server] = children(shell);
+    started.push(server);
+    expect((await fetch(new URL('api/runs', url))).ok).toBe(true);
+    process.kill(wrapper.pid!, 'SIGKILL');
+    await until(() => !alive(server), 5_000, 'the dashboard to exit');
+    expect(err).toMatch(/recur: the npx process that started this command is gone; stopping/);
+    await expect(fetch(new URL('api/runs', url))).rejects.toThrow();
+  }, 90_000);
+});
+
 describe('a trainer started on its own keeps running when its parent goes', () => {
   for (const mode of ['plain', 'setsid'] as const) {
     it(mode === 'plain' ? 'not launched by npm (recur train & from a shell that exits, nohup)' : 'launched by npm, but detached with setsid', async () => {

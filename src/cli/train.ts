@@ -1,12 +1,10 @@
 // `recur train`: the article's training script. Flags and defaults come from src/train/config.ts.
-import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG, FLAGS, PRESETS, parseFlagValue, resolveConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { runTraining, RunError } from '../train/run-node.js';
 import { defaultThreads } from '../train/shard-thread-node.js';
 import { CliError } from './errors.js';
-import { watchLauncher } from './launcher-watch.js';
 
 /**
  * Adds every training flag, its help saying its default. With `--preset <name>` on the same command
@@ -93,24 +91,12 @@ Examples:
     if ((given.state_noise_ramp ?? 0) > 0 && config.state_noise === 0) {
       process.stderr.write(`warning: --state_noise_ramp ${given.state_noise_ramp} has no effect while --state_noise is 0 (no state noise)\n`);
     }
-    const threads = parseThreads(opts.threads);
-    // Orphaned by a killed `npx`: stop like on SIGTERM (checkpoint, run marked interrupted).
-    const watch = watchLauncher((launcher) => {
-      process.kill(process.pid, 'SIGTERM');
-      try {
-        fs.writeSync(2, `recur: the ${launcher} process that started this run is gone; stopping\n`);
-      } catch {
-        /* no stderr left to tell */
-      }
-    });
     try {
-      const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json), threads });
+      const r = await runTraining(config, { resumeDir: opts.resume as string | undefined, json: Boolean(opts.json), threads: parseThreads(opts.threads) });
       process.exitCode = r.status === 'finished' ? 0 : r.status === 'interrupted' ? 130 : 3;
     } catch (e) {
       if (e instanceof RunError) throw new CliError(e.message, e.exitCode);
       throw e;
-    } finally {
-      watch?.stop();
     }
   });
 }
