@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { recur, tmpDir, isOneLineError, BIN, type CliResult } from './helpers/cli.js';
 import { parseNumberText } from '../src/train/number-text.js';
 import { parseLengths } from '../src/train/evaluate.js';
@@ -131,10 +131,25 @@ describe('one flag name per concept: --save_dir everywhere, old names with a not
     const rep = recur(['report', 'baseline', `--root=${root}`, '--out', out]);
     expect(rep.code, rep.stderr).toBe(0);
     expect(rep.stderr).toBe('recur: --root is deprecated; use --save_dir\n');
-    // dashboard: the note, then the value reaches the option (a bad port stops it before serving)
-    const dash = recur(['dashboard', '--root', root, '--port', 'x']);
-    expect(dash.stderr).toMatch(/--port expects an integer/);
   });
+
+  it('dashboard --root serves that root, with the note', async () => {
+    const dash = spawn(process.execPath, [BIN, 'dashboard', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    dash.stdout.on('data', (d) => (out += d));
+    dash.stderr.on('data', (d) => (err += d));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        dash.stdout.on('data', () => out.includes('runs root') && resolve());
+        dash.on('exit', () => reject(new Error(`exited: ${err}`)));
+      });
+      expect(out).toContain(`(runs root ${root}; Ctrl-C to stop)`);
+      expect(err).toBe('recur: --root is deprecated; use --save_dir\n');
+    } finally {
+      dash.kill('SIGINT');
+    }
+  }, 60_000);
 
   it('giving the old and the new name together is an error', () => {
     expectError(['runs', '--root', root, '--save_dir', root], /--root is the old name of --save_dir: give one of them/);

@@ -1,13 +1,13 @@
 // `recur dashboard`: serves the runs root's dashboard on 127.0.0.1 (another interface only when
 // --host says so) until Ctrl-C.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ROOT } from '../track/index.js';
 import { defaultAssetsDir, isLoopback, startDashboard } from '../track/server.js';
 import { addDeprecatedFlag } from './deprecated-flag.js';
 import { CliError } from './errors.js';
-import { parseNumberArg } from './number-arg.js';
+import { numberArg } from './number-arg.js';
 
 export const DEFAULT_PORT = 6060;
 
@@ -16,10 +16,10 @@ export function register(program: Command): void {
     .command('dashboard')
     .description('serve a local web dashboard of the runs: charts overlaid, compare view, live updates')
     .option('--save_dir <dir>', 'runs root', DEFAULT_ROOT)
-    .option('--port <n>', `port (0: any free port)`, String(DEFAULT_PORT))
+    .addOption(new Option('--port <n>', 'port (0: any free port)').argParser(numberArg('--port', { integer: true, min: 0, max: 65535 })).default(DEFAULT_PORT))
     .option('--host <addr>', 'interface to bind (default 127.0.0.1; anything else exposes your runs to that network)')
-    .action(async (opts: { save_dir: string; port: string; host?: string }) => {
-      const port = parseNumberArg('--port', opts.port, { integer: true, min: 0, max: 65535 });
+    .action(async (opts: { save_dir: string; port: number; host?: string }) => {
+      const port = opts.port;
       const root = path.resolve(opts.save_dir);
       if (!fs.existsSync(root)) console.error(`recur dashboard: ${root} does not exist yet; runs will appear when it does`);
       if (!fs.existsSync(path.join(defaultAssetsDir(), 'index.html'))) {
