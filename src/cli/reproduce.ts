@@ -11,8 +11,9 @@ import { CliError } from './errors.js';
 const ARTICLE_STEPS = DEFAULT_CONFIG.total_steps; // 20,000
 
 /**
- * Older names of the test-set flags, from before reproduce shared sweep's: [old, current]. The
- * test set is not the training's periodic evaluation (--eval_samples in `recur train` / `sweep`).
+ * Deprecated names of the test-set flags, accepted with a note: [old, current]. The current names
+ * are sweep's; --eval_samples/--eval_seed in `recur train` and `recur sweep` are the training's
+ * periodic evaluation, another concept.
  */
 const DEPRECATED_TEST_FLAGS: ReadonlyArray<[string, string]> = [
   ['eval_samples', 'test_samples'],
