@@ -225,7 +225,7 @@ describe('recur sweep', () => {
       [['--grid', 'lr=0.1', '--grid', 'lr=0.2'], /given twice/],
       [['--name', '../x'], /sweep name/],
       [['--spec', path.join(root, 'nope.yaml')], /cannot read --spec/],
-      [['--workers', '0'], /--workers expects an integer ≥ 1/],
+      [['--workers', '0'], /--workers must be ≥ 1, got 0/],
     ] as Array<[string[], RegExp]>) {
       const r = recur(['sweep', ...args, '--save_dir', root]);
       expect(r.code, args.join(' ')).toBe(2);
@@ -266,6 +266,8 @@ describe('recur reproduce', () => {
     const old = recur(['reproduce', '--experiments', 'baseline,sota_warmup', '--seeds', '1', '--steps', '60', '--eval_samples', '100', '--per_length', '10', '--save_dir', root]);
     expect(old.code, old.stderr).toBe(0);
     expect(old.stdout).toMatch(/2\/2 trials finished/);
+    expect(old.stderr).toMatch(/^recur: --eval_samples is deprecated; use --test_samples$/m);
+    expect(old.stderr).toMatch(/^recur: --per_length is deprecated; use --test_per_length$/m);
     const both = recur(['reproduce', '--eval_samples', '100', '--test_samples', '200', '--save_dir', root]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--eval_samples is the old name of --test_samples: give one of them/);

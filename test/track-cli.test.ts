@@ -135,6 +135,7 @@ describe('recur dashboard', () => {
     const program = new Command('recur');
     registerDashboard(program);
     const dash = program.commands.find((c) => c.name() === 'dashboard')!;
-    expect(dash.options.map((o) => o.long)).toEqual(['--root', '--port', '--host']);
+    expect(dash.options.map((o) => o.long)).toEqual(['--save_dir', '--port', '--host', '--root']);
+    expect(dash.options.find((o) => o.long === '--root')!.hidden).toBe(true);
   });
 });

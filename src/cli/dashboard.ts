@@ -1,25 +1,26 @@
 // `recur dashboard`: serves the runs root's dashboard on 127.0.0.1 (another interface only when
 // --host says so) until Ctrl-C.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_ROOT } from '../track/index.js';
 import { defaultAssetsDir, isLoopback, startDashboard } from '../track/server.js';
+import { addDeprecatedFlag } from './deprecated-flag.js';
 import { CliError } from './errors.js';
+import { numberArg } from './number-arg.js';
 
 export const DEFAULT_PORT = 6060;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('dashboard')
     .description('serve a local web dashboard of the runs: charts overlaid, compare view, live updates')
-    .option('--root <dir>', 'runs root', DEFAULT_ROOT)
-    .option('--port <n>', `port (0: any free port)`, String(DEFAULT_PORT))
+    .option('--save_dir <dir>', 'runs root', DEFAULT_ROOT)
+    .addOption(new Option('--port <n>', 'port (0: any free port)').argParser(numberArg('--port', { integer: true, min: 0, max: 65535 })).default(DEFAULT_PORT))
     .option('--host <addr>', 'interface to bind (default 127.0.0.1; anything else exposes your runs to that network)')
-    .action(async (opts: { root: string; port: string; host?: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be an integer in 0..65535, got '${opts.port}'`);
-      const root = path.resolve(opts.root);
+    .action(async (opts: { save_dir: string; port: number; host?: string }) => {
+      const port = opts.port;
+      const root = path.resolve(opts.save_dir);
       if (!fs.existsSync(root)) console.error(`recur dashboard: ${root} does not exist yet; runs will appear when it does`);
       if (!fs.existsSync(path.join(defaultAssetsDir(), 'index.html'))) {
         console.error('recur dashboard: the page is not built (npm run build); only the JSON API is served');
@@ -47,4 +48,5 @@ export function register(program: Command): void {
         process.on('SIGTERM', stop);
       });
     });
+  addDeprecatedFlag(cmd, 'root', 'save_dir');
 }

@@ -1,9 +1,11 @@
 // The only code that reads argv. Each sub-command lives in its own file and exports
 // `register(program)`; this file wires them and turns errors into one-line messages.
+import * as fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './errors.js';
 import { FLAGS } from '../train/config.js';
+import { watchLauncher } from './launcher-watch.js';
 
 // snake_case flags of commands other than train.
 const EXTRA_SNAKE_FLAGS = [
@@ -57,6 +59,17 @@ export async function main(rawArgv: string[]): Promise<number> {
     }
     mod.register(program);
   }
+  // Orphaned by a killed `npx` (src/cli/launcher-watch.ts): stop as on SIGTERM — a trainer after a
+  // checkpoint with its run marked interrupted, a sweep or worker after checkpointing its trials,
+  // the dashboard closing its port.
+  const watch = watchLauncher((launcher) => {
+    process.kill(process.pid, 'SIGTERM');
+    try {
+      fs.writeSync(2, `recur: the ${launcher} process that started this command is gone; stopping\n`);
+    } catch {
+      /* no stderr left to tell */
+    }
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -69,5 +82,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     const msg = e instanceof Error ? e.message : String(e);
     console.error(`recur: ${msg}`);
     return e instanceof CliError ? e.exitCode : 1;
+  } finally {
+    watch?.stop();
   }
 }

@@ -4,17 +4,22 @@ import { Command, Option } from 'commander';
 import { ARTICLE_EXPERIMENTS, DEFAULT_CONFIG, PRESETS } from '../train/config.js';
 import { parseSeeds, planTrials, presetSettings } from '../sweep/plan.js';
 import type { Setting } from '../sweep/plan.js';
-import { addRunOptions, addTestOptions, execute, intArg, lengthsArg, testSpec } from './sweep.js';
+import { addRunOptions, addTestOptions, execute, intArg, testSpec } from './sweep.js';
+import { addDeprecatedFlag } from './deprecated-flag.js';
 import { CliError } from './errors.js';
 
 const ARTICLE_STEPS = DEFAULT_CONFIG.total_steps; // 20,000
 
-/** reproduce's own names for the test-set flags before they were shared with sweep: [old, now, parser]. */
-const LEGACY_TEST_FLAGS: Array<[string, string, (raw: string) => number | number[]]> = [
-  ['eval_samples', 'test_samples', intArg('--eval_samples')],
-  ['eval_seed', 'test_seed', intArg('--eval_seed', 0)],
-  ['lengths', 'test_lengths', lengthsArg('--lengths')],
-  ['per_length', 'test_per_length', intArg('--per_length')],
+/**
+ * Deprecated names of the test-set flags, accepted with a note: [old, current]. The current names
+ * are sweep's; --eval_samples/--eval_seed in `recur train` and `recur sweep` are the training's
+ * periodic evaluation, another concept.
+ */
+const DEPRECATED_TEST_FLAGS: ReadonlyArray<[string, string]> = [
+  ['eval_samples', 'test_samples'],
+  ['eval_seed', 'test_seed'],
+  ['lengths', 'test_lengths'],
+  ['per_length', 'test_per_length'],
 ];
 
 /** `--seeds 5` → 0..4; a range or list (`3-7`, `0,2`) is taken as the seeds themselves. */
@@ -49,8 +54,7 @@ export function register(program: Command): void {
     .option('--save_dir <dir>', 'runs root; the study goes in <save_dir>/<name>/', './output/')
     .option('--name <name>', `study name (default: reproduce, or reproduce-<steps> with --steps)`);
   addTestOptions(cmd);
-  // The names these flags had before they were shared with \`recur sweep\`: still accepted, not shown.
-  for (const [old, now, parse] of LEGACY_TEST_FLAGS) cmd.addOption(new Option(`--${old} <v>`, `= --${now}`).argParser(parse).hideHelp());
+  for (const [old, now] of DEPRECATED_TEST_FLAGS) addDeprecatedFlag(cmd, old, now);
   addRunOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -70,11 +74,6 @@ Examples:
       seeds = reproduceSeeds(String(opts.seeds));
     } catch (e) {
       throw new CliError((e as Error).message);
-    }
-    for (const [old, now] of LEGACY_TEST_FLAGS) {
-      if (opts[old] === undefined) continue;
-      if (opts[now] !== undefined) throw new CliError(`--${old} is the old name of --${now}: give one of them`);
-      opts[now] = opts[old];
     }
     const steps = opts.steps as number;
     const names = opts.experiments ? String(opts.experiments).split(',').map((s) => s.trim()).filter(Boolean) : [...ARTICLE_EXPERIMENTS];

@@ -20,6 +20,7 @@ import {
   varyingConfigKeys,
 } from '../track/summary.js';
 import type { RunMeta } from '../track/types.js';
+import { addDeprecatedFlag } from './deprecated-flag.js';
 import { CliError } from './errors.js';
 
 // Lines of a plain-text table; the last column is not padded (it may be long).
@@ -40,7 +41,7 @@ function num(v: number | undefined): string {
 // The runs under `root`, with metric aggregates; a missing root is an error worth saying.
 export async function loadRuns(root: string): Promise<{ store: FileStore; runs: IndexedRun[] }> {
   const store = new FileStore(root);
-  if (!fs.existsSync(store.root)) throw new CliError(`runs root ${store.root} does not exist (pass --root)`);
+  if (!fs.existsSync(store.root)) throw new CliError(`runs root ${store.root} does not exist (pass --save_dir)`);
   return { store, runs: await new RunIndex(store).list() };
 }
 
@@ -154,24 +155,25 @@ export function register(program: Command): void {
   const runs = program
     .command('runs')
     .description('list the runs under a runs root (show / compare: one run in detail, runs side by side)')
-    .option('--root <dir>', 'runs root', DEFAULT_ROOT)
+    .option('--save_dir <dir>', 'runs root', DEFAULT_ROOT)
     .option('--json', 'print JSON instead of a table')
     .option('--status <status>', 'only runs with this status (running, finished, failed, interrupted, corrupt)')
-    .action(async (opts: { root: string; json?: boolean; status?: string }) => {
-      let { runs: list } = await loadRuns(opts.root);
+    .action(async (opts: { save_dir: string; json?: boolean; status?: string }) => {
+      let { runs: list } = await loadRuns(opts.save_dir);
       if (opts.status) list = list.filter((r) => r.status === opts.status);
       if (opts.json) return void console.log(JSON.stringify(list, null, 2));
-      if (list.length === 0) return void console.log(`no runs under ${path.resolve(opts.root)}`);
+      if (list.length === 0) return void console.log(`no runs under ${path.resolve(opts.save_dir)}`);
       console.log(listTable(list, Date.now()).join('\n'));
     });
+  addDeprecatedFlag(runs, 'root', 'save_dir');
 
   runs
     .command('show <run>')
     .description("print a run's record (seed, git, command...), config, summary and final metrics")
     .option('--json', 'print JSON')
     .action(async (query: string, _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as { root: string; json?: boolean };
-      const { run, store } = await resolveOne(opts.root, query);
+      const opts = cmd.optsWithGlobals() as { save_dir: string; json?: boolean };
+      const { run, store } = await resolveOne(opts.save_dir, query);
       if (opts.json) return void console.log(JSON.stringify(run, null, 2));
       console.log(showRun(run, store, Date.now()).join('\n'));
     });
@@ -181,10 +183,10 @@ export function register(program: Command): void {
     .description('print the config differences and final metrics of two or more runs side by side')
     .option('--all', 'show every config key, not only the differing ones')
     .action(async (queries: string[], _o: unknown, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as { root: string; all?: boolean };
+      const opts = cmd.optsWithGlobals() as { save_dir: string; all?: boolean };
       if (queries.length < 2) throw new CliError('compare needs at least two runs');
       const list: IndexedRun[] = [];
-      for (const q of queries) list.push((await resolveOne(opts.root, q)).run);
+      for (const q of queries) list.push((await resolveOne(opts.save_dir, q)).run);
       console.log(compareTable(list, !!opts.all, Date.now()).join('\n'));
     });
 }

@@ -15,18 +15,16 @@ import { runSweep, SweepError } from '../sweep/runner-node.js';
 import { SweepStateError } from '../sweep/state-node.js';
 import { addTrainFlags, givenFlags } from './train.js';
 import { CliError } from './errors.js';
+import { numberArg, parseNumberArg } from './number-arg.js';
 
 export function intArg(name: string, min = 1) {
-  return (raw: string): number => {
-    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new CliError(`${name} expects an integer ≥ ${min}, got '${raw}'`);
-    return Number(raw);
-  };
+  return numberArg(name, { integer: true, min });
 }
 
 export function fractionArg(name: string) {
   return (raw: string): number => {
-    const v = Number(raw);
-    if (raw.trim() === '' || !(v > 0 && v <= 1)) throw new CliError(`${name} expects a number in (0, 1], got '${raw}'`);
+    const v = parseNumberArg(name, raw);
+    if (!(v > 0 && v <= 1)) throw new CliError(`${name} expects a number in (0, 1], got '${raw}'`);
     return v;
   };
 }

@@ -16,7 +16,8 @@ export function addTrainFlags(cmd: Command): Command {
     for (const [spec, opt] of opts) {
       const def = defaults[spec.key];
       const fromPreset = preset !== null && PRESETS[preset] !== undefined && spec.key in PRESETS[preset];
-      opt.description = `${spec.help} (default: ${def === null ? 'none' : String(def)}${fromPreset ? `, from --preset ${preset}` : ''})`;
+      const text = def === null ? (spec.defaultText ?? 'none') : String(def);
+      opt.description = `${spec.help} (default: ${text}${fromPreset ? `, from --preset ${preset}` : ''})`;
     }
   };
   for (const spec of FLAGS) {

@@ -110,7 +110,7 @@ async function drive(
   // In plan order (setting by setting, seeds ascending), however the sweep grew: runs and tables follow it.
   const records = trials.map((t) => state.trials[t.id]);
 
-  // The sweep itself is a run of the tracker in <save_dir>: `recur runs --root <save_dir>` lists it
+  // The sweep itself is a run of the tracker in <save_dir>: `recur runs --save_dir <save_dir>` lists it
   // with its status and, once done, the summary table.
   const sweepRun = await openSweepRun(dir, o, state);
 

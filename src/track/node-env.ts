@@ -1,8 +1,10 @@
 // What a run records about where it ran (Node only): git commit and dirtiness, command line,
 // Node version, host, pid. Nothing here may fail a run: every probe degrades to null / ''.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { GitInfo } from './types.js';
 
 function run(cmd: string, args: string[], cwd: string): Promise<string | null> {
@@ -49,6 +51,28 @@ export function processInfo(): ProcessInfo {
   } catch {
     /* keep '' */
   }
-  // argv[0] is the node binary; the command line proper starts at the script.
-  return { argv: process.argv.slice(1), node: process.version, host, pid: process.pid };
+  return { argv: commandLine(), node: process.version, host, pid: process.pid };
+}
+
+// This package's CLI entry (dist/track/ or src/track/ → bin/recur.js).
+const RECUR_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'recur.js');
+
+/**
+ * The command line as its user typed it. argv[0] is the node binary and argv[1] the script's
+ * full path; for recur's own CLI that path is an npm shim (node_modules/.bin/recur, or
+ * ~/.npm/_npx/<hash>/node_modules/.bin/recur under npx), so the command is recorded as
+ * `recur <args>`, or `npx recur <args>` when npm exec (npx) launched it. Other scripts keep
+ * their path: `node train.js` records `/abs/train.js ...`.
+ */
+export function commandLine(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env, bin: string = RECUR_BIN): string[] {
+  const script = argv[1];
+  if (script === undefined) return [];
+  let real = script;
+  try {
+    real = fs.realpathSync(script);
+  } catch {
+    /* a vanished script: compare the path as given */
+  }
+  if (real !== bin) return argv.slice(1);
+  return [...(env.npm_command === 'exec' ? ['npx'] : []), 'recur', ...argv.slice(2)];
 }

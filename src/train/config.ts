@@ -1,6 +1,8 @@
 // Every training flag in one table: name (the article's snake_case), default, type and help.
 // The CLI builds its options from it, the web page its form, sweeps their grids, and a saved
 // run's config.json uses the same keys.
+import { parseNumberText } from './number-text.js';
+
 export interface TrainConfig {
   task: string;
   min_seq_len: number;
@@ -44,6 +46,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   min?: number;
   nullable?: boolean;
+  /** What the default means, shown by --help in place of the bare value (e.g. seed: drawn). */
+  defaultText?: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
@@ -104,11 +108,11 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'log_every', kind: 'int', min: 1, help: 'log loss and current_lr every N steps' },
   { key: 'eval_every', kind: 'int', min: 1, help: 'evaluate accuracy every N steps' },
   { key: 'eval_samples', kind: 'int', min: 1, help: 'samples per evaluation' },
-  { key: 'eval_seed', kind: 'int', nullable: true, help: 'fixed evaluation set from this seed (none: fresh samples at each evaluation)' },
+  { key: 'eval_seed', kind: 'int', nullable: true, help: 'fixed evaluation set from this seed', defaultText: 'none: fresh samples at each evaluation' },
   { key: 'save_every', kind: 'int', min: 1, help: 'checkpoint every N steps (and at the end)' },
   { key: 'save_dir', kind: 'string', help: 'runs root: each run is a directory inside it' },
   { key: 'run_name', kind: 'string', help: 'run name (the directory gets -2, -3... if taken)' },
-  { key: 'seed', kind: 'int', nullable: true, help: 'random seed (default: drawn and recorded)' },
+  { key: 'seed', kind: 'int', nullable: true, help: 'random seed', defaultText: 'drawn and recorded' },
   { key: 'data_rng', kind: 'choice', choices: ['recur', 'python'], help: "training data generator; 'python' reproduces random.Random(seed)" },
   { key: 'device', kind: 'choice', choices: ['cpu'], help: 'accepted for familiarity; recur runs on the CPU' },
   { key: 'init_from', kind: 'string', nullable: true, help: 'start from these weights (safetensors with PyTorch names)' },
@@ -119,19 +123,10 @@ export function parseFlagValue(spec: FlagSpec, raw: string): TrainConfig[keyof T
   const flag = `--${spec.key}`;
   if (spec.nullable && (raw === 'none' || raw === 'null')) return null;
   switch (spec.kind) {
-    case 'int': {
-      if (!/^[+-]?\d+$/.test(raw.trim())) throw new Error(`${flag} expects an integer, got '${raw}'`);
-      const v = Number(raw);
-      if (!Number.isSafeInteger(v)) throw new Error(`${flag} is out of range: ${raw}`);
-      if (spec.min !== undefined && v < spec.min) throw new Error(`${flag} must be ≥ ${spec.min}, got ${v}`);
-      return v;
-    }
-    case 'float': {
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw new Error(`${flag} expects a number, got '${raw}'`);
-      if (spec.min !== undefined && v < spec.min) throw new Error(`${flag} must be ≥ ${spec.min}, got ${v}`);
-      return v;
-    }
+    case 'int':
+      return parseNumberText(flag, raw, { integer: true, min: spec.min });
+    case 'float':
+      return parseNumberText(flag, raw, { min: spec.min });
     case 'bool': {
       const t = raw.toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(t)) return true;
