@@ -113,7 +113,7 @@ function reserveMemory(): WebAssembly.Memory {
  * `(memory 1 65536)` (limits flag 0x01: with a maximum), and a shared import differs only in that
  * flag (0x03). Import matching requires the flags to agree.
  */
-function moduleFor(base64: string, shared: boolean): WebAssembly.Module {
+export function moduleFor(base64: string, shared: boolean): WebAssembly.Module {
   const bytes = decodeBase64(base64);
   if (shared) {
     const at = indexOfBytes(bytes, [0x03, 0x6d, 0x65, 0x6d, 0x02]); // name "mem", import kind memory
@@ -222,6 +222,18 @@ export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number)
     jsOnly();
     return false;
   }
+}
+
+/** The WASM memory every workspace lives in (shared or not), or null: JS kernels only. */
+export function wasmMemory(): WebAssembly.Memory | null {
+  if (!initialised) init();
+  return wasmMem;
+}
+
+/** Bytes of WASM memory currently handed out to workspaces (0 without WASM). */
+export function wasmReservedBytes(): number {
+  if (!initialised) init();
+  return arena === null ? 0 : arena.reservedBytes;
 }
 
 /** Whether the SIMD kernels are in use. */
