@@ -12,6 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { select } from '../tensor/ops.js';
 import { Generator, defaultGenerator } from '../tensor/random.js';
+import { keepFloat64Numerics } from '../runtime/numerics.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -56,6 +57,7 @@ export class RnnClsNet extends Module {
     if (!Cell) throw new Error(`unknown cell '${opts.cell}' (expected rnn, lstm or gru)`);
     this.rnn = this.registerModule('rnn', new Cell(opts.embedDim, opts.hiddenDim, rnnOpts));
     this.fc = this.registerModule('fc', new Linear(opts.hiddenDim, opts.numClasses, { dtype, generator: gen }));
+    keepFloat64Numerics(this); // the numerics its fused kernels and recorded runs are validated with
   }
 
   /**
