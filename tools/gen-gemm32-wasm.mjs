@@ -52,12 +52,12 @@ function tile(R, W) {
   out.push(`(local.set $k (local.get $K))`);
   const body = [];
   if (vec && R === 1) {
-    body.push(`(local.set $a (f32x4.splat (f32.load (local.get $pa0))))`);
+    body.push(`(local.set $a (v128.load32_splat (local.get $pa0)))`);
     for (let v = 0; v < V; v++) body.push(`(local.set $c${v} (f32x4.add (local.get $c${v}) (f32x4.mul (local.get $a) (v128.load offset=${16 * v} (local.get $pb)))))`);
   } else if (vec) {
     for (let v = 0; v < V; v++) body.push(`(local.set $b${v} (v128.load offset=${16 * v} (local.get $pb)))`);
     for (let i = 0; i < R; i++) {
-      body.push(`(local.set $a (f32x4.splat (f32.load (local.get $pa${i}))))`);
+      body.push(`(local.set $a (v128.load32_splat (local.get $pa${i})))`);
       for (let v = 0; v < V; v++) body.push(`(local.set $c${i * 2 + v} (f32x4.add (local.get $c${i * 2 + v}) (f32x4.mul (local.get $a) (local.get $b${v}))))`);
     }
   } else {

@@ -271,12 +271,12 @@ export function wasmGatesBackward(): GateBackKernels | null {
   return back;
 }
 
-/** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */
-function reserve(bytes: number): number {
+/** Byte address of a block of `bytes` in WASM memory (16-byte aligned; zeroed unless `zero` is false), or −1 when it is full. */
+function reserve(bytes: number, zero = true): number {
   if (!initialised) init();
   if (arena === null) return -1;
   const { at, dirty } = arena.reserve(bytes);
-  if (at >= 0 && dirty) new Uint8Array(memory!, at, bytes).fill(0);
+  if (at >= 0 && dirty && zero) new Uint8Array(memory!, at, bytes).fill(0);
   return at;
 }
 
@@ -286,9 +286,12 @@ export function allocF64(n: number): Float64Array {
   return at < 0 ? new Float64Array(n) : new Float64Array(memory!, at, n);
 }
 
-/** A zeroed Float32Array of n elements, in WASM memory while it has room (16-byte aligned). */
-export function allocF32(n: number): Float32Array {
-  const at = reserve(n * 4);
+/**
+ * A Float32Array of n elements, in WASM memory while it has room (16-byte aligned); zeroed unless
+ * `zero` is false (a workspace whose every element is written before it is read).
+ */
+export function allocF32(n: number, zero = true): Float32Array {
+  const at = reserve(n * 4, zero);
   return at < 0 ? new Float32Array(n) : new Float32Array(memory!, at, n);
 }
 

@@ -66,7 +66,7 @@ export class Layer32 {
     this.oSave = take(rows * SAVED[mode] * H);
     this.oH = take(B * H);
     this.oC = take(lstm ? B * H : 0);
-    this.ws = allocF32(n);
+    this.ws = allocF32(n, false); // every element is written before it is read
     this.bytes = 4 * n;
     this.offs = new Int32Array(bs.length);
     for (let t = 1; t < bs.length; t++) this.offs[t] = this.offs[t - 1] + bs[t - 1];
@@ -183,7 +183,7 @@ export class Layer32 {
     const gru = mode === 'GRU';
     // dGH per row is needed for dW_hh after the walk: GRU's differs from dGI (the n block), kept in
     // a block of its own; the others share dGI. Whh (not transposed) is the product's right operand.
-    const extra = allocF32((gru ? rows * GH : 0) + GH * H + B * H + 8);
+    const extra = allocF32((gru ? rows * GH : 0) + GH * H + B * H + 8, false);
     try {
       const oWhh = 0;
       extra.set(p.wHh, oWhh);
@@ -249,7 +249,7 @@ export class Layer32 {
       // Weight gradients over all rows; the results go through the GH block of the workspace, then out.
       const dGhArr = gru ? extra : w;
       const oDG = gru ? oDgh : oGI;
-      const acc = allocF32(Math.max(GH * In, GH * H, rows * In) + 2 * GH);
+      const acc = allocF32(Math.max(GH * In, GH * H, rows * In) + 2 * GH, false);
       try {
         if (g.dWih) { acc.set(g.dWih); gemm32AtB(w, oGI, w, this.oX, rows, GH, In, acc, 0); g.dWih.set(acc.subarray(0, GH * In)); }
         if (g.dWhh) { acc.set(g.dWhh); gemm32AtB(dGhArr, oDG, w, oHp, rows, GH, H, acc, 0); g.dWhh.set(acc.subarray(0, GH * H)); }

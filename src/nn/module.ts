@@ -5,6 +5,7 @@
 // parameters().
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
+import { disposeWorkspace } from '../runtime/wasm/workspace.js';
 
 export class Module {
   training = true;
@@ -164,6 +165,16 @@ export class Module {
   }
 
   /** Clears every parameter's gradient (PyTorch ≥2.0 default: set to null). */
+  /**
+   * Gives back the WASM memory this module and its submodules hold for the float32 kernels (their
+   * workspaces; graphs still alive keep their own tapes until backward or collection). The module
+   * stays usable: a later call takes new memory. Without dispose() the memory is given back when
+   * the module is garbage-collected.
+   */
+  dispose(): void {
+    for (const [, m] of this.namedModules()) disposeWorkspace(m);
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }

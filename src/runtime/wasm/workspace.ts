@@ -16,7 +16,7 @@ export function workspace(owner: object, n: number): Float32Array | null {
     release(have);
     blocks.delete(owner);
   }
-  const next = allocF32(Math.max(n, have !== undefined ? Math.ceil(have.length * 1.5) : 0));
+  const next = allocF32(Math.max(n, have !== undefined ? Math.ceil(have.length * 1.5) : 0), false); // a scratch: written before read
   if (!inWasmMemory(next)) return null;
   blocks.set(owner, next);
   collected.register(owner, next, owner);
