@@ -34,6 +34,64 @@ export interface Layer32Params {
 const SAVED: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 6, GRU: 4 };
 const GATES: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 
+/**
+ * b rows of the LSTM cell: gates gi (at gi, row stride 4H) + gh (at gh, stride 4H) → the state
+ * h, c (at hs, cs, stride H) in place, the saved i f g o tanh(c) c (at sv, stride 6H), y (at yo).
+ */
+function lstmRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, cs0: number, yo: number): void {
+  const GH = 4 * H, S = 6 * H;
+  for (let i = 0; i < b; i++) {
+    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, cs = cs0 + i * H, yr = yo + i * H;
+    for (let k = 0; k < H; k++) {
+      const ig = sigmoid(w[gi + k] + w[gh + k]);
+      const fg = sigmoid(w[gi + H + k] + w[gh + H + k]);
+      const gg = tanh(w[gi + 2 * H + k] + w[gh + 2 * H + k]);
+      const og = sigmoid(w[gi + 3 * H + k] + w[gh + 3 * H + k]);
+      const c = Math.fround(fg * w[cs + k] + ig * gg);
+      const tc = Math.fround(tanh(c));
+      w[cs + k] = c;
+      w[sv + k] = ig; w[sv + H + k] = fg; w[sv + 2 * H + k] = gg; w[sv + 3 * H + k] = og;
+      w[sv + 4 * H + k] = tc;
+      w[sv + 5 * H + k] = c;
+      const h = og * tc;
+      w[hs + k] = h;
+      y[yr + k] = h;
+    }
+  }
+}
+
+/** b rows of the GRU cell (gates r z n, saved r z n gh_n at sv, stride 4H). */
+function gruRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number): void {
+  const GH = 3 * H, S = 4 * H;
+  for (let i = 0; i < b; i++) {
+    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, yr = yo + i * H;
+    for (let k = 0; k < H; k++) {
+      const r = Math.fround(sigmoid(w[gi + k] + w[gh + k]));
+      const z = Math.fround(sigmoid(w[gi + H + k] + w[gh + H + k]));
+      const ghn = w[gh + 2 * H + k];
+      const n = Math.fround(tanh(w[gi + 2 * H + k] + r * ghn));
+      w[sv + k] = r; w[sv + H + k] = z; w[sv + 2 * H + k] = n; w[sv + 3 * H + k] = ghn;
+      const h = (1 - z) * n + z * w[hs + k];
+      w[hs + k] = h;
+      y[yr + k] = h;
+    }
+  }
+}
+
+/** b rows of the Elman cell, tanh or relu (saved h at sv, stride H). */
+function rnnRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number, relu: boolean): void {
+  for (let i = 0; i < b; i++) {
+    const gi = gi0 + i * H, gh = gh0 + i * H, sv = sv0 + i * H, hs = hs0 + i * H, yr = yo + i * H;
+    for (let k = 0; k < H; k++) {
+      const v = w[gi + k] + w[gh + k];
+      const h = relu ? (v > 0 ? v : 0) : tanh(v);
+      w[hs + k] = h;
+      w[sv + k] = h;
+      y[yr + k] = h;
+    }
+  }
+}
+
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
   private ws: Float32Array | null;
@@ -115,50 +173,11 @@ export class Layer32 {
       gemm32AB(w, oHp + r0 * H, w, this.oWhhT, bhh, w, oGH, b, H, GH, 1);
       if (mode === 'LSTM') {
         w.copyWithin(oCp + r0 * H, oC, oC + b * H);
-        for (let i = 0; i < b; i++) {
-          const gi = oGI + (r0 + i) * GH, gh = oGH + i * GH, sv = oSave + (r0 + i) * S, hs = oH + i * H, cs = oC + i * H;
-          const yr = (r0 + i) * H;
-          for (let k = 0; k < H; k++) {
-            const ig = sigmoid(w[gi + k] + w[gh + k]);
-            const fg = sigmoid(w[gi + H + k] + w[gh + H + k]);
-            const gg = tanh(w[gi + 2 * H + k] + w[gh + 2 * H + k]);
-            const og = sigmoid(w[gi + 3 * H + k] + w[gh + 3 * H + k]);
-            w[cs + k] = fg * w[cs + k] + ig * gg;
-            const c = w[cs + k];
-            w[sv + k] = ig; w[sv + H + k] = fg; w[sv + 2 * H + k] = gg; w[sv + 3 * H + k] = og;
-            w[sv + 4 * H + k] = tanh(c);
-            w[sv + 5 * H + k] = c;
-            w[hs + k] = og * w[sv + 4 * H + k];
-            y[yr + k] = w[hs + k];
-          }
-        }
+        lstmRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, oC, r0 * H);
       } else if (mode === 'GRU') {
-        for (let i = 0; i < b; i++) {
-          const gi = oGI + (r0 + i) * GH, gh = oGH + i * GH, sv = oSave + (r0 + i) * S, hs = oH + i * H;
-          const yr = (r0 + i) * H;
-          for (let k = 0; k < H; k++) {
-            const r = sigmoid(w[gi + k] + w[gh + k]);
-            const z = sigmoid(w[gi + H + k] + w[gh + H + k]);
-            const ghn = w[gh + 2 * H + k];
-            w[sv + k] = r; w[sv + H + k] = z; w[sv + 3 * H + k] = ghn;
-            w[sv + 2 * H + k] = tanh(w[gi + 2 * H + k] + w[sv + k] * ghn);
-            const n = w[sv + 2 * H + k];
-            w[hs + k] = (1 - w[sv + H + k]) * n + w[sv + H + k] * w[hs + k];
-            y[yr + k] = w[hs + k];
-          }
-        }
+        gruRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, r0 * H);
       } else {
-        const relu = mode === 'RNN_RELU';
-        for (let i = 0; i < b; i++) {
-          const gi = oGI + (r0 + i) * GH, gh = oGH + i * GH, sv = oSave + (r0 + i) * S, hs = oH + i * H;
-          const yr = (r0 + i) * H;
-          for (let k = 0; k < H; k++) {
-            const v = w[gi + k] + w[gh + k];
-            w[hs + k] = relu ? (v > 0 ? v : 0) : tanh(v);
-            w[sv + k] = w[hs + k];
-            y[yr + k] = w[hs + k];
-          }
-        }
+        rnnRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, r0 * H, mode === 'RNN_RELU');
       }
     }
     hN.set(w.subarray(oH, oH + B * H));
