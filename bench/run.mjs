@@ -16,7 +16,7 @@
 // median over several timed windows after a warm-up. recur is imported from dist/ (npm run build).
 // Results: a table on stdout and bench/results/latest.json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -38,14 +38,22 @@ const CASES = {
   large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0, threads: 1 },
   predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
   eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },
+  // A user's own model, public API only (bench/charlm.mjs; PyTorch: charlm_step in torch_bench.py).
+  'charlm-lstm': { kind: 'charlm', cell: 'lstm', variable: false, windows: 3 },
+  'charlm-gru': { kind: 'charlm', cell: 'gru', variable: false, windows: 3 },
+  'charlm-var': { kind: 'charlm', cell: 'lstm', variable: true, windows: 3 },
+  // recur's float32 product kernel on each case's product shapes against the measured f32x4 peak
+  // (bench/gemm.mjs); PyTorch's GFLOP/s on the same shapes beside it.
+  gemm: { kind: 'gemm' },
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, cases: [], torch: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, phases: false, json: join(here, 'results', 'latest.json') };
+  const a = { quick: false, cases: [], torch: true, torch2: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, phases: false, json: join(here, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
     else if (k === '--no-torch') a.torch = false;
+    else if (k === '--no-torch2') a.torch2 = false;
     else if (k === '--case') a.cases.push(...argv[++i].split(','));
     else if (k === '--child') a.child = argv[++i];
     else if (k === '--windows') a.windows = Number(argv[++i]);
@@ -62,7 +70,7 @@ function parseArgs(argv) {
       if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error(`--repeat expects an integer ≥ 1, got '${argv[i]}'`);
     }
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--repeat N] [--threads 1|2] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
+      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--no-torch2] [--repeat N] [--threads 1|2] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -91,8 +99,22 @@ function timed(fn, windows, windowSec, warmupSec) {
 
 /** Child: one recur case, JSON on stdout. */
 async function runChild(name, a) {
-  const recur = await import(join(root, 'dist', 'index.js'));
   const c = CASES[name];
+  if (c.kind === 'charlm') {
+    const { charlmStep } = await import('./charlm.mjs');
+    const step = charlmStep(c.cell, c.variable);
+    const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
+    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: 1, maxRssKB: process.resourceUsage().maxRSS }));
+    return;
+  }
+  if (c.kind === 'gemm') {
+    const { measurePeak, measureShapes, SHAPES } = await import('./gemm.mjs');
+    const shapes = await measureShapes(Object.keys(SHAPES), a.windows, Math.min(a.windowSec, 0.3));
+    const peak = Math.max(await measurePeak(a.windows), ...shapes.map((s) => s.peak));
+    process.stdout.write(JSON.stringify({ peak, shapes, maxRssKB: process.resourceUsage().maxRSS }));
+    return;
+  }
+  const recur = await import(join(root, 'dist', 'index.js'));
   if (a.phases && c.kind !== 'train') throw new Error(`--phases times training cases only (${name} is not one)`);
   const config = recur.resolveConfig({
     seed: 0, cell: c.cell, hidden_dim: c.hidden_dim, num_layers: c.num_layers, batch_size: c.batch_size,
@@ -161,6 +183,8 @@ export function summarisePairs(pairs) {
     recurRate: of('recurRate').length ? median(of('recurRate')) : null,
     torchRate: of('torchRate').length ? median(of('torchRate')) : null,
     ratio: ratios.length ? median(ratios) : null,
+    torch2Rate: of('torch2Rate').length ? median(of('torch2Rate')) : null,
+    ratio2: of('ratio2').length ? median(of('ratio2')) : null,
     ratioRange: ratios.length > 1 ? [Math.min(...ratios), Math.max(...ratios)] : null,
   };
 }
@@ -171,6 +195,21 @@ function runProcess(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
   try { return JSON.parse(r.stdout); } catch { return { error: `bad output: ${r.stdout.slice(0, 200)}` }; }
+}
+
+/**
+ * Which BLAS PyTorch's products run on: the library a torch process has mapped after a product
+ * (torch_bench.py, kind blas), and what /usr/lib/x86_64-linux-gnu/libblas.so.3 resolves to.
+ * Debian's PyTorch links the generic libblas.so.3: without libopenblas0-pthread that is the
+ * reference BLAS, several times slower on the larger cases.
+ */
+function torchBlas() {
+  const r = runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify({ kind: 'blas' })]);
+  let link = null;
+  try { link = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3'); } catch { /* not Debian's layout */ }
+  const lib = r.blas ?? link;
+  const reference = lib === null || !/openblas|mkl|blis|atlas/i.test(lib);
+  return { mapped: r.blas ?? null, libblas: link, reference, torch: r.torch ?? null };
 }
 
 function torchAvailable() {
@@ -184,15 +223,49 @@ function fmtRate(v) {
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
 }
 
+/**
+ * The gemm microbench: recur's GFLOP/s per product shape (bench/gemm.mjs) as a share of the
+ * measured f32x4 peak, and PyTorch's GFLOP/s on the same shapes (1 and 2 threads).
+ */
+function runGemm(a, torchMissing) {
+  const timing = ['--windows', String(a.windows), '--window-sec', String(a.windowSec), '--warmup-sec', '0'];
+  const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', 'gemm', ...timing]);
+  if (rec.error) { console.error(`recur gemm: ${rec.error}`); return null; }
+  const torchArgs = (threads) => [join(here, 'torch_bench.py'), '--case', JSON.stringify({ kind: 'gemm', shapes: rec.shapes }),
+    '--windows', String(a.windows), '--window_sec', String(Math.min(a.windowSec, 0.3)), '--warmup_sec', '0', '--threads', String(threads)];
+  const t1 = torchMissing ? null : runProcess(PYTHON, torchArgs(1));
+  const t2 = torchMissing || !a.torch2 ? null : runProcess(PYTHON, torchArgs(2));
+  console.log(`\ngemm: recur's float32 SIMD product (one thread) on each case's shapes; f32x4 peak measured here: ${rec.peak.toFixed(1)} GFLOP/s a thread at best (a register-only multiply-add loop)`);
+  const head = ['case', 'product', 'M×K×N', 'recur GFLOP/s', 'peak then', '% of peak', 'PyTorch 1t', 'PyTorch 2t'];
+  const rows = rec.shapes.map((s, i) => [s.case, s.what, `${s.kind === 'atb' ? 'ᵀ' : ''}${s.M}×${s.K}×${s.N}`, s.gflops.toFixed(1), s.peak.toFixed(1), `${((100 * s.gflops) / s.peak).toFixed(0)} %`,
+    t1?.gflops ? t1.gflops[i].toFixed(1) : '—', t2?.gflops ? t2.gflops[i].toFixed(1) : '—']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) => cells.map((s, i) => (i < 2 ? String(s).padEnd(widths[i]) : String(s).padStart(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+  console.log('(ᵀ: C += AᵀB summed over K rows, the weight gradients; recur: the best of the windows; peak then: the peak loop just before and after that shape (the machine is shared); PyTorch: torch.mm on the same float32 shapes)');
+  return { peak: rec.peak, shapes: rec.shapes, torch1: t1?.gflops ?? null, torch2: t2?.gflops ?? null };
+}
+
 async function main() {
   const a = parseArgs(process.argv.slice(2));
   if (a.child) return runChild(a.child, a);
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const torchMissing = a.torch ? torchAvailable() : 'disabled with --no-torch';
   if (torchMissing) console.log(`PyTorch: not measured (${torchMissing}); reporting recur alone.`);
+  const blas = torchMissing ? null : torchBlas();
+  if (blas !== null) {
+    console.log(`PyTorch ${blas.torch} BLAS: ${blas.mapped ?? '(none mapped)'} (libblas.so.3 → ${blas.libblas ?? '?'})`);
+    if (blas.reference) {
+      const bar = '!'.repeat(100);
+      console.log(`${bar}\n!! PyTorch runs on the REFERENCE BLAS: its products are several times slower than with OpenBLAS and\n!! every ratio below flatters recur. Install it: apt-get install -y libopenblas0-pthread\n${bar}`);
+    }
+  }
   const results = [];
   const t0 = Date.now();
   for (const name of a.cases) {
+    if (CASES[name].kind === 'gemm') continue; // its own table, below
     const c = CASES[name];
     const windows = String(Math.min(a.windows, c.windows ?? a.windows));
     const warm = String(c.warmup ?? a.warmupSec);
@@ -202,10 +275,16 @@ async function main() {
     const pairs = [];
     for (let i = 0; i < a.repeat; i++) {
       const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm, ...(a.threads ? ['--threads', String(a.threads)] : [])]);
-      const tor = torchMissing ? null : runProcess(PYTHON, [join(here, 'torch_bench.py'), '--case', JSON.stringify(c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm]);
+      const torchArgs = (threads) => [join(here, 'torch_bench.py'), '--case', JSON.stringify(c.kind === 'gemm' ? { kind: 'gemm', shapes: rec.shapes ?? [] } : c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm, '--threads', String(threads)];
+      const tor = torchMissing ? null : runProcess(PYTHON, torchArgs(1));
+      const tor2 = torchMissing || !a.torch2 ? null : runProcess(PYTHON, torchArgs(2));
       const recurRate = rec.rates ? median(rec.rates) : null;
       const torchRate = tor?.rates ? median(tor.rates) : null;
-      pairs.push({ recur: rec, torch: tor, recurRate, torchRate, ratio: recurRate && torchRate ? recurRate / torchRate : null });
+      const torch2Rate = tor2?.rates ? median(tor2.rates) : null;
+      pairs.push({
+        recur: rec, torch: tor, torch2: tor2, recurRate, torchRate, torch2Rate,
+        ratio: recurRate && torchRate ? recurRate / torchRate : null, ratio2: recurRate && torch2Rate ? recurRate / torch2Rate : null,
+      });
     }
     const r = { case: name, config: c, ...summarisePairs(pairs) };
     results.push(r);
@@ -217,7 +296,8 @@ async function main() {
   }
 
   const ranged = a.repeat > 1;
-  const head = ['case', 'unit', 'threads', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), 'recur RSS', 'PyTorch RSS'];
+  const torch2 = a.torch2 && !torchMissing;
+  const head = ['case', 'unit', 'threads', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), ...(torch2 ? ['PyTorch 2t', 'ratio 2t'] : []), 'recur RSS', 'PyTorch RSS'];
   const rows = results.map((r) => {
     const predict = r.config.kind === 'predict';
     const show = (rate) => (predict ? (rate ? `${(1e6 / rate).toFixed(1)} µs` : '—') : fmtRate(rate));
@@ -226,6 +306,7 @@ async function main() {
       r.case, predict ? 'latency' : r.recur.unit ?? '', r.recur.threads ?? '—', show(r.recurRate), show(r.torchRate),
       r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
       ...(ranged ? [r.ratioRange ? `${r.ratioRange[0].toFixed(2)}–${r.ratioRange[1].toFixed(2)}×` : '—'] : []),
+      ...(torch2 ? [show(r.torch2Rate), r.ratio2 ? `${r.ratio2.toFixed(2)}×` : '—'] : []),
       mb(r.recur), mb(r.torch),
     ];
   });
@@ -234,11 +315,13 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows (large: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = recur's (bit-identical results on 1 or 2); PyTorch single-threaded${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
+  console.log(`(median of ${a.windows} windows (large, charlm: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = recur's (bit-identical results on 1 or 2); PyTorch on one thread${torch2 ? ' (2t: on two, torch.set_num_threads(2))' : ''}${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
+  let gemm = null;
+  if (a.cases.includes('gemm')) gemm = runGemm(a, torchMissing);
 
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchMissing, quick: a.quick, repeat: a.repeat, results,
+    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchBlas: blas, torchMissing, quick: a.quick, repeat: a.repeat, results, gemm,
   };
   mkdirSync(dirname(a.json), { recursive: true });
   writeFileSync(a.json, JSON.stringify(out, null, 2) + '\n');

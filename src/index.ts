@@ -66,6 +66,7 @@ export type { Sample, Batch } from './tasks/seq-sum-mod.js';
 export { getTask, registerTask, taskNames, seqSumMod } from './tasks/registry.js';
 export type { Task, TaskConfig } from './tasks/registry.js';
 export { RnnClsNet } from './models/rnn-cls-net.js';
+export { keepFloat64Numerics, keepsFloat64Numerics } from './runtime/numerics.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
 export { Trainer, makeModel, accuracy, predictOne } from './train/trainer.js';

@@ -113,7 +113,7 @@ function reserveMemory(): WebAssembly.Memory {
  * `(memory 1 65536)` (limits flag 0x01: with a maximum), and a shared import differs only in that
  * flag (0x03). Import matching requires the flags to agree.
  */
-function moduleFor(base64: string, shared: boolean): WebAssembly.Module {
+export function moduleFor(base64: string, shared: boolean): WebAssembly.Module {
   const bytes = decodeBase64(base64);
   if (shared) {
     const at = indexOfBytes(bytes, [0x03, 0x6d, 0x65, 0x6d, 0x02]); // name "mem", import kind memory
@@ -224,6 +224,18 @@ export function adoptMemory(mem: WebAssembly.Memory, start: number, end: number)
   }
 }
 
+/** The WASM memory every workspace lives in (shared or not), or null: JS kernels only. */
+export function wasmMemory(): WebAssembly.Memory | null {
+  if (!initialised) init();
+  return wasmMem;
+}
+
+/** Bytes of WASM memory currently handed out to workspaces (0 without WASM). */
+export function wasmReservedBytes(): number {
+  if (!initialised) init();
+  return arena === null ? 0 : arena.reservedBytes;
+}
+
 /** Whether the SIMD kernels are in use. */
 export function wasmGemmEnabled(): boolean {
   if (!initialised) init();
@@ -259,12 +271,12 @@ export function wasmGatesBackward(): GateBackKernels | null {
   return back;
 }
 
-/** Byte address of a zeroed block of `bytes` in WASM memory (16-byte aligned), or −1 when it is full. */
-function reserve(bytes: number): number {
+/** Byte address of a block of `bytes` in WASM memory (16-byte aligned; zeroed unless `zero` is false), or −1 when it is full. */
+function reserve(bytes: number, zero = true): number {
   if (!initialised) init();
   if (arena === null) return -1;
   const { at, dirty } = arena.reserve(bytes);
-  if (at >= 0 && dirty) new Uint8Array(memory!, at, bytes).fill(0);
+  if (at >= 0 && dirty && zero) new Uint8Array(memory!, at, bytes).fill(0);
   return at;
 }
 
@@ -274,9 +286,12 @@ export function allocF64(n: number): Float64Array {
   return at < 0 ? new Float64Array(n) : new Float64Array(memory!, at, n);
 }
 
-/** A zeroed Float32Array of n elements, in WASM memory while it has room (16-byte aligned). */
-export function allocF32(n: number): Float32Array {
-  const at = reserve(n * 4);
+/**
+ * A Float32Array of n elements, in WASM memory while it has room (16-byte aligned); zeroed unless
+ * `zero` is false (a workspace whose every element is written before it is read).
+ */
+export function allocF32(n: number, zero = true): Float32Array {
+  const at = reserve(n * 4, zero);
   return at < 0 ? new Float32Array(n) : new Float32Array(memory!, at, n);
 }
 

@@ -78,6 +78,7 @@ const REGISTERING: ProxyHandler<Module> = {
     return Reflect.deleteProperty(target, key);
   },
 };
+import { disposeWorkspace } from '../runtime/wasm/workspace.js';
 
 export class Module {
   /** True in training mode (dropout active); set by train() / eval(). */
@@ -358,6 +359,16 @@ export class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Gives back the WASM memory this module and its submodules hold for the float32 kernels (their
+   * workspaces; graphs still alive keep their own tapes until backward or collection). The module
+   * stays usable: a later call takes new memory. Without dispose() the memory is given back when
+   * the module is garbage-collected.
+   */
+  dispose(): void {
+    for (const [, m] of this.namedModules()) disposeWorkspace(m);
   }
 
   /**

@@ -8,6 +8,13 @@ import {
   allocTape, gateCount, packedLayerBackward, packedLayerForward,
 } from '../kernels/packed-layer.js';
 import type { LayerGrads, LayerShape } from '../kernels/packed-layer.js';
+import { Layer32 } from '../kernels/packed-layer32.js';
+import { gemm32Available } from '../kernels/gemm32.js';
+import { kernelCounts } from '../runtime/wasm/gemm32.js';
+import { keepsFloat64Numerics } from '../runtime/numerics.js';
+
+/** Gives a float32 layer's WASM workspace back when its graph is collected without a backward. */
+const layerTapes = new FinalizationRegistry<Layer32>((layer) => layer.release());
 
 export type { CellMode, LayerShape } from '../kernels/packed-layer.js';
 
@@ -66,6 +73,10 @@ export function recurrentLayer(
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
   const bs = Int32Array.from(batchSizes as ArrayLike<number>);
+  if (dtype === 'float32' && shape.projSize === 0 && noise === null && rows > 0 && !keepsFloat64Numerics(w.wIh) && gemm32Available()) {
+    const fast = recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null);
+    if (fast !== null) return fast;
+  }
   const tape = needGrad ? allocTape(shape, rows) : null;
   packedLayerForward(
     shape, params, x.data as FloatArray, bs, reverse, h0.data as FloatArray,
@@ -105,6 +116,56 @@ export function recurrentLayer(
   }
   const parts = [{ offset: 0, shape: [rows, Hout] }, { offset: nY, shape: [B, Hout] }];
   if (lstm) parts.push({ offset: nY + nH, shape: [B, H] });
+  const [ty, th, tc] = splitResult(whole, parts);
+  return { y: ty, hN: th, cN: tc ?? null };
+}
+
+/**
+ * The float32 path (packed-layer32.ts): SIMD float32 products, float32 cells, the workspace and
+ * tape in WASM memory — released after backward, or when the graph is collected (a second backward
+ * through the same graph is an error, as in PyTorch without retain_graph). Null when the workspace
+ * did not fit in WASM memory (the float64 path then runs).
+ */
+function recurrentLayer32(
+  shape: LayerShape, w: LayerWeights, x: Tensor, bs: Int32Array, reverse: boolean, h0: Tensor, c0: Tensor | null,
+  needGrad: boolean, parents: Tensor[], flat: FloatArray, yShape: number[], hShape: number[], cShape: number[] | null,
+): LayerResult | null {
+  const H = shape.hiddenSize;
+  const B = hShape[0];
+  const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse);
+  if (!layer.inWasm) {
+    layer.release();
+    return null;
+  }
+  const f32 = (t: Tensor | null) => (t === null ? null : (t.data as Float32Array));
+  const params = { wIh: f32(w.wIh)!, wHh: f32(w.wHh)!, bIh: f32(w.bIh), bHh: f32(w.bHh) };
+  const nY = yShape[0] * yShape[1];
+  const nH = B * H;
+  const f = flat as Float32Array;
+  const y = f.subarray(0, nY);
+  const hN = f.subarray(nY, nY + nH);
+  const cN = cShape ? f.subarray(nY + nH) : null;
+  kernelCounts.layer32Forward++;
+  layer.forward(params, x.data as Float32Array, h0.data as Float32Array, f32(c0), y, hN, cN);
+  if (!needGrad) {
+    layer.release();
+    return {
+      y: new Tensor(y, yShape, 'float32'), hN: new Tensor(hN, hShape, 'float32'), cN: cN ? new Tensor(cN, cShape!, 'float32') : null,
+    };
+  }
+  const grad = (t: Tensor | null) => (t === null ? null : (gradOf(t) as Float32Array | null));
+  const whole = makeResult(flat, [flat.length], 'float32', parents, (g) => {
+    kernelCounts.layer32Backward++;
+    const g32 = g as Float32Array;
+    layer.backward(params, g32.subarray(0, nY), g32.subarray(nY, nY + nH), cN ? g32.subarray(nY + nH) : null, {
+      dX: grad(x), dh0: grad(h0), dc0: grad(c0), dWih: grad(w.wIh), dWhh: grad(w.wHh), dBih: grad(w.bIh), dBhh: grad(w.bHh),
+    });
+    layer.release();
+    layerTapes.unregister(layer);
+  });
+  layerTapes.register(whole, layer, layer);
+  const parts = [{ offset: 0, shape: yShape }, { offset: nY, shape: hShape }];
+  if (cShape) parts.push({ offset: nY + nH, shape: cShape });
   const [ty, th, tc] = splitResult(whole, parts);
   return { y: ty, hN: th, cN: tc ?? null };
 }

@@ -7,7 +7,7 @@
 //                      direction's last column and the reverse direction's first column must
 //                      equal h_n.
 import {
-  GRU, LSTM, RNN, Generator, noGrad, packPaddedSequence, padPackedSequence, tensor,
+  GRU, LSTM, RNN, Generator, keepFloat64Numerics, keepsFloat64Numerics, noGrad, packPaddedSequence, padPackedSequence, tensor,
 } from 'recur';
 import type { PackedSequence, RNNBase, RnnClsNet, Task, Tensor, TrainConfig } from 'recur';
 
@@ -101,6 +101,8 @@ function layerModule(rnn: RNNBase, l: number): RNNBase {
   const state: Record<string, Tensor> = {};
   for (const [name] of m.namedParameters()) state[name] = rnn.getParameter(name.replace('_l0', `_l${l}`));
   m.loadStateDict(state);
+  // The copy computes as the model does (the article's model keeps float64-accumulated numerics).
+  if (keepsFloat64Numerics(rnn.getParameter('weight_ih_l0'))) keepFloat64Numerics(m);
   return m;
 }
 

@@ -1,0 +1,69 @@
+// Float32 matrix products for float32 models: the SIMD kernel (src/runtime/wasm/gemm32.wat) when
+// every operand lives in WASM memory (allocF32 workspaces), else its JS twin (gemm32-naive.ts) —
+// the same bits either way. Offsets and strides are in elements.
+import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
+import { gemm32Kernel, kernelCounts } from '../runtime/wasm/gemm32.js';
+import { gemm32Naive } from './gemm32-naive.js';
+
+/** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
+const ROW_TILE = 64;
+
+/** Whether the float32 SIMD kernel is available (the float32 fast path of the modules needs it). */
+export function gemm32Available(): boolean {
+  return gemm32Kernel() !== null;
+}
+
+/** The general strided product, see gemm32Naive. */
+export function gemm32(
+  A: Float32Array, aOff: number, aRow: number, aStep: number, B: Float32Array, bOff: number, bStep: number,
+  bias: Float32Array | null, C: Float32Array, cOff: number, M: number, K: number, N: number, mode: 0 | 1 | 2,
+): void {
+  if (M <= 0 || N <= 0) return;
+  const k = gemm32Kernel();
+  if (k !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
+    kernelCounts.gemm32++;
+    k(A.byteOffset + 4 * aOff, 4 * aRow, 4 * aStep, B.byteOffset + 4 * bOff, 4 * bStep, mode === 1 ? bias!.byteOffset : 0,
+      C.byteOffset + 4 * cOff, M, K, N, mode);
+    return;
+  }
+  gemm32Naive(A, aOff, aRow, aStep, B, bOff, bStep, bias, C, cOff, M, K, N, mode);
+}
+
+/** C[M, N] (at cOff) = start + A[M, K]·B[K, N]: mode 0 (start 0), 1 (bias[n]), 2 (C += A·B). */
+export function gemm32AB(
+  A: Float32Array, aOff: number, B: Float32Array, bOff: number, bias: Float32Array | null,
+  C: Float32Array, cOff: number, M: number, K: number, N: number, mode: 0 | 1 | 2,
+): void {
+  gemm32(A, aOff, K, 1, B, bOff, N, bias, C, cOff, M, K, N, mode);
+}
+
+/** C[M, N] (at cOff) += A[R, M]ᵀ·B[R, N], summed over r increasing (in row tiles: the same order). */
+export function gemm32AtB(
+  A: Float32Array, aOff: number, B: Float32Array, bOff: number, R: number, M: number, N: number, C: Float32Array, cOff: number,
+): void {
+  for (let r0 = 0; r0 < R; r0 += ROW_TILE) {
+    const n = Math.min(ROW_TILE, R - r0);
+    gemm32(A, aOff + r0 * M, 1, M, B, bOff + r0 * N, N, null, C, cOff, M, n, N, 2);
+  }
+}
+
+/** dst[dOff + c·rows + r] = src[sOff + r·cols + c]: [rows, cols] → [cols, rows]. */
+export function transpose32(src: Float32Array, sOff: number, rows: number, cols: number, dst: Float32Array, dOff: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = sOff + r * cols;
+    for (let c = 0; c < cols; c++) dst[dOff + c * rows + r] = src[s + c];
+  }
+}
+
+let ones: Float32Array = new Float32Array(0); // [n] of 1 in WASM memory: the left operand of colSum32
+/**
+ * c[cOff + j] += Σ_r A[aOff + r·M + j] (r increasing) as onesᵀ·A — 1·x is exact, so each column is
+ * the plain float32 running sum.
+ */
+export function colSum32(A: Float32Array, aOff: number, R: number, M: number, c: Float32Array, cOff: number): void {
+  if (ones.length < R) {
+    release(ones);
+    ones = allocF32(Math.max(R, 2 * ones.length, 256)).fill(1);
+  }
+  gemm32(ones, 0, 1, 1, A, aOff, M, null, c, cOff, 1, R, M, 2);
+}

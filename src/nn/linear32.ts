@@ -1,0 +1,53 @@
+// nn.Linear's float32 path: y = x·Wᵀ + b as one float32 SIMD product (src/kernels/gemm32.ts) in the
+// module's grow-only WASM workspace (src/runtime/wasm/workspace.ts), and its backward as two more:
+// dX = dY·W, dW += dYᵀ·X, db += column sums of dY. Each call copies its operands into the workspace
+// first, so the workspace holds nothing between calls (a module used twice in one graph is fine).
+import { Tensor, gradOf, makeResult } from '../tensor/tensor.js';
+import { colSum32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
+import { kernelCounts } from '../runtime/wasm/gemm32.js';
+import { workspace } from '../runtime/wasm/workspace.js';
+
+const up4 = (n: number) => (n + 3) & ~3;
+
+/** x [..., K] (float32), weight [N, K], bias [N] | null → [..., N]; null when the workspace does not fit in WASM memory. */
+export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor | null {
+  const N = weight.shape[0];
+  const K = weight.shape[1];
+  const M = K > 0 ? x.data.length / K : 0;
+  if (M === 0 || N === 0 || K === 0) return null;
+  const oX = 0, oW = up4(M * K), oB = oW + up4(K * N), oY = oB + up4(N);
+  const ws = workspace(owner, oY + up4(M * N));
+  if (ws === null) return null;
+  kernelCounts.linear32++;
+  ws.set(x.data as Float32Array, oX);
+  transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
+  if (bias !== null) ws.set(bias.data as Float32Array, oB);
+  gemm32AB(ws, oX, ws, oW, bias !== null ? ws.subarray(oB, oB + N) : null, ws, oY, M, K, N, bias !== null ? 1 : 0);
+  const y = (ws.slice(oY, oY + M * N) as Float32Array);
+  const parents = bias !== null ? [x, weight, bias] : [x, weight];
+  return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
+    const dX = gradOf(x) as Float32Array | null;
+    const dW = gradOf(weight) as Float32Array | null;
+    const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;
+    const gG = 0, gW = up4(M * N), gX = gW + up4(N * K), gO = gX + up4(M * K);
+    const w = workspace(owner, gO + up4(Math.max(M * K, N * K, N)));
+    if (w === null) throw new Error('Linear: WASM memory is full (backward)');
+    w.set(g as Float32Array, gG);
+    if (dX !== null) {
+      w.set(weight.data as Float32Array, gW);
+      gemm32AB(w, gG, w, gW, null, w, gO, M, N, K, 0); // dY [M, N]·W [N, K]
+      for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
+    }
+    if (dW !== null) {
+      w.set(x.data as Float32Array, gX);
+      w.set(dW, gO);
+      gemm32AtB(w, gG, w, gX, M, N, K, w, gO); // += dYᵀ [N, M]·X [M, K]
+      dW.set(w.subarray(gO, gO + N * K));
+    }
+    if (dB !== null) {
+      w.set(dB, gO);
+      colSum32(w, gG, M, N, w, gO);
+      dB.set(w.subarray(gO, gO + N));
+    }
+  });
+}
