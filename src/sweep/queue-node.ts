@@ -21,6 +21,7 @@ import { DEFAULT_QUEUE_NAME, forkTrial } from './pool-node.js';
 import { unmeasuredResult } from './results.js';
 import type { TrialResult } from './results.js';
 import type { TrialJob } from './trial-node.js';
+import { ensureWritableDir } from '../track/writable-dir.js';
 
 export { DEFAULT_QUEUE_NAME };
 
@@ -212,7 +213,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     async (job) => {
       const data = job.data;
       const root = path.join(saveDir, data.sweep);
-      fs.mkdirSync(root, { recursive: true });
+      ensureWritableDir(root);
       // Runs of this trial live under this machine's save_dir; hints from the enqueuer's machine
       // do not apply here.
       const local: TrialJob = { ...data, config: { ...data.config, save_dir: root } };

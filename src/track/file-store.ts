@@ -8,6 +8,8 @@
 // nothing is fsync'd). A killed writer can at worst leave one unterminated last line; readers stop
 // at the last '\n', and a writer reopening the log (resume) first terminates such a line so it stays
 // a single ignored corrupt line instead of swallowing the next row.
+// The runs root is checked before the first run is created (writable-dir.ts): an unusable folder
+// (under /proc, read-only, a file, a full disk) fails at once with the folder and the reason.
 // Concurrency: ids are claimed with mkdir (atomic, fails if it exists) and retried with the next
 // suffix, so processes starting runs with the same name at once get distinct directories.
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { appendRows, encodeRow, parseLines } from './metrics.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
+import { ensureWritableDir } from './writable-dir.js';
 import {
   candidateId,
   compareEntries,
@@ -80,13 +83,17 @@ export class FileStore implements RunStore {
   }
 
   async createRun(meta: Omit<RunMeta, 'id'>, opts: CreateRunOptions = {}): Promise<RunMeta> {
-    fs.mkdirSync(this.root, { recursive: true });
+    ensureWritableDir(this.root);
     const base = sanitizeRunName(meta.name);
     if (opts.exactId) {
       // The directory may already exist (a trainer that made it for checkpoints); the meta file
       // is the claim, created exclusively.
       const dir = this.runDir(base);
-      fs.mkdirSync(dir, { recursive: true });
+      try {
+        fs.mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       const full: RunMeta = { ...meta, id: base };
       try {
         fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(full, null, 2) + '\n', { flag: 'wx' });

@@ -121,6 +121,7 @@ function seedFromConfig(config: Record<string, unknown> | undefined): number | s
 export { Run, type FinalStatus } from './run.js';
 export { FileStore, isPidAlive, nodeLivenessProbe, META_FILE, METRICS_FILE } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
+export { ensureWritableDir, UnusableDirError } from './writable-dir.js';
 export { CorruptMetaError, RunExistsError, RunNotFoundError, type RunStore } from './store.js';
 export { effectiveStatus } from './status.js';
 export { finishAllRunsSync, installProcessHandlers, receivedSignal, uninstallSignalHandlers } from './lifecycle.js';

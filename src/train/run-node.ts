@@ -10,7 +10,7 @@ import type { TrainConfig } from './config.js';
 import { validateConfig } from './config.js';
 import { latestCheckpoint, readModelFile, readTrainerFile, saveCheckpoint } from './checkpoint-node.js';
 import { ProgressBar, formatDuration } from './progress.js';
-import { init as initRun } from '../track/index.js';
+import { init as initRun, UnusableDirError } from '../track/index.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -121,16 +121,22 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       trainer.setState(t.state as never);
     }
 
-    const run = await initRun({
-      project: opts.project ?? 'recur',
-      name: config.run_name,
-      config: config as unknown as Record<string, unknown>,
-      seed: config.seed!,
-      root: config.save_dir,
-      // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
-      handleSignals: opts.handleSignals === false,
-      ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
-    });
+    let run: Awaited<ReturnType<typeof initRun>>;
+    try {
+      run = await initRun({
+        project: opts.project ?? 'recur',
+        name: config.run_name,
+        config: config as unknown as Record<string, unknown>,
+        seed: config.seed!,
+        root: config.save_dir,
+        // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
+        handleSignals: opts.handleSignals === false,
+        ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
+      });
+    } catch (e) {
+      if (e instanceof UnusableDirError) throw new RunError(e.message, 2);
+      throw e;
+    }
     const runDir = run.dir;
     if (!resumeFrom) writeJsonAtomic(path.join(runDir, 'config.json'), { ...config, recur_version: VERSION });
 
