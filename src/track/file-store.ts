@@ -1,7 +1,9 @@
 // The default RunStore: plain files under a runs root (default ./output/, shared with checkpoints).
 //
 //   <root>/<runId>/meta.json       RunMeta, replaced atomically (write temp file, rename over)
-//   <root>/<runId>/metrics.jsonl   one MetricRow per line, append-only (O_APPEND)
+//   <root>/<runId>/metrics.jsonl   one MetricRow per line, appended (O_APPEND); a resume from a
+//                                  checkpoint first replaces it atomically without the rows logged
+//                                  after the checkpoint's step (dropMetricsAfter)
 //
 // Crash safety: each `appendMetrics` is one write(2) of whole lines to an O_APPEND descriptor, so
 // once it returns the rows are in the kernel and survive SIGKILL of the writer (not a power loss:
@@ -15,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendRows, encodeRow, parseLines } from './metrics.js';
+import { appendRows, decodeLine, encodeRow, parseLines } from './metrics.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
 import { ensureWritableDir } from './writable-dir.js';
 import {
@@ -200,6 +202,31 @@ export class FileStore implements RunStore {
     } finally {
       await fh.close();
     }
+  }
+
+  dropMetricsAfter(id: string, step: number): number {
+    const file = path.join(this.runDir(id), METRICS_FILE);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+    // The unterminated tail of a killed writer is not a row: it goes too.
+    const end = text.lastIndexOf('\n') + 1;
+    const lines = text.slice(0, end).split('\n');
+    lines.pop(); // '' after the last '\n'
+    const kept = lines.filter((l) => {
+      const row = decodeLine(l);
+      return row === null || row.step <= step;
+    });
+    const dropped = lines.length - kept.length;
+    if (dropped === 0 && end === text.length) return 0;
+    // Appends after this go to the new file, never to the replaced one.
+    this.closeRun(id);
+    writeFileAtomicSync(file, kept.map((l) => l + '\n').join(''));
+    return dropped;
   }
 
   closeRun(id: string): void {

@@ -28,6 +28,9 @@ export interface InitOptions {
   dir?: string;
   // Directory (or id under `root`) of an existing run to continue.
   resume?: string;
+  // With `resume`: the step the run continues after (its checkpoint's). Rows logged after it are
+  // removed from the log, since the resumed run logs those steps again; each step stays once.
+  resumeStep?: number;
   // Another store instead of the file store (root/dir then only name the run).
   store?: RunStore;
   // Install SIGINT/SIGTERM handlers (default true). Exit and crash handlers are always installed.
@@ -103,6 +106,7 @@ async function resumeRun(opts: InitOptions): Promise<Run> {
   };
   delete meta.error;
   if (opts.config) meta.config = { ...old.config, ...structuredClone(opts.config) };
+  if (opts.resumeStep !== undefined) store.dropMetricsAfter(id, opts.resumeStep);
   store.writeMeta(meta);
   return open(store, meta);
 }

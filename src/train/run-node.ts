@@ -131,7 +131,7 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
         root: config.save_dir,
         // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
         handleSignals: opts.handleSignals === false,
-        ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
+        ...(opts.resumeDir ? { resume: opts.resumeDir, resumeStep: resumeFrom!.step } : {}),
       });
     } catch (e) {
       if (e instanceof UnusableDirError) throw new RunError(e.message, 2);
