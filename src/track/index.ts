@@ -105,6 +105,7 @@ async function resumeRun(opts: InitOptions): Promise<Run> {
     resumes: [...(old.resumes ?? []), { at: now, pid: proc.pid, argv: proc.argv }],
   };
   delete meta.error;
+  delete meta.reason;
   if (opts.config) meta.config = { ...old.config, ...structuredClone(opts.config) };
   if (opts.resumeStep !== undefined) store.dropMetricsAfter(id, opts.resumeStep);
   store.writeMeta(meta);
