@@ -57,7 +57,7 @@ export type { Task, TaskConfig } from './tasks/registry.js';
 export { RnnClsNet } from './models/rnn-cls-net.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
-export { Trainer, makeModel, accuracy, predictOne } from './train/trainer.js';
+export { Trainer, makeModel, accuracy, predictOne, usableReason, NonFiniteOutputError } from './train/trainer.js';
 export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
 export { SplitTuner } from './kernels/split-tuner.js';
 export { PhaseClock } from './kernels/phase-clock.js';
