@@ -62,6 +62,23 @@ describe.runIf(process.platform === 'linux')('recur train --save_dir on a kernel
   }
 });
 
+describe.runIf(process.platform === 'linux')('recur sweep and recur worker --save_dir /proc/forbidden', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const reason = '/proc is a virtual file system of the kernel, not storage; choose a folder on a disk';
+  it('sweep: fails before the first trial', () => {
+    const r = run(['sweep', '--grid', 'lr=0.001', '--seeds', '0', '--total_steps', '5', '--save_dir', '/proc/forbidden']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`recur: cannot save runs in /proc/forbidden/sweep-lr: ${reason}`);
+  });
+  it('worker: fails before connecting to the queue', () => {
+    const r = run(['worker', '--queue', 'redis://127.0.0.1:1', '--save_dir', '/proc/forbidden']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(`recur: cannot save runs in /proc/forbidden: ${reason}`);
+  });
+});
+
 describe('recur train --save_dir that is not a folder', () => {
   it('a regular file, or a path through one', () => {
     const file = path.join(tmpDir(), 'notes.txt');

@@ -45,7 +45,7 @@ Example:
           stalledMs: opts.stalled_ms ?? envMs('RECUR_QUEUE_STALLED_MS'),
         });
       } catch (e) {
-        if ((e as Error).name === 'QueueError') throw new CliError((e as Error).message);
+        if (['QueueError', 'UnusableDirError'].includes((e as Error).name)) throw new CliError((e as Error).message);
         throw e;
       }
     });

@@ -203,6 +203,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const host = os.hostname();
   const me = `${host}:${process.pid}`;
+  // An unusable runs folder fails here, before any job is taken, not in every job.
+  ensureWritableDir(o.saveDir);
   const redis = await connectRedis(o.url);
   const children = new Set<ChildProcess>();
   let stopping = false;
