@@ -63,6 +63,20 @@ describe('FileStore.dropMetricsAfter on disk', () => {
     expect(fs.readdirSync(s.runDir(id)).sort()).toEqual(['meta.json', 'metrics.jsonl']);
   });
 
+  it('a reader whose cursor no longer falls on a line boundary of the replaced log reads it whole', async () => {
+    const s = new FileStore(tmpDir());
+    const { id } = await s.createRun(META);
+    s.appendMetrics(id, [row(10), row(20), row(30)]);
+    const before = await s.readMetrics(id);
+    s.dropMetricsAfter(id, 10);
+    s.appendMetrics(id, [{ step: 20, t: 1, loss: 0.123456789 }, row(30), row(40)]); // longer lines than before
+    const after = await s.readMetrics(id, before.cursor);
+    expect(after.reset).toBe(true);
+    expect(after.corruptLines).toBe(0);
+    expect(after.rows.map((r) => r.step)).toEqual([10, 20, 30, 40]);
+    s.closeRun(id);
+  });
+
   it('appends after the replacement go to the new file, not the replaced one', async () => {
     const s = new FileStore(tmpDir());
     const { id } = await s.createRun(META);

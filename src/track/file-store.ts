@@ -185,7 +185,14 @@ export class FileStore implements RunStore {
     }
     try {
       const size = (await fh.stat()).size;
-      const reset = since < 0 || since > size || !Number.isInteger(since);
+      let reset = since < 0 || since > size || !Number.isInteger(since);
+      if (!reset && since > 0) {
+        // Cursors sit just after a '\n'. Anything else means the log was replaced (a resume drops
+        // the rows after its checkpoint) and has grown past the old cursor again: read it whole.
+        const prev = Buffer.alloc(1);
+        await fh.read(prev, 0, 1, since - 1);
+        reset = prev[0] !== 0x0a;
+      }
       const from = reset ? 0 : since;
       const buf = Buffer.alloc(size - from);
       let got = 0;
