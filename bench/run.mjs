@@ -34,7 +34,7 @@ const CASES = {
   'sota-lstm': { kind: 'train', ...SOTA, cell: 'lstm' },
   'sota-gru': { kind: 'train', ...SOTA, cell: 'gru' },
   // Seconds per step: fewer windows (each still ≥ 1 step) and a one-step warm-up keep the run short.
-  // The single-thread comparison: recur on one thread here whatever --threads says.
+  // Compared with PyTorch thread for thread: recur on one thread here whatever --threads says.
   large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0, threads: 1 },
   predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
   eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },

@@ -69,7 +69,7 @@ export { RnnClsNet } from './models/rnn-cls-net.js';
 export { keepFloat64Numerics, keepsFloat64Numerics } from './runtime/numerics.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
-export { Trainer, makeModel, accuracy, predictOne } from './train/trainer.js';
+export { Trainer, makeModel, accuracy, predictOne, usableReason, NonFiniteOutputError } from './train/trainer.js';
 export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
 export { SplitTuner } from './kernels/split-tuner.js';
 export { PhaseClock } from './kernels/phase-clock.js';

@@ -1,5 +1,6 @@
-// nn.Embedding: every golden `embedding_cases` entry, every Embedding row of FEATURES §10, and
-// PyTorch's own Embedding tests (PEERTESTS §C).
+// nn.Embedding: every golden `embedding_cases` entry, the error of every invalid Embedding call
+// with PyTorch 1.13's exact message, and the behaviours PyTorch's own Embedding tests
+// (test/nn/test_embedding.py) check.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -57,7 +58,7 @@ describe('golden embedding_cases', () => {
   }
 });
 
-describe('Embedding errors (FEATURES §10)', () => {
+describe('Embedding errors (PyTorch 1.13 messages)', () => {
   it('Embedding(10,3,paddingIdx=10)', () => {
     expect(() => new Embedding(10, 3, { paddingIdx: 10 })).toThrow('Padding_idx must be within num_embeddings');
   });
@@ -112,7 +113,7 @@ describe('Embedding errors (FEATURES §10)', () => {
   });
 });
 
-describe('Embedding behaviour (PEERTESTS §C)', () => {
+describe('Embedding behaviour (as test/nn/test_embedding.py checks it)', () => {
   it('init: N(0,1) from the generator, padding row zero, shape/dtype; same seed ⇒ same weights', () => {
     const e1 = new Embedding(200, 50, { paddingIdx: -1, generator: new Generator(3) });
     const e2 = new Embedding(200, 50, { paddingIdx: -1, generator: new Generator(3) });

@@ -1,6 +1,6 @@
-// CrossEntropyLoss: every golden `cross_entropy_cases` entry, every CrossEntropyLoss row of
-// FEATURES §10 (and its edge cases), PyTorch's own cross-entropy tests (PEERTESTS §D) and
-// finite-difference gradient checks.
+// CrossEntropyLoss: every golden `cross_entropy_cases` entry, the error of every invalid call (and
+// the edge cases) with PyTorch 1.13's exact message, the behaviours PyTorch's own cross-entropy
+// tests (test/test_nn.py) check, and finite-difference gradient checks.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -62,7 +62,7 @@ describe('golden cross_entropy_cases', () => {
   }
 });
 
-describe('CrossEntropyLoss errors (FEATURES §10)', () => {
+describe('CrossEntropyLoss errors (PyTorch 1.13 messages)', () => {
   const x = () => randn([3, 4], { ...F64, generator: new Generator(1) });
   it("reduction='avg'", () => {
     expect(() => new CrossEntropyLoss({ reduction: 'avg' as Reduction })).toThrow('avg is not a valid value for reduction');
@@ -133,7 +133,7 @@ function reference(
   });
 }
 
-describe('cross-entropy behaviour (PEERTESTS §D)', () => {
+describe('cross-entropy behaviour (as test/test_nn.py checks it)', () => {
   const gen = new Generator(21);
   /** (N, C, d1..dk) input, index target and the equivalent smoothed one-hot probabilities. */
   function kdim(k: number, C: number) {

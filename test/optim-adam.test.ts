@@ -151,7 +151,7 @@ describe('adamUpdate (fused) equals adamUpdateNaive (op-by-op transcription) bit
   }
 });
 
-describe('Adam / AdamW constructor errors (PyTorch 1.13 messages, FEATURES §10)', () => {
+describe('Adam / AdamW constructor errors (PyTorch 1.13 messages)', () => {
   const p = () => [tensor([1, 2], { requiresGrad: true })];
   const cases: Array<[string, () => unknown, string]> = [
     ['lr=-1', () => new Adam(p(), { lr: -1 }), 'Invalid learning rate: -1'],

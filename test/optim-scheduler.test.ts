@@ -1,6 +1,6 @@
 // LR schedulers against PyTorch 1.13: the golden traces (test/fixtures/golden.json
-// `scheduler_cases`), the error table (FEATURES §10 lr_scheduler), and sequences from PyTorch's
-// test_lrscheduler.py / values printed by torch 1.13 (quoted where used).
+// `scheduler_cases`), the errors of invalid scheduler calls with PyTorch 1.13's exact messages,
+// and sequences from PyTorch's test_lrscheduler.py / values printed by torch 1.13 (quoted where used).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { tensor } from '../src/tensor/create.js';
@@ -57,7 +57,7 @@ describe('golden scheduler traces (optimizer step k uses lr_used_by_step[k-1])',
   }
 });
 
-describe('SequentialLR(LinearLR, CosineAnnealingLR) follows the closed form of FEATURES §6', () => {
+describe('SequentialLR(LinearLR, CosineAnnealingLR) follows its closed form', () => {
   it('step k uses base·(0.01 + 0.99·(k−1)/W) for k ≤ W and cos_closed(k−1−W) after', () => {
     const base = 0.005, W = 10, S = 50, etaMin = 1e-4;
     const opt = dummyAdam(base);
@@ -188,7 +188,7 @@ describe('sequences from PyTorch (test_lrscheduler.py and torch 1.13 output)', (
   });
 });
 
-describe('lr_scheduler errors (FEATURES §10, torch 1.13 messages)', () => {
+describe('lr_scheduler errors (torch 1.13 messages)', () => {
   it('LinearLR start_factor=1.5 / end_factor=1.5', () => {
     expect(() => new LinearLR(dummyAdam(0.05), { startFactor: 1.5 })).toThrow('Starting multiplicative factor expected to be between 0 and 1.');
     expect(() => new LinearLR(dummyAdam(0.05), { endFactor: 1.5 })).toThrow('Ending multiplicative factor expected to be between 0 and 1.');

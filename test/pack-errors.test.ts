@@ -1,4 +1,4 @@
-// Every row of FEATURES.md §10 for pack_padded_sequence, pad_packed_sequence, pad_sequence,
+// The errors of invalid calls to pack_padded_sequence, pad_packed_sequence, pad_sequence,
 // pack_sequence, unpad_sequence, PackedSequence and the packing edge cases, with PyTorch 1.13's
 // exact message — or, where 1.13 silently corrupts or fails incidentally, our clear message.
 import { describe, it, expect } from 'vitest';
@@ -22,7 +22,7 @@ const SORT_MSG =
 const LEN_MSG = "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0";
 const bs = (p: PackedSequence): number[] => Array.from(p.batchSizes.data);
 
-describe('pack_padded_sequence errors (FEATURES §10)', () => {
+describe('pack_padded_sequence errors', () => {
   it('lengths [2,4,1] unsorted with enforceSorted=true (default)', () => {
     expect(() => packPaddedSequence(x43(), [2, 4, 1])).toThrow(SORT_MSG);
   });
@@ -104,7 +104,7 @@ describe('pack_padded_sequence errors (FEATURES §10)', () => {
   });
 });
 
-describe('pack_padded_sequence edge cases (FEATURES §10 "edge cases")', () => {
+describe('pack_padded_sequence edge cases', () => {
   it('lengths [4,2] for B=3 with enforceSorted=false: error instead of silently dropping a sequence', () => {
     expect(() => packPaddedSequence(x43(), [4, 2], { enforceSorted: false })).toThrow(
       'Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)',
@@ -120,7 +120,7 @@ describe('pack_padded_sequence edge cases (FEATURES §10 "edge cases")', () => {
   });
 });
 
-describe('pad_packed_sequence errors (FEATURES §10)', () => {
+describe('pad_packed_sequence errors', () => {
   const packed = (): PackedSequence => packPaddedSequence(x43(), [4, 2, 1]);
   const msg = (t: number) =>
     `Expected total_length to be at least the length of the longest sequence in input, but got total_length=${t} and max sequence length being 4`;
@@ -156,7 +156,7 @@ describe('pad_packed_sequence errors (FEATURES §10)', () => {
   });
 });
 
-describe('pad_sequence errors (FEATURES §10)', () => {
+describe('pad_sequence errors', () => {
   it('empty list []', () => {
     expect(() => padSequence([])).toThrow('received an empty list of sequences');
   });
@@ -207,7 +207,7 @@ describe('pad_sequence errors (FEATURES §10)', () => {
   });
 });
 
-describe('pack_sequence errors (FEATURES §10)', () => {
+describe('pack_sequence errors', () => {
   const a = () => arange(1, 4, 1, { dtype: 'float64' });
   const b = () => arange(4, 6, 1, { dtype: 'float64' });
   const c = () => arange(6, 7, 1, { dtype: 'float64' });
@@ -225,7 +225,7 @@ describe('pack_sequence errors (FEATURES §10)', () => {
   });
 });
 
-describe('unpad_sequence (FEATURES §10)', () => {
+describe('unpad_sequence', () => {
   it('lengths longer than padded (len 5 > T 4): full T rows, as PyTorch', () => {
     const out = unpadSequence(zeros([4, 2, 3]), [5, 2]);
     expect(out.map((o) => o.shape)).toEqual([[4, 3], [2, 3]]);
@@ -249,7 +249,7 @@ describe('unpad_sequence (FEATURES §10)', () => {
   });
 });
 
-describe('PackedSequence (FEATURES §10)', () => {
+describe('PackedSequence', () => {
   it('PackedSequence(data) with no batchSizes', () => {
     expect(() => new (PackedSequence as any)(zeros([3, 2]))).toThrow('PackedSequence(data, batchSizes): both must be Tensors');
   });

@@ -1,4 +1,4 @@
-// PyTorch's own packed-sequence tests (PEERTESTS.md §A, priorities F1–F2) re-stated for recur,
+// PyTorch's own packed-sequence tests (test/nn/test_packed_sequence.py) re-stated for recur,
 // plus fast-check properties of the pack/pad round trips and finite-difference gradient checks.
 // Expected values are built independently from the definitions (batch_sizes formula, layouts),
 // never from the functions under test.
@@ -201,7 +201,7 @@ describe('unpack / pad / unpad (A8–A11, A13, A14)', () => {
       expect(padded.toArray()).toEqual([[1, 4], [2, 5], [3, 0]]);
     }
   });
-  it('pad(pack(x)) returns max(lengths) steps, not the original T (FEATURES §7.7)', () => {
+  it('pad(pack(x)) returns max(lengths) steps, not the original T', () => {
     const x = randn([6, 2, 3], { generator: new Generator(2) });
     const [p] = padPackedSequence(packPaddedSequence(x, [4, 2]));
     expect(p.shape).toEqual([4, 2, 3]);

@@ -1,5 +1,5 @@
-// Every RNN constructor / forward / cell error row of FEATURES.md §10 (torch 1.13 messages; the
-// [newer] §9 messages where 1.13 only fails incidentally), plus the cases where PyTorch silently
+// The errors of invalid RNN constructor / forward / cell calls with torch 1.13's exact messages (or
+// newer PyTorch's, where 1.13 only fails incidentally), plus the cases where PyTorch silently
 // corrupts and we raise instead.
 import { describe, it, expect, vi } from 'vitest';
 import { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from '../src/nn/rnn.js';

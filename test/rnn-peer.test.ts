@@ -1,4 +1,4 @@
-// Behaviours PyTorch's own test suite checks for RNN/LSTM/GRU (PEERTESTS.md §B), re-stated
+// Behaviours PyTorch's own test suite (test/test_nn.py) checks for RNN/LSTM/GRU, re-stated
 // as properties of our implementation (no fixtures needed: each compares two computations
 // that must agree, or checks a closed-form value).
 import { describe, it, expect } from 'vitest';

@@ -6,14 +6,13 @@ Run with the system python that has torch 1.13 (CPU):
     /usr/bin/python3 tools/gen_golden.py      # writes <repo>/test/fixtures/golden.json
     /usr/bin/python3 tools/gen_golden.py --out X.json
 
-This is the project's copy of /work/shared/golden/gen_golden.py; the only change is the default
-output path (the repo's test/fixtures/, resolved from this file's location so the working directory
-does not matter). The generated JSON is byte-identical to the shared golden.json.
+The default output path is resolved from this file's location, so the working directory does
+not matter.
 
 Everything is seeded; re-running gives byte-identical output on the same torch build.
-The format is documented in FORMAT.md. Every float64 RNN case is additionally checked
-against an independent NumPy re-implementation of the semantics written down in
-FEATURES.md (see `ref_rnn_forward`), so the golden data and the spec agree.
+The format is documented in tools/FORMAT.md. Every float64 RNN case is additionally checked
+against an independent NumPy re-implementation of PyTorch's documented RNN/LSTM/GRU equations
+(`ref_rnn_forward`), so the golden data and the equations agree.
 """
 import argparse
 import json
@@ -63,7 +62,7 @@ def enc_packed(ps):
 
 
 # ----------------------------------------------------------------------------------------
-# independent NumPy reference (executable form of FEATURES.md section 1)
+# independent NumPy reference: PyTorch's documented RNN/LSTM/GRU cell equations, layer by layer
 # ----------------------------------------------------------------------------------------
 def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))

@@ -25,7 +25,9 @@ export function parseSequence(line: string, maxNumber: number): number[] | strin
 
 function answer(m: LoadedModel, seq: number[]) {
   const task = getTask(m.config.task);
-  const { prediction, probability } = predictOne(m.model, task, m.config, seq);
+  const { prediction, probability, probs } = predictOne(m.model, task, m.config, seq);
+  const bad = probs.find((p) => !Number.isFinite(p));
+  if (bad !== undefined) throw new CliError(`the model's output for [${seq.join(', ')}] is ${bad}: its weights overflow in the forward pass (${m.file})`, 3);
   const truth = task.answer(seq, m.config);
   return { sequence: seq, prediction, probability, truth, correct: prediction === truth };
 }

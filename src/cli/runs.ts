@@ -103,6 +103,7 @@ function showRun(r: IndexedRun, store: FileStore, now: number): string[] {
       ['directory', store.runDir(r.id)],
     ];
     if (m.resumes?.length) kv.push(['resumed', m.resumes.map((x) => x.at).join(', ')]);
+    if (m.reason && m.reason !== m.error) kv.push(['reason', m.reason]);
     if (m.error) kv.push(['error', m.error]);
     for (const [k, v] of kv) if (v !== '') out.push(`${k.padEnd(10)}${v}`);
     const flat = flattenConfig(m.config);

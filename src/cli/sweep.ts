@@ -16,6 +16,7 @@ import { SweepStateError } from '../sweep/state-node.js';
 import { addTrainFlags, givenFlags } from './train.js';
 import { CliError } from './errors.js';
 import { numberArg, parseNumberArg } from './number-arg.js';
+import { loadQueue } from './queue-deps.js';
 
 export function intArg(name: string, min = 1) {
   return numberArg(name, { integer: true, min });
@@ -52,8 +53,8 @@ export function addRunOptions(cmd: Command): Command {
 export async function makeExecutor(opts: { workers?: number; queue?: string; queue_name?: string; retry_failed?: boolean }): Promise<Executor> {
   if (opts.queue) {
     if (opts.workers !== undefined) throw new CliError('--workers is for the local pool; with --queue, start `recur worker --concurrency N` processes');
-    // BullMQ is loaded only when a queue is used: it costs every other command ~0.2 s.
-    const { QueueExecutor } = await import('../sweep/queue-node.js');
+    // Loaded only when a queue is used: bullmq and ioredis are optional, and cost ~0.2 s of start-up.
+    const { QueueExecutor } = await loadQueue('--queue');
     return new QueueExecutor({ url: opts.queue, queueName: opts.queue_name, retryFailed: !!opts.retry_failed });
   }
   return new LocalPool(opts.workers ?? defaultWorkers());
@@ -74,7 +75,7 @@ export async function execute(o: {
     const r = await runSweep({ ...o, executor, retryFailed: !!o.opts.retry_failed, json: !!o.opts.json });
     process.exitCode = r.interrupted ? 130 : 0;
   } catch (e) {
-    if (e instanceof SweepError || e instanceof SweepStateError || (e as Error).name === 'QueueError') throw new CliError((e as Error).message);
+    if (e instanceof SweepError || e instanceof SweepStateError || ['QueueError', 'UnusableDirError'].includes((e as Error).name)) throw new CliError((e as Error).message);
     throw e;
   }
 }

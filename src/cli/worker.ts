@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_QUEUE_NAME, defaultWorkers } from '../sweep/pool-node.js';
 import { intArg } from './sweep.js';
 import { CliError } from './errors.js';
+import { loadQueue } from './queue-deps.js';
 
 function envMs(name: string): number | undefined {
   const v = process.env[name];
@@ -32,8 +33,8 @@ Example:
   recur worker --queue redis://10.0.0.5:6379 --concurrency 2 --save_dir /data/runs`,
     )
     .action(async (opts: { queue: string; queue_name: string; concurrency?: number; save_dir: string; lock_ms?: number; stalled_ms?: number }) => {
-      // Loaded here, not at the top: BullMQ costs every other command ~0.2 s of start-up.
-      const { runWorker } = await import('../sweep/queue-node.js');
+      // Loaded here, not at the top: bullmq and ioredis are optional, and cost ~0.2 s of start-up.
+      const { runWorker } = await loadQueue('recur worker');
       try {
         await runWorker({
           url: opts.queue,
@@ -44,7 +45,7 @@ Example:
           stalledMs: opts.stalled_ms ?? envMs('RECUR_QUEUE_STALLED_MS'),
         });
       } catch (e) {
-        if ((e as Error).name === 'QueueError') throw new CliError((e as Error).message);
+        if (['QueueError', 'UnusableDirError'].includes((e as Error).name)) throw new CliError((e as Error).message);
         throw e;
       }
     });

@@ -1,4 +1,5 @@
-// A second thread for RnnClsNetKernel's training step (issue 6: "both cores where it pays").
+// A second thread for RnnClsNetKernel's training step: both cores work on one step where the step
+// is big enough to pay for the hand-off.
 //
 // The step's sorted sequences are split at s (about half the packed rows each; SplitTuner): this
 // thread runs the layers' forward, the head and loss rows and the backward walks for [0, s), the

@@ -1,6 +1,6 @@
-// Adam / AdamW update over flat typed arrays: one call updates `n` elements of a parameter and its
-// state, so the trainer can later point it at one big flat buffer (llm.c style) instead of one
-// call per tensor. Pure typed-array code: imports nothing but the fma32 helper.
+// Adam / AdamW update over flat typed arrays: one call updates `n` elements of parameters and their
+// state. Adam calls it once per tensor, or once over the fused trainer's single flat buffer of all
+// parameters (Adam.useFlatBuffers, llm.c style). Typed-array code plus the WASM kernel below.
 //
 // Formula (torch/optim/adam.py `_single_tensor_adam`, 1.13; step is the already incremented count):
 //   g  = maximize ? −grad : grad
@@ -18,8 +18,10 @@
 // kernels fuse the same steps in double; the difference is at the last-ulp level).
 //
 // float32 without amsgrad runs as the WASM SIMD kernel `adam` where it is available (the same
-// operations, four elements at a time; bit-identical, test/optim-adam.test.ts): the arrays are
-// copied into WASM memory and back, which costs less than the scalar loop's float32 emulation.
+// operations, four elements at a time; bit-identical, test/optim-adam.test.ts): in place when all
+// arrays already live in WASM memory (the flat buffers, Adam's own state), otherwise copied into a
+// staging area and back, which still costs less than the scalar loop's float32 emulation. A big
+// in-place span can be split with a second thread (AdamHelper).
 
 import { fma32 } from './fma32.js';
 import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';

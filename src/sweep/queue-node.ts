@@ -21,6 +21,7 @@ import { DEFAULT_QUEUE_NAME, forkTrial } from './pool-node.js';
 import { unmeasuredResult } from './results.js';
 import type { TrialResult } from './results.js';
 import type { TrialJob } from './trial-node.js';
+import { ensureWritableDir } from '../track/writable-dir.js';
 
 export { DEFAULT_QUEUE_NAME };
 
@@ -202,6 +203,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const out = o.out ?? process.stdout;
   const host = os.hostname();
   const me = `${host}:${process.pid}`;
+  // An unusable runs folder fails here, before any job is taken, not in every job.
+  ensureWritableDir(o.saveDir);
   const redis = await connectRedis(o.url);
   const children = new Set<ChildProcess>();
   let stopping = false;
@@ -212,7 +215,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     async (job) => {
       const data = job.data;
       const root = path.join(saveDir, data.sweep);
-      fs.mkdirSync(root, { recursive: true });
+      ensureWritableDir(root);
       // Runs of this trial live under this machine's save_dir; hints from the enqueuer's machine
       // do not apply here.
       const local: TrialJob = { ...data, config: { ...data.config, save_dir: root } };

@@ -27,6 +27,7 @@ import type { SettingSummary, TestSpec, TrialResult } from './results.js';
 import { acquireLock, mergeState, readState, writeState } from './state-node.js';
 import type { SweepState, TrialRecord } from './state-node.js';
 import type { TrialJob } from './trial-node.js';
+import { ensureWritableDir } from '../track/writable-dir.js';
 
 type Writable = { write(s: string): unknown; isTTY?: boolean };
 
@@ -83,7 +84,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const dir = sweepDir(o.saveDir, o.name);
   await o.executor.open?.();
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    ensureWritableDir(dir);
     const release = acquireLock(dir, o.name);
     try {
       return await drive(o, dir, out, err, json, emit);

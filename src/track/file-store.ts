@@ -1,20 +1,25 @@
 // The default RunStore: plain files under a runs root (default ./output/, shared with checkpoints).
 //
 //   <root>/<runId>/meta.json       RunMeta, replaced atomically (write temp file, rename over)
-//   <root>/<runId>/metrics.jsonl   one MetricRow per line, append-only (O_APPEND)
+//   <root>/<runId>/metrics.jsonl   one MetricRow per line, appended (O_APPEND); a resume from a
+//                                  checkpoint first replaces it atomically without the rows logged
+//                                  after the checkpoint's step (dropMetricsAfter)
 //
 // Crash safety: each `appendMetrics` is one write(2) of whole lines to an O_APPEND descriptor, so
 // once it returns the rows are in the kernel and survive SIGKILL of the writer (not a power loss:
 // nothing is fsync'd). A killed writer can at worst leave one unterminated last line; readers stop
 // at the last '\n', and a writer reopening the log (resume) first terminates such a line so it stays
 // a single ignored corrupt line instead of swallowing the next row.
+// The runs root is checked before the first run is created (writable-dir.ts): an unusable folder
+// (under /proc, read-only, a file, a full disk) fails at once with the folder and the reason.
 // Concurrency: ids are claimed with mkdir (atomic, fails if it exists) and retried with the next
 // suffix, so processes starting runs with the same name at once get distinct directories.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendRows, encodeRow, parseLines } from './metrics.js';
+import { appendRows, decodeLine, encodeRow, parseLines } from './metrics.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
+import { ensureWritableDir } from './writable-dir.js';
 import {
   candidateId,
   compareEntries,
@@ -80,13 +85,17 @@ export class FileStore implements RunStore {
   }
 
   async createRun(meta: Omit<RunMeta, 'id'>, opts: CreateRunOptions = {}): Promise<RunMeta> {
-    fs.mkdirSync(this.root, { recursive: true });
+    ensureWritableDir(this.root);
     const base = sanitizeRunName(meta.name);
     if (opts.exactId) {
       // The directory may already exist (a trainer that made it for checkpoints); the meta file
       // is the claim, created exclusively.
       const dir = this.runDir(base);
-      fs.mkdirSync(dir, { recursive: true });
+      try {
+        fs.mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       const full: RunMeta = { ...meta, id: base };
       try {
         fs.writeFileSync(path.join(dir, META_FILE), JSON.stringify(full, null, 2) + '\n', { flag: 'wx' });
@@ -176,7 +185,14 @@ export class FileStore implements RunStore {
     }
     try {
       const size = (await fh.stat()).size;
-      const reset = since < 0 || since > size || !Number.isInteger(since);
+      let reset = since < 0 || since > size || !Number.isInteger(since);
+      if (!reset && since > 0) {
+        // Cursors sit just after a '\n'. Anything else means the log was replaced (a resume drops
+        // the rows after its checkpoint) and has grown past the old cursor again: read it whole.
+        const prev = Buffer.alloc(1);
+        await fh.read(prev, 0, 1, since - 1);
+        reset = prev[0] !== 0x0a;
+      }
       const from = reset ? 0 : since;
       const buf = Buffer.alloc(size - from);
       let got = 0;
@@ -193,6 +209,31 @@ export class FileStore implements RunStore {
     } finally {
       await fh.close();
     }
+  }
+
+  dropMetricsAfter(id: string, step: number): number {
+    const file = path.join(this.runDir(id), METRICS_FILE);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+    // The unterminated tail of a killed writer is not a row: it goes too.
+    const end = text.lastIndexOf('\n') + 1;
+    const lines = text.slice(0, end).split('\n');
+    lines.pop(); // '' after the last '\n'
+    const kept = lines.filter((l) => {
+      const row = decodeLine(l);
+      return row === null || row.step <= step;
+    });
+    const dropped = lines.length - kept.length;
+    if (dropped === 0 && end === text.length) return 0;
+    // Appends after this go to the new file, never to the replaced one.
+    this.closeRun(id);
+    writeFileAtomicSync(file, kept.map((l) => l + '\n').join(''));
+    return dropped;
   }
 
   closeRun(id: string): void {

@@ -28,6 +28,9 @@ export interface InitOptions {
   dir?: string;
   // Directory (or id under `root`) of an existing run to continue.
   resume?: string;
+  // With `resume`: the step the run continues after (its checkpoint's). Rows logged after it are
+  // removed from the log, since the resumed run logs those steps again; each step stays once.
+  resumeStep?: number;
   // Another store instead of the file store (root/dir then only name the run).
   store?: RunStore;
   // Install SIGINT/SIGTERM handlers (default true). Exit and crash handlers are always installed.
@@ -102,7 +105,9 @@ async function resumeRun(opts: InitOptions): Promise<Run> {
     resumes: [...(old.resumes ?? []), { at: now, pid: proc.pid, argv: proc.argv }],
   };
   delete meta.error;
+  delete meta.reason;
   if (opts.config) meta.config = { ...old.config, ...structuredClone(opts.config) };
+  if (opts.resumeStep !== undefined) store.dropMetricsAfter(id, opts.resumeStep);
   store.writeMeta(meta);
   return open(store, meta);
 }
@@ -121,6 +126,7 @@ function seedFromConfig(config: Record<string, unknown> | undefined): number | s
 export { Run, type FinalStatus } from './run.js';
 export { FileStore, isPidAlive, nodeLivenessProbe, META_FILE, METRICS_FILE } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
+export { ensureWritableDir, UnusableDirError } from './writable-dir.js';
 export { CorruptMetaError, RunExistsError, RunNotFoundError, type RunStore } from './store.js';
 export { effectiveStatus } from './status.js';
 export { finishAllRunsSync, installProcessHandlers, receivedSignal, uninstallSignalHandlers } from './lifecycle.js';

@@ -1,7 +1,7 @@
 // Process-level handlers that give every open run a final status (Node only).
 //
 //   normal exit without finish()      -> 'finished' (exit code 0) or 'failed' (non-zero)
-//   uncaught exception                -> 'failed', with the message in meta.error
+//   uncaught exception                -> 'failed', with the message in meta.error and meta.reason
 //   SIGINT / SIGTERM                  -> 'interrupted'
 //   SIGKILL, power loss               -> nothing can run; readers see a dead pid / stale
 //                                        heartbeat and report 'interrupted' (status.ts)

@@ -83,6 +83,17 @@ export class MemoryStore implements RunStore {
     return { rows: appendRows([], parsed), cursor: lines.length, corruptLines, reset };
   }
 
+  dropMetricsAfter(id: string, step: number): number {
+    const slot = this.slot(id);
+    const kept = slot.lines.filter((l) => {
+      const row = decodeLine(l);
+      return row === null || row.step <= step;
+    });
+    const dropped = slot.lines.length - kept.length;
+    slot.lines = kept;
+    return dropped;
+  }
+
   closeRun(_id: string): void {}
 
   // Test hook mirroring a hand-damaged meta.json in the file store.

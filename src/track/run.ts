@@ -93,12 +93,16 @@ export class Run {
     this.save();
   }
 
-  async finish(status?: FinalStatus): Promise<void> {
-    this.finishSync(status);
+  // `reason`: why a run failed or was interrupted, in words (meta.reason), e.g. 'loss became NaN
+  // at step 6'.
+  async finish(status?: FinalStatus, reason?: string): Promise<void> {
+    this.finishSync(status, undefined, reason);
   }
 
   // Synchronous finish for exit and signal handlers. The first call wins; later ones do nothing.
-  finishSync(status?: FinalStatus, error?: string): void {
+  // `error`: the message of an uncaught exception (meta.error); it is also the reason unless one
+  // is given.
+  finishSync(status?: FinalStatus, error?: string, reason: string | undefined = error): void {
     if (this.finished) return;
     this.finished = true;
     if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
@@ -107,6 +111,7 @@ export class Run {
     const at = new Date(this.now()).toISOString();
     this.meta = { ...this.meta, status: final, endedAt: at, heartbeatAt: at };
     if (error !== undefined) this.meta.error = error;
+    if (reason !== undefined) this.meta.reason = reason;
     this.save();
     try {
       this.store.closeRun(this.meta.id);

@@ -27,6 +27,10 @@ export interface RunStore {
   // Rows appended after `since` (a cursor from a previous call; 0 = from the start). Rows are
   // already passed through `appendRows` (resume rule); feed later chunks through it too.
   readMetrics(id: string, since?: number): Promise<MetricsChunk>;
+  // Removes the rows logged after `step` (a run resumed from its step-`step` checkpoint logs them
+  // again), atomically: a reader, or a process killed meanwhile, sees the log before or after,
+  // never a part. Lines that are not rows are kept. Returns how many rows were removed.
+  dropMetricsAfter(id: string, step: number): number;
   // Releases per-run resources (open file descriptors). Further appends reopen.
   closeRun(id: string): void;
   // Where the run keeps its files, for stores that have a directory per run.

@@ -32,6 +32,8 @@ export interface RunMeta {
   resumes?: Array<{ at: string; pid: number; argv: string[] }>;
   // Message of the uncaught exception that failed the run, when that is how it ended.
   error?: string;
+  // Why the run failed or was interrupted, when known: e.g. 'loss became NaN at step 6'.
+  reason?: string;
 }
 
 // One line of metrics.jsonl: `{"step": 100, "t": 1700000000000, "loss": 0.5, "current_lr": 0.001}`.

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { TrainConfig } from './config.js';
 import { DEFAULT_CONFIG } from './config.js';
 import { latestCheckpoint, readModelFile } from './checkpoint-node.js';
-import { makeModel } from './trainer.js';
+import { makeModel, usableReason } from './trainer.js';
+import { getTask } from '../tasks/registry.js';
 import { RnnClsNet } from '../models/rnn-cls-net.js';
 import { Generator } from '../tensor/random.js';
 import { RunError, readRunConfig } from './run-node.js';
@@ -45,6 +46,12 @@ export function resolveRunDir(root: string, run?: string): string {
   return latest;
 }
 
+// Weights that hold NaN/±Infinity, or overflow to non-finite outputs, would answer nonsense.
+function refuseUnusable(model: RnnClsNet, config: TrainConfig, file: string): void {
+  const bad = usableReason(model, getTask(config.task), config);
+  if (bad !== null) throw new RunError(`${file} cannot be used: ${bad} (the run diverged; train again with a lower --lr or --clip_grad_norm)`, 3);
+}
+
 export function loadModel(opts: { root: string; run?: string; checkpoint?: string }): LoadedModel {
   let config: TrainConfig;
   let file: string;
@@ -64,6 +71,7 @@ export function loadModel(opts: { root: string; run?: string; checkpoint?: strin
     } catch (e) {
       throw new RunError(`${file} does not fit the model of its config: ${(e as Error).message}`, 2);
     }
+    refuseUnusable(model, config, file);
     return { model, config, file, step: decoded.step, runDir };
   }
   runDir = resolveRunDir(opts.root, opts.run);
@@ -78,5 +86,6 @@ export function loadModel(opts: { root: string; run?: string; checkpoint?: strin
   } catch (e) {
     throw new RunError(`${file} does not fit the model in ${runDir}/config.json: ${(e as Error).message}`, 2);
   }
+  refuseUnusable(model, config, file);
   return { model, config, file, step: ck.step, runDir };
 }

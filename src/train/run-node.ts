@@ -3,14 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
-import { Trainer } from './trainer.js';
+import { NonFiniteOutputError, Trainer, usableReason } from './trainer.js';
 import { startShardThread } from './shard-thread-node.js';
 import type { StepResult } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import { validateConfig } from './config.js';
 import { latestCheckpoint, readModelFile, readTrainerFile, saveCheckpoint } from './checkpoint-node.js';
 import { ProgressBar, formatDuration } from './progress.js';
-import { init as initRun } from '../track/index.js';
+import { init as initRun, UnusableDirError } from '../track/index.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -44,6 +44,8 @@ export interface RunResult {
   stepsPerSecond: number;
   finalLoss: number | null;
   message?: string;
+  /** Why the run failed or was interrupted, e.g. 'loss became NaN at step 6' (also meta.json's reason). */
+  reason?: string;
 }
 
 export class RunError extends Error {
@@ -121,16 +123,22 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       trainer.setState(t.state as never);
     }
 
-    const run = await initRun({
-      project: opts.project ?? 'recur',
-      name: config.run_name,
-      config: config as unknown as Record<string, unknown>,
-      seed: config.seed!,
-      root: config.save_dir,
-      // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
-      handleSignals: opts.handleSignals === false,
-      ...(opts.resumeDir ? { resume: opts.resumeDir } : {}),
-    });
+    let run: Awaited<ReturnType<typeof initRun>>;
+    try {
+      run = await initRun({
+        project: opts.project ?? 'recur',
+        name: config.run_name,
+        config: config as unknown as Record<string, unknown>,
+        seed: config.seed!,
+        root: config.save_dir,
+        // This loop handles Ctrl-C itself: it checkpoints first, then marks the run interrupted.
+        handleSignals: opts.handleSignals === false,
+        ...(opts.resumeDir ? { resume: opts.resumeDir, resumeStep: resumeFrom!.step } : {}),
+      });
+    } catch (e) {
+      if (e instanceof UnusableDirError) throw new RunError(e.message, 2);
+      throw e;
+    }
     const runDir = run.dir;
     if (!resumeFrom) writeJsonAtomic(path.join(runDir, 'config.json'), { ...config, recur_version: VERSION });
 
@@ -159,16 +167,40 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
     let last: StepResult | null = null;
     let lastAcc: number | null = null;
     let bestAcc: number | null = null;
-    let status: RunResult['status'] = 'finished';
+    let status = 'finished' as RunResult['status']; // also set by fail()
     let message: string | undefined;
+    let reason: string | undefined;
     let lastSaved = resumeFrom?.step ?? -1;
 
-    const save = (): void => {
+    // The weights cannot be trained on: stop, keeping the checkpoints saved so far (all usable).
+    const fail = (why: string): void => {
+      status = 'failed';
+      reason = why;
+      const kept = lastSaved >= 0 ? `the last good checkpoint (step ${lastSaved}) is kept` : 'no checkpoint was written';
+      message = `${why}; stopping (${kept}). Try a lower --lr or --clip_grad_norm.`;
+    };
+    // A checkpoint is written only when its weights are finite and give finite outputs, so the
+    // latest checkpoint can always be used by predict, eval and --resume. False: not written.
+    const save = (): boolean => {
+      const bad = usableReason(trainer.model, trainer.task, config);
+      if (bad !== null) {
+        fail(`the weights became unusable at step ${trainer.step} (${bad})`);
+        return false;
+      }
       saveCheckpoint(runDir, trainer.step, trainer.model, config, trainer.getState());
       lastSaved = trainer.step;
+      return true;
     };
-    const evaluate = (): number => {
-      const acc = trainer.evaluate();
+    // The accuracy, or null when the model's output is not finite (the run then fails).
+    const evaluate = (): number | null => {
+      let acc: number;
+      try {
+        acc = trainer.evaluate();
+      } catch (e) {
+        if (!(e instanceof NonFiniteOutputError)) throw e;
+        fail(`the weights became unusable at step ${trainer.step} (the model's output is ${e.value} on the evaluation samples)`);
+        return null;
+      }
       lastAcc = acc;
       bestAcc = bestAcc === null ? acc : Math.max(bestAcc, acc);
       run.log({ accuracy: acc }, trainer.step);
@@ -182,9 +214,7 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
         const r = trainer.trainStep();
         last = r;
         if (!Number.isFinite(r.loss)) {
-          status = 'failed';
-          const kept = lastSaved >= 0 ? `the last good checkpoint (step ${lastSaved}) is kept` : 'no checkpoint was written';
-          message = `loss became ${r.loss} at step ${r.step}; stopping (${kept}). Try a lower --lr or --clip_grad_norm.`;
+          fail(`loss became ${r.loss} at step ${r.step}`);
           break;
         }
         if (r.step % config.log_every === 0) {
@@ -192,8 +222,8 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
           if (json) emit({ step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm }, '');
           else if (!tty) out.write(`step ${r.step}/${config.total_steps} loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(3)} grad_norm ${r.gradNorm.toFixed(3)}\n`);
         }
-        if (r.step % config.eval_every === 0 && r.step !== config.total_steps) evaluate();
-        if (r.step % config.save_every === 0 && r.step !== config.total_steps) save();
+        if (r.step % config.eval_every === 0 && r.step !== config.total_steps && evaluate() === null) break;
+        if (r.step % config.save_every === 0 && r.step !== config.total_steps && !save()) break;
         bar?.update(r.step, `loss ${r.loss.toFixed(3)}${lastAcc !== null ? ` acc ${(lastAcc * 100).toFixed(1)}%` : ''}`);
         // Yield to the event loop now and then so Ctrl-C and metric flushes get through.
         if ((r.step & 63) === 0) {
@@ -204,21 +234,18 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
           }
           if (stopSignal !== null) {
             status = 'interrupted';
-            message = `stopped by ${stopSignal} at step ${r.step}`;
+            message = reason = `stopped by ${stopSignal} at step ${r.step}`;
             break;
           }
         }
       }
       bar?.clear();
-      if (status !== 'failed') {
-        evaluate();
-        save();
-      }
+      if (status !== 'failed' && evaluate() !== null) save();
     } catch (e) {
       bar?.clear();
       status = 'failed';
       message = (e as Error).message;
-      await run.finish('failed');
+      await run.finish('failed', message);
       for (const [s, h] of handlers) process.removeListener(s, h);
       throw e;
     }
@@ -238,6 +265,7 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       stepsPerSecond,
       finalLoss: last?.loss ?? null,
       message,
+      ...(reason !== undefined ? { reason } : {}),
     };
     run.setSummary({
       accuracy: lastAcc,
@@ -250,10 +278,10 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       threads: threadsUsed,
       ...(opts.tags ?? {}),
     });
-    await run.finish(status);
+    await run.finish(status, reason);
     if (message && !json) (status === 'failed' ? process.stderr : out).write(`${message}\n`);
     emit(
-      { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, threads: threadsUsed, run_dir: runDir, message },
+      { event: 'end', status, step: trainer.step, accuracy: lastAcc, loss: last?.loss ?? null, seconds, steps_per_s: stepsPerSecond, threads: threadsUsed, run_dir: runDir, message, reason },
       `${status === 'finished' ? 'done' : status}: step ${trainer.step}, accuracy ${lastAcc === null ? 'n/a' : `${(lastAcc * 100).toFixed(1)}%`}, ${formatDuration(seconds)} (${stepsPerSecond.toFixed(0)} steps/s${threadsUsed === 2 ? ', 2 threads' : ''}), saved in ${runDir}`,
     );
     return result;

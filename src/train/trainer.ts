@@ -281,28 +281,74 @@ function globalGradNorm(params: Tensor[]): number {
   return Math.sqrt(s);
 }
 
-/** Fraction of samples whose argmax prediction equals the target (eval mode, no grad). */
+/** A model whose output (logits) holds NaN or ±Infinity: its weights are no longer usable. */
+export class NonFiniteOutputError extends Error {
+  constructor(readonly value: number) {
+    super(`the model's output is ${value}: its weights overflow in the forward pass`);
+    this.name = 'NonFiniteOutputError';
+  }
+}
+
+function checkFinite(logits: ArrayLike<number>, n: number): void {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(logits[i])) throw new NonFiniteOutputError(logits[i]);
+}
+
+/** Seed of the probe batch usableReason runs: fixed, so every check sees the same sequences. */
+const PROBE_SEED = 0x9b0be;
+const PROBE_SAMPLES = 64;
+
+/**
+ * Why the model's weights cannot be used for prediction, or null when they can: a parameter or
+ * buffer holding NaN/±Infinity, or non-finite logits on a fixed probe batch of the task (finite
+ * weights can still overflow in the forward pass, e.g. after a step with a huge learning rate).
+ */
+export function usableReason(model: RnnClsNet, task: Task, config: TrainConfig): string | null {
+  for (const [name, t] of Object.entries(model.stateDict())) {
+    const d = t.data;
+    if (!(d instanceof Float32Array || d instanceof Float64Array)) continue;
+    for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `${name} holds ${d[i]}`;
+  }
+  const s = task.stream(config, new Generator(PROBE_SEED));
+  try {
+    accuracy(model, task, config, Array.from({ length: PROBE_SAMPLES }, () => s.next()));
+  } catch (e) {
+    if (e instanceof NonFiniteOutputError) return `the model's output is ${e.value} on a fixed probe batch`;
+    throw e;
+  }
+  return null;
+}
+
+/**
+ * Fraction of samples whose argmax prediction equals the target (eval mode, no grad). Throws
+ * NonFiniteOutputError when a logit is NaN or ±Infinity: an argmax over those means nothing.
+ */
 export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samples: Sample[], batch = 1000): number {
   if (samples.length === 0) return NaN;
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
   const kernel = inferenceKernel(model);
-  noGrad(() => {
-    for (let i = 0; i < samples.length; i += batch) {
-      const chunk = samples.slice(i, i + batch);
-      const { inputs, lengths, targets } = task.collate(chunk, config);
-      if (kernel !== null) {
-        const C = model.fc.outFeatures;
-        const logits = kernel.forward(inputs.data, inputs.shape[1], lengths.data);
-        for (let k = 0; k < chunk.length; k++) if (argmaxRow(logits, k * C, C) === targets.data[k]) correct++;
-      } else {
-        const pred = argmax(model.forward(inputs, lengths), 1).data;
-        for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
+  try {
+    noGrad(() => {
+      for (let i = 0; i < samples.length; i += batch) {
+        const chunk = samples.slice(i, i + batch);
+        const { inputs, lengths, targets } = task.collate(chunk, config);
+        if (kernel !== null) {
+          const C = model.fc.outFeatures;
+          const logits = kernel.forward(inputs.data, inputs.shape[1], lengths.data);
+          checkFinite(logits, chunk.length * C);
+          for (let k = 0; k < chunk.length; k++) if (argmaxRow(logits, k * C, C) === targets.data[k]) correct++;
+        } else {
+          const logits = model.forward(inputs, lengths);
+          checkFinite(logits.data, logits.data.length);
+          const pred = argmax(logits, 1).data;
+          for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
+        }
       }
-    }
-  });
-  model.train(wasTraining);
+    });
+  } finally {
+    model.train(wasTraining);
+  }
   return correct / samples.length;
 }
 

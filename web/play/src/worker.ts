@@ -4,7 +4,7 @@
 // steps, accuracy every eval_every steps and once at the end. On a cross-origin-isolated page
 // (`recur dashboard` serves /play so) a run whose steps are big enough splits each step with a
 // second thread, shard-worker.js, as `recur train` does on Node: the same bits, faster.
-import { ThreadShardLink, Trainer, encodeModel } from 'recur';
+import { NonFiniteOutputError, ThreadShardLink, Trainer, encodeModel } from 'recur';
 import type { ShardWorkerInit, TrainConfig } from 'recur';
 import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
 
@@ -96,14 +96,25 @@ async function train(config: TrainConfig): Promise<void> {
     pending = [];
     lastPost = now;
   };
-  const evaluate = (): void => {
-    pending.push({ step: trainer.step, accuracy: trainer.evaluate() });
+  let status = 'finished' as 'finished' | 'stopped' | 'failed';
+  let message: string | undefined;
+  // False when the model's output is no longer finite: the run then fails, as with a NaN loss.
+  const evaluate = (): boolean => {
+    let accuracy: number;
+    try {
+      accuracy = trainer.evaluate();
+    } catch (e) {
+      if (!(e instanceof NonFiniteOutputError)) throw e;
+      status = 'failed';
+      message = `the weights became unusable at step ${trainer.step} (the model's output is ${e.value}); try a lower lr or clip_grad_norm`;
+      return false;
+    }
+    pending.push({ step: trainer.step, accuracy });
     const model = modelBytes(trainer);
     scope.postMessage({ type: 'snapshot', step: trainer.step, model }, [model.buffer]);
+    return true;
   };
 
-  let status: 'finished' | 'stopped' | 'failed' = 'finished';
-  let message: string | undefined;
   outer: while (trainer.step < config.total_steps) {
     const sliceEnd = performance.now() + SLICE_MS;
     do {
@@ -116,7 +127,7 @@ async function train(config: TrainConfig): Promise<void> {
       if (r.step % config.log_every === 0) {
         pending.push({ step: r.step, loss: r.loss, current_lr: r.lr, grad_norm: r.gradNorm });
       }
-      if (r.step % config.eval_every === 0 && r.step !== config.total_steps) evaluate();
+      if (r.step % config.eval_every === 0 && r.step !== config.total_steps && !evaluate()) break outer;
     } while (trainer.step < config.total_steps && performance.now() < sliceEnd);
     const now = performance.now();
     if (now - lastPost >= POST_MS) flush(now);
@@ -126,7 +137,15 @@ async function train(config: TrainConfig): Promise<void> {
       break;
     }
   }
-  if (status === 'finished') pending.push({ step: trainer.step, accuracy: trainer.evaluate() });
+  if (status === 'finished') {
+    try {
+      pending.push({ step: trainer.step, accuracy: trainer.evaluate() });
+    } catch (e) {
+      if (!(e instanceof NonFiniteOutputError)) throw e;
+      status = 'failed';
+      message = `the weights became unusable at step ${trainer.step} (the model's output is ${e.value}); try a lower lr or clip_grad_norm`;
+    }
+  }
   const now = performance.now();
   flush(now);
   const model = modelBytes(trainer);
