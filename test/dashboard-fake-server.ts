@@ -147,7 +147,7 @@ export async function startFakeServer(runs: FakeRun[], assetsDir: string): Promi
           const xs: number[] = [];
           const ys: number[] = [];
           for (const row of r.rows) {
-            const x = byTime ? row.t : row.step;
+            const x = byTime ? (row.t - Date.parse(r.startedAt)) / 1000 : row.step;
             if (k in row && x >= x0 && x <= x1) (xs.push(x), ys.push(row[k]));
           }
           if (xs.length) series[k] = buckets(xs, ys, n);

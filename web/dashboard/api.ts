@@ -29,13 +29,16 @@ export interface RunSummary {
 export interface RunList {
   cursor: string;
   total: number;
+  reset?: boolean; // the cursor was not recognised: `runs` is the whole list
   runs: RunSummary[];
   removed: string[];
   root?: string;
+  now?: number;
+  rebuilt?: Array<{ id: string; reason: string }>; // summaries rebuilt from their run's log
 }
 
-// One metric of one line: x (step, or ms since the epoch), y (bucket mean or last), and the real
-// minimum and maximum of each bucket.
+// One metric of one line: x (step, or seconds since the run's start), y (the bucket's last
+// value), and the real minimum and maximum of each bucket.
 export interface Series {
   x: number[];
   y: Array<number | null>;
@@ -73,7 +76,7 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 export function fetchRuns(since?: string): Promise<RunList> {
-  return getJson<RunList>(since === undefined ? 'api/runs' : `api/runs?since=${encodeURIComponent(since)}`);
+  return getJson<RunList>(since === undefined ? 'api/runs?compact=1' : `api/runs?compact=1&since=${encodeURIComponent(since)}`);
 }
 
 export interface Window {

@@ -59,6 +59,7 @@ class Dashboard {
   private readonly grid: ChartGrid;
   private match: (r: RunSummary) => boolean = () => true;
   private lineOf = new Map<string, LineSpec>(); // run id -> the line drawing it
+  private colors = new Map<string, string>(); // line key -> colour, while drawn
   private chartsSig = '';
   private now = Date.now();
   ready = false;
@@ -171,11 +172,15 @@ class Dashboard {
       const full = this.cursor === undefined;
       this.cursor = list.cursor;
       this.ready = true;
-      this.now = Date.now();
+      this.now = list.now ?? Date.now();
       if (list.root) $('root').textContent = list.root;
-      if (full) this.runs.clear();
+      if (full || list.reset) this.runs.clear();
+      const rebuilt = list.rebuilt ?? [];
+      $('notice').textContent = rebuilt.length
+        ? `Rebuilt the summary of ${rebuilt.length} run${rebuilt.length === 1 ? '' : 's'} from the log: ${rebuilt.slice(0, 3).map((r) => `${r.id} (${r.reason})`).join('; ')}${rebuilt.length > 3 ? '; …' : ''}`
+        : '';
       const changed: RunSummary[] = [];
-      let structural = full;
+      let structural = full || !!list.reset;
       for (const r of list.runs) {
         const old = this.runs.get(r.id);
         if (!old || old.status !== r.status || old.metrics.length !== r.metrics.length) structural = true;
@@ -225,6 +230,7 @@ class Dashboard {
   private onDrawn(all: boolean): void {
     this.drawnAll = all && this.ready;
     (window as unknown as { __recurDrawn: boolean }).__recurDrawn = this.drawnAll;
+    document.body.dataset.drawn = this.drawnAll ? '1' : '0';
     const err = this.grid.error;
     $('chart-error').textContent = err ? `some series could not be loaded (${err}); retrying at the next poll` : '';
   }
@@ -248,8 +254,28 @@ class Dashboard {
         }
       }
     }
-    const colors = distinctColors(specs.length);
-    return specs.map((s, i) => ({ ...s, color: colors[i] }));
+    // A line keeps its colour while it stays on the charts; a new one takes the first colour no
+    // drawn line has, so colours are distinct among what is drawn and toggling one run does not
+    // recolour the others.
+    const candidates = distinctColors(Math.max(specs.length, 12));
+    const keep = new Map<string, string>();
+    const used = new Set<string>();
+    for (const s of specs) {
+      const c = this.colors.get(s.key);
+      if (c && !used.has(c)) (keep.set(s.key, c), used.add(c));
+    }
+    let next = 0;
+    const out = specs.map((s) => {
+      let color = keep.get(s.key);
+      if (!color) {
+        while (used.has(candidates[next])) next++;
+        color = candidates[next++] ?? '#888888';
+        used.add(color);
+      }
+      return { ...s, color };
+    });
+    this.colors = new Map(out.map((l) => [l.key, l.color]));
+    return out;
   }
 
   render(): void {
@@ -307,6 +333,10 @@ class Dashboard {
     return this.grid.debug();
   }
 
+  zoom(min: number, max: number): void {
+    this.grid.setZoom({ min, max });
+  }
+
   get seriesRequests(): number {
     return this.cache.requests;
   }
@@ -317,6 +347,7 @@ const dash = new Dashboard();
 // is drawn; `window.__recurDrawn` is true once every chart on screen has drawn its lines.
 (window as unknown as { recurDashboard: unknown }).recurDashboard = {
   charts: () => dash.debug(),
+  zoom: (min: number, max: number) => dash.zoom(min, max),
   poll: () => dash.poll(),
   get ready() {
     return dash.ready;

@@ -422,6 +422,8 @@ export class ChartGrid {
   }
 
   private schedule(): void {
+    // Something on screen is due: not drawn until that pass has run.
+    if ([...this.charts.values()].some((c) => c.visible === true && c.dirty)) this.onDrawn(false);
     if (this.scheduled) return;
     this.scheduled = true;
     setTimeout(() => {

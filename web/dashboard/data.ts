@@ -3,7 +3,7 @@
 // live run appended since (fetched with the series' cursor, so a poll moves only what is new).
 import { fetchAppended, fetchGroupSeries, fetchRunSeries, pooled, type XKind } from './api.js';
 import type { MetricRow } from '../../src/track/types.js';
-import { fromSeries, toServer, xKindOf, type LineSpec, type Pts, type XMode } from './lines.js';
+import { fromSeries, startMs, toServer, xKindOf, type LineSpec, type Pts, type XMode } from './lines.js';
 
 interface Entry {
   metrics: Map<string, Pts | null>; // null: the line has no such metric
@@ -143,13 +143,14 @@ export class SeriesCache {
     e.cursor = got.cursor;
     if (got.rows.length === 0) return [];
     e.rows = (e.rows ?? 0) + got.rows.length;
-    return this.appendRows(e, got.rows);
+    return this.appendRows(e, got.rows, startMs(line));
   }
 
-  private appendRows(e: Entry, rows: readonly MetricRow[]): string[] {
+  // Rows in server units: x is the step, or seconds since the run's start (row.t is ms).
+  private appendRows(e: Entry, rows: readonly MetricRow[], start: number): string[] {
     const touched = new Set<string>();
     for (const row of rows) {
-      const x = this.xKind === 'step' ? row.step : row.t;
+      const x = this.xKind === 'step' ? row.step : (row.t - start) / 1000;
       for (const [m, p] of e.metrics) {
         if (!(m in row)) continue;
         const v = row[m];

@@ -27,7 +27,7 @@ export interface LineSpec {
   group?: string; // the group key (server's `group`) when drawn as a group
 }
 
-// One metric of one line, in server units (x: step, or ms since the epoch).
+// One metric of one line, in server units (x: step, or seconds since the run's start).
 export interface Pts {
   x: number[];
   y: Array<number | null>;
@@ -61,13 +61,14 @@ export function startMs(line: LineSpec): number {
   return Number.isFinite(t) ? t : 0;
 }
 
-// Server x -> display x for a line.
+// Server x -> display x for a line (display: step, fraction, seconds since the start, or
+// seconds since the epoch).
 export function toDisplay(mode: XMode, line: LineSpec): (x: number) => number {
   switch (mode) {
     case 'step': return (x) => x;
     case 'fraction': { const n = lineLength(line); return (x) => x / n; }
-    case 'relative': { const s = startMs(line); return (x) => (x - s) / 1000; }
-    case 'wall': return (x) => x / 1000;
+    case 'relative': return (x) => x;
+    case 'wall': { const s = startMs(line) / 1000; return (x) => s + x; }
   }
 }
 
@@ -76,8 +77,8 @@ export function toServer(mode: XMode, line: LineSpec): (x: number) => number {
   switch (mode) {
     case 'step': return (x) => x;
     case 'fraction': { const n = lineLength(line); return (x) => x * n; }
-    case 'relative': { const s = startMs(line); return (x) => s + x * 1000; }
-    case 'wall': return (x) => x * 1000;
+    case 'relative': return (x) => x;
+    case 'wall': { const s = startMs(line) / 1000; return (x) => x - s; }
   }
 }
 
