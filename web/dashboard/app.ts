@@ -11,7 +11,7 @@ import { COMPARE_MAX, renderCompare } from './compare.js';
 import { SeriesCache } from './data.js';
 import { FilterError, parseFilter, runMatcher } from './filter.js';
 import type { ChartSettings, LineSpec, XMode } from './lines.js';
-import { differingConfigKeys, RunsTable, type RunView, type Sort } from './table.js';
+import { configText, differingConfigKeys, RunsTable, type RunView, type Sort } from './table.js';
 import type { RunMeta } from '../../src/track/types.js';
 
 const POLL_MS = 2000;
@@ -237,6 +237,8 @@ class Dashboard {
 
   private lines(sel: readonly RunSummary[]): LineSpec[] {
     const groups = this.grouping() && this.settings.xMode !== 'relative' && this.settings.xMode !== 'wall';
+    // A group is named by the config keys that tell the drawn groups apart.
+    const varying = groups ? differingConfigKeys(sel) : [];
     const specs: Array<Omit<LineSpec, 'color'>> = [];
     if (!groups) {
       for (const r of sel) specs.push({ key: r.id, label: r.id, runs: [r] });
@@ -250,7 +252,8 @@ class Dashboard {
         if (runs.length === 1) specs.push({ key: runs[0].id, label: runs[0].id, runs });
         else {
           const ids = runs.map((r) => r.id);
-          specs.push({ key: `group:${group}:${hash(ids.join(','))}`, label: `${runs[0].groupLabel || group} (${runs.length} runs)`, runs, group });
+          const name = configText(runs[0], varying) || runs[0].groupLabel || group;
+          specs.push({ key: `group:${group}:${hash(ids.join(','))}`, label: `${name} (${runs.length} runs)`, runs, group });
         }
       }
     }

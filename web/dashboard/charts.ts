@@ -12,6 +12,9 @@ import {
 } from './lines.js';
 
 export const LEGEND_CAP = 8;
+// Above this many lines a chart draws groups as their mean only: 50 overlapping bands hide every
+// line; filtering down to fewer lines brings the bands back.
+export const BAND_MAX_LINES = 12;
 
 type Col = Array<number | null>;
 
@@ -97,11 +100,11 @@ export class MetricChart {
     png.textContent = 'PNG';
     png.title = `Download the ${metric} chart as PNG`;
     png.addEventListener('click', () => void this.exportPng());
-    head.append(title, this.searchEl, png);
-    this.legendEl = document.createElement('div');
-    this.legendEl.className = 'chart-legend';
     this.moreEl = document.createElement('span');
     this.moreEl.className = 'legend-more';
+    head.append(title, this.moreEl, this.searchEl, png);
+    this.legendEl = document.createElement('div');
+    this.legendEl.className = 'chart-legend';
     this.plotEl = document.createElement('div');
     this.plotEl.className = 'chart-plot';
     this.el.append(head, this.legendEl, this.plotEl);
@@ -171,7 +174,7 @@ export class MetricChart {
       const p = prepared[i];
       const empty = (): Col => new Array(grid.xs.length).fill(null);
       const few = p ? p.x.length <= 3 : false;
-      if (line.group) {
+      if (line.group && this.lines.length <= BAND_MAX_LINES) {
         const ext2 = p ? gridExtremes(grid, p.x, p.lo, p.hi) : empty();
         const hi = ext2.map((_, k) => ext2[k | 1]);
         const lo = ext2.map((_, k) => ext2[k & ~1]);
@@ -324,7 +327,6 @@ export class MetricChart {
         item.addEventListener('mouseleave', () => this.u?.setSeries(null, { focus: false }));
         this.legendEl.append(item);
       }
-      this.legendEl.append(this.moreEl);
     }
     this.legendX.textContent = idx !== null && xs[idx] !== undefined ? formatX(s.xMode, xs[idx]) : '';
     for (const item of this.legendEl.querySelectorAll<HTMLElement>('.legend-item')) {
@@ -337,7 +339,7 @@ export class MetricChart {
       if (val.textContent !== text) val.textContent = text;
     }
     const rest = match.length - shown.filter((i) => match.includes(i)).length;
-    this.moreEl.textContent = q !== '' && match.length === 0 ? `no line matches '${q}'` : rest > 0 ? `+${rest} more${q ? '' : ' (find a line above)'}` : '';
+    this.moreEl.textContent = q !== '' && match.length === 0 ? `no line matches '${q}'` : rest > 0 ? `+${rest} more${q ? '' : ': find a line'}` : '';
   }
 
   private async exportPng(): Promise<void> {
