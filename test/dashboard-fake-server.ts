@@ -110,6 +110,8 @@ export interface FakeServer {
   // Every request path+query the server answered, in order.
   requests: string[];
   append(id: string, rows: MetricRow[]): void;
+  // Runs whose summary the server reports as rebuilt from their log (sent with every list).
+  rebuilt: Array<{ id: string; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -130,7 +132,7 @@ export async function startFakeServer(runs: FakeRun[], assetsDir: string): Promi
     if (p === '/api/runs') {
       const since = q.get('since');
       const list = [...held.values()].filter((r) => since === null || r.version > Number(since));
-      return json(res, { cursor: String(version), total: held.size, runs: list.map(summary), removed: [] });
+      return json(res, { cursor: String(version), total: held.size, runs: list.map(summary), removed: [], rebuilt: api.rebuilt });
     }
     let m = /^\/api\/runs\/([^/]+)(\/series|\/metrics)?$/.exec(p);
     if (m) {
@@ -203,9 +205,10 @@ export async function startFakeServer(runs: FakeRun[], assetsDir: string): Promi
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const api: FakeServer = {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    rebuilt: [],
     append(id, rows) {
       const r = held.get(id)!;
       r.rows.push(...rows);
@@ -213,4 +216,5 @@ export async function startFakeServer(runs: FakeRun[], assetsDir: string): Promi
     },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+  return api;
 }

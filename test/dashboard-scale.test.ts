@@ -315,6 +315,33 @@ describe.skipIf(!hasChromium)('dashboard with 500 runs', () => {
     await setFilter('');
   });
 
+  it('reports summaries the server rebuilt from their run\'s log', async () => {
+    fake.rebuilt = [{ id: 't-0003', reason: 'run-summary.json was unreadable' }];
+    await page.waitForFunction(() => document.getElementById('notice')!.textContent!.includes('t-0003'), null, { timeout: 15_000 });
+    expect(await page.textContent('#notice')).toBe('Rebuilt the summary of 1 run from the log: t-0003 (run-summary.json was unreadable)');
+    fake.rebuilt = [];
+    await page.waitForFunction(() => document.getElementById('notice')!.textContent === '', null, { timeout: 15_000 });
+  });
+
+  it('draws only the charts on screen', async () => {
+    await page.check('#group-seeds');
+    await page.setViewportSize({ width: 1400, height: 500 });
+    const from = fake.requests.length;
+    await page.reload();
+    await waitDrawn();
+    const byMetric = Object.fromEntries((await charts()).map((c) => [c.metric, c]));
+    expect(Object.keys(byMetric)).toEqual(['loss', 'accuracy', 'current_lr']);
+    expect(byMetric.current_lr.drawn).toBe(false);
+    const asked = () => fake.requests.slice(from).filter((r) => r.includes('/series')).map((r) => new URL(r, 'http://x').searchParams.get('keys')!.split(','));
+    expect(asked().length).toBeGreaterThan(0);
+    expect(asked().some((k) => k.includes('current_lr'))).toBe(false);
+    await page.$eval('section.chart-card[data-metric="current_lr"]', (e) => e.scrollIntoView());
+    await page.waitForFunction(() => (window as unknown as { recurDashboard: { charts(): Array<{ metric: string; drawn: boolean }> } }).recurDashboard.charts().find((c) => c.metric === 'current_lr')!.drawn, null, { timeout: 20_000 });
+    await waitDrawn();
+    expect(asked().some((k) => k.includes('current_lr'))).toBe(true);
+    await page.setViewportSize({ width: 1400, height: 1000 });
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
