@@ -221,7 +221,7 @@ export class MetricChart {
       metric: this.metric,
       drawn: this.drawn && !this.dirty,
       xRange: x && x.min != null && x.max != null ? [x.min, x.max] : null,
-      legend: [...this.legendEl.querySelectorAll<HTMLElement>('.legend-item')].map((e) => e.dataset.line!),
+      legend: Array.from(this.legendEl.querySelectorAll<HTMLElement>('.legend-item')).map((e) => e.dataset.line!),
       lines: this.lines.map((l, i) => {
         const p = b?.prepared[i] ?? null;
         return {
@@ -329,7 +329,7 @@ export class MetricChart {
       }
     }
     this.legendX.textContent = idx !== null && xs[idx] !== undefined ? formatX(s.xMode, xs[idx]) : '';
-    for (const item of this.legendEl.querySelectorAll<HTMLElement>('.legend-item')) {
+    for (const item of Array.from(this.legendEl.querySelectorAll<HTMLElement>('.legend-item'))) {
       const i = Number(item.dataset.index);
       item.classList.toggle('focused', this.focused === i);
       const col = b.data[b.main[i]] as Col;
@@ -344,7 +344,7 @@ export class MetricChart {
 
   private async exportPng(): Promise<void> {
     if (!this.u) return;
-    const shown = [...this.legendEl.querySelectorAll<HTMLElement>('.legend-item')].map((e) => e.dataset.line);
+    const shown = Array.from(this.legendEl.querySelectorAll<HTMLElement>('.legend-item')).map((e) => e.dataset.line);
     const legend = this.lines.filter((l) => shown.includes(l.key)).map((l) => ({ label: l.label, color: l.color }));
     const blob = await chartPng(this.u, this.metric, legend);
     downloadBlob(blob, `${this.metric.replace(/[^\w.-]+/g, '_')}.png`);

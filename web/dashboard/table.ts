@@ -174,7 +174,7 @@ export class RunsTable {
   }
 
   private markSort(): void {
-    for (const th of this.thead.querySelectorAll('th')) {
+    for (const th of Array.from(this.thead.querySelectorAll('th'))) {
       const on = th.dataset.col === this.sort.key;
       th.classList.toggle('sorted', on);
       th.dataset.dir = on ? (this.sort.dir > 0 ? 'asc' : 'desc') : '';
