@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../src/cli/errors.js';
+import { register as registerReport } from '../src/cli/report.js';
 import { register as registerRuns, truncateMiddle } from '../src/cli/runs.js';
 import { FilterSyntaxError, matchesFilter, parseFilter } from '../src/track/run-filter.js';
 import { tmpRoot, writeFixtureRun } from './track-fixtures.js';
@@ -37,6 +38,7 @@ async function cli(...args: string[]): Promise<{ out: string[]; err: string[] }>
   try {
     const program = new Command('recur').exitOverride();
     registerRuns(program);
+    registerReport(program);
     await program.parseAsync(args, { from: 'user' });
   } finally {
     spy.mockRestore();
@@ -108,5 +110,27 @@ describe('filter expressions', () => {
   });
   it('rejects what it cannot read', () => {
     for (const bad of ['a<', '<3', 'a<=x', 'a="x', 'a=>3']) expect(() => parseFilter(bad)).toThrow(FilterSyntaxError);
+  });
+});
+
+describe('recur report of many runs', () => {
+  it('draws groups (mean line and min-max band), not one line per run', async () => {
+    const out = path.join(base, 'grouped.html');
+    const { out: msg } = await cli('report', '*', '--root', root, '--out', out);
+    expect(msg.join('\n')).toMatch(/\(24 runs in 6 groups\), \d+ KiB/);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).not.toContain('<script');
+    const charts = html.match(/<svg [\s\S]*?<\/svg>/g)!;
+    expect(charts).toHaveLength(4); // loss, accuracy, current_lr, Model Params
+    const loss = charts.find((c) => c.includes('>loss</text>'))!;
+    expect(loss.match(/fill-opacity="0\.16"/g)).toHaveLength(6); // one band per group
+    expect(loss.match(/stroke-width="1\.8"/g)).toHaveLength(6); // one mean line per group
+    expect(html).toContain('cell=gru lr=0.005');
+    expect(html).toMatch(/<details><summary>24 runs<\/summary>/);
+    const flat = path.join(base, 'flat.html');
+    await cli('report', '*', '--root', root, '--out', flat, '--group', 'off');
+    const lossFlat = fs.readFileSync(flat, 'utf8').match(/<svg [\s\S]*?<\/svg>/g)!.find((c) => c.includes('>loss</text>'))!;
+    expect(lossFlat.match(/stroke-width="1\.8"/g)).toHaveLength(24);
+    await expect(cli('report', '*', '--root', root, '--out', out, '--group', 'maybe')).rejects.toThrow(/--group must be/);
   });
 });
