@@ -16,7 +16,7 @@ import { FileStore, META_FILE, METRICS_FILE, nodeLivenessProbe } from './file-st
 import type { StepSketch } from './run-sketch.js';
 import { SummaryBuilder, toRunSummary, type RunSummary, type RunSummaryData } from './run-summary.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
-import { compareEntries, isSafeRunId } from './store.js';
+import { isSafeRunId } from './store.js';
 import {
   buildFromLog,
   catchUp,
@@ -104,10 +104,23 @@ export class SummaryIndex {
     return this.inflight;
   }
 
-  // Every run, oldest start first.
+  // Every run, oldest start first (then by id). The order is kept until a run comes or goes.
   list(): IndexEntry[] {
-    return [...this.entries.values()].sort((a, b) => compareEntries(a, b));
+    if (!this.order) {
+      this.order = [...this.entries.values()]
+        .sort((a, b) => {
+          const fa = Number.isFinite(a.startMs);
+          const fb = Number.isFinite(b.startMs);
+          if (fa && fb && a.startMs !== b.startMs) return a.startMs - b.startMs;
+          if (fa !== fb) return fa ? -1 : 1;
+          return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+        })
+        .map((e) => e.id);
+    }
+    return this.order.map((id) => this.entries.get(id)!);
   }
+
+  private order: string[] | null = null;
 
   get(id: string): IndexEntry | undefined {
     return this.entries.get(id);
@@ -167,6 +180,7 @@ export class SummaryIndex {
       for (const id of [...this.entries.keys()]) {
         if (!seen.has(id)) {
           this.entries.delete(id);
+          this.order = null;
           this.sketchCache.delete(id);
           this.removed.set(id, ++this.counter);
         }
@@ -200,7 +214,7 @@ export class SummaryIndex {
     }
     if (!metaStat && !fs.existsSync(logFile)) {
       // Not a run (a directory of checkpoints, say), or no longer one.
-      if (this.entries.delete(id)) this.removed.set(id, ++this.counter);
+      if (this.entries.delete(id)) (this.removed.set(id, ++this.counter), (this.order = null));
       return false;
     }
     let data: RunSummaryData | null = null;
@@ -321,6 +335,7 @@ export class SummaryIndex {
     const jsonFull = json.slice(0, -1) + ',' + JSON.stringify(legacy).slice(1);
     const changed = !prev || prev.jsonFull !== jsonFull;
     const start = meta ? Date.parse(meta.startedAt) : NaN;
+    if (!prev || !(prev.startMs === start || (Number.isNaN(prev.startMs) && Number.isNaN(start)))) this.order = null;
     this.entries.set(id, {
       id, meta, error, status, data, summary, json, jsonFull, dirMtime,
       version: changed ? ++this.counter : prev.version,
@@ -340,8 +355,18 @@ export class SummaryIndex {
       this.sketchCache.set(id, hit);
       return hit;
     }
-    const b = this.fullBuilder(path.join(this.store.root, id), id, e.meta);
-    const got = { key, cursor: b.data.cursor, sketches: b.sketches };
+    const dir = path.join(this.store.root, id);
+    let got: { key: string; cursor: number; sketches: Map<string, StepSketch> } | null = null;
+    try {
+      const stored = decodeSketches(fs.readFileSync(path.join(dir, SKETCH_FILE), 'utf8'));
+      if (stored.cursor === e.data.cursor) got = { key, cursor: stored.cursor, sketches: stored.sketches };
+    } catch {
+      /* missing or damaged: rebuilt below */
+    }
+    if (!got) {
+      const b = this.fullBuilder(dir, id, e.meta);
+      got = { key, cursor: b.data.cursor, sketches: b.sketches };
+    }
     this.sketchCache.set(id, got);
     while (this.sketchCache.size > SKETCH_CACHE) this.sketchCache.delete(this.sketchCache.keys().next().value as string);
     return got;
