@@ -60,11 +60,18 @@ export function encodeSummary(d: RunSummaryData): string {
   return JSON.stringify({ ...d, stats }) + '\n';
 }
 
+// A summary written by another version of recur: not damage, just to be rebuilt.
+export class SummaryVersionError extends Error {
+  constructor(v: unknown) {
+    super(`summary version ${String(v)}, expected ${SUMMARY_VERSION}`);
+  }
+}
+
 // Parses a summary file; throws with a reason when it is not a usable summary of run `id`.
 export function decodeSummary(id: string, text: string): RunSummaryData {
   const o = JSON.parse(text) as Record<string, unknown>;
   if (o === null || typeof o !== 'object') throw new Error('not a JSON object');
-  if (o.v !== SUMMARY_VERSION) throw new Error(`version ${String(o.v)}, expected ${SUMMARY_VERSION}`);
+  if (o.v !== SUMMARY_VERSION) throw new SummaryVersionError(o.v);
   for (const k of ['cursor', 'rows', 'corruptLines', 'updatedAt'] as const) {
     if (typeof o[k] !== 'number' || !Number.isFinite(o[k])) throw new Error(`'${k}' is not a number`);
   }

@@ -25,6 +25,7 @@ import {
   fileSize,
   SKETCH_FILE,
   SUMMARY_FILE,
+  SummaryVersionError,
   writeSummaryFiles,
 } from './summary-file.js';
 import type { MetricStats, RunMeta, RunStatus } from './types.js';
@@ -144,6 +145,16 @@ export class SummaryIndex {
   }
 
   private refreshSync(fullSweep: boolean): void {
+    const before = this.rebuilt.length;
+    this.refreshEntries(fullSweep);
+    const fresh = this.rebuilt.slice(before);
+    if (fresh.length > 0) {
+      const shown = fresh.slice(0, 3).map((r) => `'${r.id}' (${r.reason})`).join(', ');
+      console.warn(`recur: rebuilt the damaged summary of ${fresh.length === 1 ? 'run' : `${fresh.length} runs:`} ${shown}${fresh.length > 3 ? ', …' : ''} from the run's log`);
+    }
+  }
+
+  private refreshEntries(fullSweep: boolean): void {
     const root = this.store.root;
     let rootMtime = -1;
     try {
@@ -229,7 +240,7 @@ export class SummaryIndex {
       try {
         data = decodeSummary(id, text);
       } catch (e) {
-        damaged = (e as Error).message;
+        if (!(e instanceof SummaryVersionError)) damaged = (e as Error).message;
       }
     }
     // meta.json is the truth for status and config; the summary's copy is used when meta.json has
@@ -257,14 +268,9 @@ export class SummaryIndex {
         changed = true;
       }
     } else {
-      if (damaged) {
-        this.rebuilt.push({ id, reason: damaged });
-        console.warn(`recur: the summary of run '${id}' was damaged (${damaged}); rebuilt it from its log`);
-      } else if (data) {
-        damaged = 'it covers more of the log than there is';
-        this.rebuilt.push({ id, reason: damaged });
-        console.warn(`recur: the summary of run '${id}' did not match its log (${damaged}); rebuilt it from its log`);
-      } else this.indexedFromLog++;
+      if (damaged) this.rebuilt.push({ id, reason: damaged });
+      else if (data) this.rebuilt.push({ id, reason: 'it covers more of the log than there is' });
+      else this.indexedFromLog++;
       b = buildFromLog(dir, id, meta, true);
       changed = true;
     }
