@@ -38,10 +38,8 @@ export interface IndexEntry {
   data: RunSummaryData;
   summary: RunSummary;
   version: number;
-  // The API object as JSON: compact (RunSummary) and with the fields of the first API
-  // (meta, stats, cursor, corruptLines, error) that the dashboard page used before summaries.
-  json: string;
-  jsonFull: string;
+  // The API object (RunSummary) as UTF-8 JSON, ready to be joined into a listing.
+  json: Buffer;
   dirMtime: number;
   startMs: number;
 }
@@ -64,7 +62,7 @@ export interface RebuildNote {
 }
 
 const FULL_SWEEP_MS = 2000;
-const SKETCH_CACHE = 1000;
+const SKETCH_CACHE = 300;
 
 export class SummaryIndex {
   readonly epoch = Math.random().toString(36).slice(2, 8);
@@ -85,6 +83,10 @@ export class SummaryIndex {
     private readonly probe: LivenessProbe = nodeLivenessProbe(),
     private readonly opts: { persist?: boolean } = {},
   ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   get cursor(): string {
     return `${this.epoch}.${this.counter}`;
@@ -258,7 +260,9 @@ export class SummaryIndex {
 
     let b: SummaryBuilder;
     let wrote = false;
-    const logSize = fileSize(logFile);
+    // A run that recorded its end had its summary written after its last row: its log is checked
+    // only when it says it is running (a live writer, or one killed before it could say more).
+    const logSize = data && meta && meta.status !== 'running' && data.meta?.status === meta.status ? data.cursor : fileSize(logFile);
     let changed = false;
     if (data && data.cursor <= logSize) {
       b = new SummaryBuilder(data, false);
@@ -335,15 +339,15 @@ export class SummaryIndex {
 
   private put(id: string, meta: RunMeta | null, error: string | undefined, status: RunStatus | 'corrupt', data: RunSummaryData, dirMtime: number): void {
     const summary = toRunSummary(data, status, error);
-    const json = JSON.stringify(summary);
+    const json = Buffer.from(JSON.stringify(summary));
     const prev = this.entries.get(id);
-    const legacy = { meta, status, stats: data.stats, cursor: data.cursor, corruptLines: data.corruptLines, ...(error ? { error } : {}) };
-    const jsonFull = json.slice(0, -1) + ',' + JSON.stringify(legacy).slice(1);
-    const changed = !prev || prev.jsonFull !== jsonFull;
+    // A change the summary does not show (a heartbeat) is not a change for pollers; the meta is
+    // still replaced for `fullJson`.
+    const changed = !prev || !prev.json.equals(json) || prev.meta !== meta;
     const start = meta ? Date.parse(meta.startedAt) : NaN;
     if (!prev || !(prev.startMs === start || (Number.isNaN(prev.startMs) && Number.isNaN(start)))) this.order = null;
     this.entries.set(id, {
-      id, meta, error, status, data, summary, json, jsonFull, dirMtime,
+      id, meta, error, status, data, summary, json, dirMtime,
       version: changed ? ++this.counter : prev.version,
       startMs: start,
     });
@@ -351,10 +355,11 @@ export class SummaryIndex {
   }
 
   // The per-metric sketches of a run, caught up with its log, and the log cursor they cover.
-  sketches(id: string): { cursor: number; sketches: Map<string, StepSketch> } {
+  // `keys`: only these metrics are needed (the others are not decoded).
+  sketches(id: string, keys?: readonly string[]): { cursor: number; sketches: Map<string, StepSketch> } {
     const e = this.entries.get(id);
     if (!e) return { cursor: 0, sketches: new Map() };
-    const key = `${e.version}`;
+    const key = `${e.version}|${keys ? keys.join(',') : '*'}`;
     const hit = this.sketchCache.get(id);
     if (hit && hit.key === key) {
       this.sketchCache.delete(id);
@@ -364,7 +369,7 @@ export class SummaryIndex {
     const dir = path.join(this.store.root, id);
     let got: { key: string; cursor: number; sketches: Map<string, StepSketch> } | null = null;
     try {
-      const stored = decodeSketches(fs.readFileSync(path.join(dir, SKETCH_FILE), 'utf8'));
+      const stored = decodeSketches(fs.readFileSync(path.join(dir, SKETCH_FILE), 'utf8'), keys ? new Set(keys) : undefined);
       if (stored.cursor === e.data.cursor) got = { key, cursor: stored.cursor, sketches: stored.sketches };
     } catch {
       /* missing or damaged: rebuilt below */
@@ -377,6 +382,13 @@ export class SummaryIndex {
     while (this.sketchCache.size > SKETCH_CACHE) this.sketchCache.delete(this.sketchCache.keys().next().value as string);
     return got;
   }
+}
+
+// The API object with the fields of the first API (meta, stats, cursor, corruptLines, error) that
+// the dashboard page used before summaries.
+export function fullJson(e: IndexEntry): Buffer {
+  const legacy = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
+  return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(legacy).slice(1))]);
 }
 
 export function view(e: IndexEntry): IndexedRunView {
