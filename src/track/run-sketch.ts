@@ -198,12 +198,55 @@ export function groupSketches(sketches: readonly SketchData[], points: number): 
     return c;
   });
   // Too many grid cells for the chart: every run merges pairs (w doubles) until they fit.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const c of merged) if (c.idx.length) (lo = Math.min(lo, c.idx[0])), (hi = Math.max(hi, c.idx[c.idx.length - 1]));
+  if (lo === Infinity) return out;
   for (;;) {
-    const cells = new Set<number>();
-    for (const c of merged) for (const i of c.idx) cells.add(i);
-    if (cells.size <= Math.max(1, points)) break;
+    const span = hi - lo + 1;
+    // Cells are counted on a dense grid when it is small enough, else in a set.
+    let count = 0;
+    if (span <= 1 << 22) {
+      const seen = new Uint8Array(span);
+      for (const c of merged) for (const i of c.idx) if (!seen[i - lo]) (seen[i - lo] = 1), count++;
+    } else {
+      const cells = new Set<number>();
+      for (const c of merged) for (const i of c.idx) cells.add(i);
+      count = cells.size;
+    }
+    if (count <= Math.max(1, points)) break;
     w *= 2;
+    lo = Math.floor(lo / 2);
+    hi = Math.floor(hi / 2);
     for (const c of merged) mergeInto(c, w);
+  }
+  const span = hi - lo + 1;
+  if (span <= 1 << 22) {
+    const xs = new Float64Array(span);
+    const ys = new Float64Array(span);
+    const n = new Uint32Array(span);
+    const runs = new Uint32Array(span);
+    const mn = new Float64Array(span).fill(Infinity);
+    const mx = new Float64Array(span).fill(-Infinity);
+    for (const c of merged) {
+      for (let k = 0; k < c.idx.length; k++) {
+        const j = c.idx[k] - lo;
+        xs[j] += c.x[k];
+        runs[j]++;
+        if (Number.isFinite(c.y[k])) (ys[j] += c.y[k]), n[j]++;
+        if (c.lo[k] < mn[j]) mn[j] = c.lo[k];
+        if (c.hi[k] > mx[j]) mx[j] = c.hi[k];
+      }
+    }
+    for (let j = 0; j < span; j++) {
+      if (runs[j] === 0) continue;
+      out.x.push(xs[j] / runs[j]);
+      out.mean.push(n[j] ? ys[j] / n[j] : NaN);
+      out.min.push(mn[j] === Infinity ? NaN : mn[j]);
+      out.max.push(mx[j] === -Infinity ? NaN : mx[j]);
+      out.n.push(n[j]);
+    }
+    return out;
   }
   const acc = new Map<number, { xs: number; ys: number; n: number; runs: number; lo: number; hi: number }>();
   for (const c of merged) {

@@ -9,7 +9,7 @@
 // axis of time, or a series short enough to send whole.
 import type { FileStore } from './file-store.js';
 import { coarsenTo, downsample, groupSketches, sketchSeries, type Series } from './run-sketch.js';
-import type { SummaryIndex } from './summary-index.js';
+import { fullJson, type IndexEntry, type SummaryIndex } from './summary-index.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
@@ -42,8 +42,16 @@ function listParam(query: URLSearchParams, name: string): string[] | undefined {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+const COMMA = Buffer.from(',');
+
+function joinJson(parts: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  parts.forEach((p, i) => (i > 0 && out.push(COMMA), out.push(p)));
+  return Buffer.concat(out);
+}
+
 export class RunsApi {
-  private listCache: { key: string; text: string } | null = null;
+  private listCache: { key: string; body: Buffer } | null = null;
   private readonly groupCache = new Map<string, unknown>();
 
   constructor(
@@ -52,26 +60,22 @@ export class RunsApi {
     readonly root: string,
   ) {}
 
-  // The body of /api/runs. Built from each run's cached JSON, so a warm listing costs a join.
-  async runs(query: URLSearchParams): Promise<string> {
+  // The body of /api/runs. Built from each run's cached JSON, so a warm listing costs a copy.
+  async runs(query: URLSearchParams): Promise<Buffer> {
     await this.index.refresh();
     const compact = query.get('compact') === '1';
     const since = query.get('since');
     const head = (reset: boolean, total: number) =>
-      `{"root":${JSON.stringify(this.root)},"now":${Date.now()},"cursor":${JSON.stringify(this.index.cursor)},"total":${total},"reset":${reset}`;
-    const pick = (e: { json: string; jsonFull: string }) => (compact ? e.json : e.jsonFull);
-    const rebuilt = `"rebuilt":${JSON.stringify(this.index.rebuilt)}`;
+      Buffer.from(`{"root":${JSON.stringify(this.root)},"now":${Date.now()},"cursor":${JSON.stringify(this.index.cursor)},"total":${total},"reset":${reset},"runs":[`);
+    const tail = (removed: string[]) => Buffer.from(`],"removed":${JSON.stringify(removed)},"rebuilt":${JSON.stringify(this.index.rebuilt.slice(-100))}}`);
+    const pick = (e: IndexEntry) => (compact ? e.json : fullJson(e));
     if (since !== null && since !== '') {
       const delta = this.index.changedSince(since);
-      if (delta) {
-        const total = this.index.list().length;
-        return `${head(false, total)},"runs":[${delta.runs.map(pick).join(',')}],"removed":${JSON.stringify(delta.removed)},${rebuilt}}`;
-      }
+      if (delta) return Buffer.concat([head(false, this.index.size), joinJson(delta.runs.map(pick)), tail(delta.removed)]);
     }
-    const all = this.index.list();
     const key = `${this.index.cursor}:${compact}`;
-    if (this.listCache?.key !== key) this.listCache = { key, text: all.map(pick).join(',') };
-    return `${head(since !== null && since !== '', all.length)},"runs":[${this.listCache.text}],"removed":[],${rebuilt}}`;
+    if (this.listCache?.key !== key) this.listCache = { key, body: joinJson(this.index.list().map(pick)) };
+    return Buffer.concat([head(since !== null && since !== '', this.index.size), this.listCache.body, tail([])]);
   }
 
   async series(id: string, query: URLSearchParams): Promise<unknown> {
@@ -132,7 +136,7 @@ export class RunsApi {
     const memo = `${group}|${keys.join(',')}|${points}|${members.map((m) => `${m.id}@${m.version}`).join(',')}`;
     const hit = this.groupCache.get(memo);
     if (hit) return hit;
-    const sketches = members.map((m) => this.index.sketches(m.id).sketches);
+    const sketches = members.map((m) => this.index.sketches(m.id, keys).sketches);
     const series: Record<string, unknown> = {};
     for (const k of keys) {
       const g = groupSketches(sketches.map((s) => s.get(k)).filter((s) => s !== undefined), points);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { appendRows, parseLines } from './metrics.js';
 import { StepSketch, type SketchData } from './run-sketch.js';
 import { SUMMARY_VERSION, SummaryBuilder, SupersededRowsError, type RunSummaryData, type SummaryStats } from './run-summary.js';
-import { parseMeta } from './status.js';
+import { normalizeMeta, parseMeta, validateMeta } from './status.js';
 import type { MetricRow, RunMeta } from './types.js';
 
 export const SUMMARY_FILE = 'run-summary.json';
@@ -60,11 +60,18 @@ export function encodeSummary(d: RunSummaryData): string {
   return JSON.stringify({ ...d, stats }) + '\n';
 }
 
+// A summary written by another version of recur: not damage, just to be rebuilt.
+export class SummaryVersionError extends Error {
+  constructor(v: unknown) {
+    super(`summary version ${String(v)}, expected ${SUMMARY_VERSION}`);
+  }
+}
+
 // Parses a summary file; throws with a reason when it is not a usable summary of run `id`.
 export function decodeSummary(id: string, text: string): RunSummaryData {
   const o = JSON.parse(text) as Record<string, unknown>;
   if (o === null || typeof o !== 'object') throw new Error('not a JSON object');
-  if (o.v !== SUMMARY_VERSION) throw new Error(`version ${String(o.v)}, expected ${SUMMARY_VERSION}`);
+  if (o.v !== SUMMARY_VERSION) throw new SummaryVersionError(o.v);
   for (const k of ['cursor', 'rows', 'corruptLines', 'updatedAt'] as const) {
     if (typeof o[k] !== 'number' || !Number.isFinite(o[k])) throw new Error(`'${k}' is not a number`);
   }
@@ -75,7 +82,12 @@ export function decodeSummary(id: string, text: string): RunSummaryData {
     for (const f of STAT_FIELDS) st[f] = dec(s?.[f]);
     stats[k] = st;
   }
-  const meta = o.meta === null || o.meta === undefined ? null : parseMeta(id, JSON.stringify(o.meta));
+  let meta: RunMeta | null = null;
+  if (o.meta !== null && o.meta !== undefined) {
+    const err = validateMeta(o.meta);
+    if (err) throw new Error(`its copy of ${err}`);
+    meta = { ...normalizeMeta(o.meta as Record<string, unknown>), id };
+  }
   return { ...(o as unknown as RunSummaryData), id, meta, stats };
 }
 
@@ -94,22 +106,30 @@ export function encodeSketches(cursor: number, sketches: Record<string, SketchDa
   return JSON.stringify({ v: SUMMARY_VERSION, cursor, keys }) + '\n';
 }
 
-export function decodeSketches(text: string): { cursor: number; sketches: Map<string, StepSketch> } {
+// A plain array of f[from .. from+n) (Array.from on a typed array goes through its iterator).
+function slice(f: Float64Array, from: number, n: number): number[] {
+  const a = new Array<number>(n);
+  for (let i = 0; i < n; i++) a[i] = f[from + i];
+  return a;
+}
+
+export function decodeSketches(text: string, only?: ReadonlySet<string>): { cursor: number; sketches: Map<string, StepSketch> } {
   const o = JSON.parse(text) as { v?: unknown; cursor?: unknown; keys?: Record<string, { w: number; b64: string }> };
   if (o.v !== SUMMARY_VERSION || typeof o.cursor !== 'number' || !o.keys) throw new Error('not a run sketch');
   const sketches = new Map<string, StepSketch>();
   for (const [k, { w, b64 }] of Object.entries(o.keys)) {
+    if (only && !only.has(k)) continue;
     const buf = Buffer.from(b64, 'base64');
     if (buf.length % 40 !== 0 || !(w > 0)) throw new Error(`sketch of '${k}' is damaged`);
-    const f = new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8).slice();
+    const f = buf.byteOffset % 8 === 0 ? new Float64Array(buf.buffer, buf.byteOffset, buf.length / 8) : new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
     const n = f.length / 5;
     const s = new StepSketch();
     s.w = w;
-    s.idx = Array.from(f.subarray(0, n));
-    s.x = Array.from(f.subarray(n, 2 * n));
-    s.y = Array.from(f.subarray(2 * n, 3 * n));
-    s.lo = Array.from(f.subarray(3 * n, 4 * n));
-    s.hi = Array.from(f.subarray(4 * n, 5 * n));
+    s.idx = slice(f, 0, n);
+    s.x = slice(f, n, n);
+    s.y = slice(f, 2 * n, n);
+    s.lo = slice(f, 3 * n, n);
+    s.hi = slice(f, 4 * n, n);
     sketches.set(k, s);
   }
   return { cursor: o.cursor, sketches };

@@ -16,7 +16,7 @@ import { FileStore, META_FILE, METRICS_FILE, nodeLivenessProbe } from './file-st
 import type { StepSketch } from './run-sketch.js';
 import { SummaryBuilder, toRunSummary, type RunSummary, type RunSummaryData } from './run-summary.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
-import { compareEntries, isSafeRunId } from './store.js';
+import { isSafeRunId } from './store.js';
 import {
   buildFromLog,
   catchUp,
@@ -25,6 +25,7 @@ import {
   fileSize,
   SKETCH_FILE,
   SUMMARY_FILE,
+  SummaryVersionError,
   writeSummaryFiles,
 } from './summary-file.js';
 import type { MetricStats, RunMeta, RunStatus } from './types.js';
@@ -37,10 +38,8 @@ export interface IndexEntry {
   data: RunSummaryData;
   summary: RunSummary;
   version: number;
-  // The API object as JSON: compact (RunSummary) and with the fields of the first API
-  // (meta, stats, cursor, corruptLines, error) that the dashboard page used before summaries.
-  json: string;
-  jsonFull: string;
+  // The API object (RunSummary) as UTF-8 JSON, ready to be joined into a listing.
+  json: Buffer;
   dirMtime: number;
   startMs: number;
 }
@@ -63,7 +62,7 @@ export interface RebuildNote {
 }
 
 const FULL_SWEEP_MS = 2000;
-const SKETCH_CACHE = 1000;
+const SKETCH_CACHE = 300;
 
 export class SummaryIndex {
   readonly epoch = Math.random().toString(36).slice(2, 8);
@@ -85,6 +84,10 @@ export class SummaryIndex {
     private readonly opts: { persist?: boolean } = {},
   ) {}
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   get cursor(): string {
     return `${this.epoch}.${this.counter}`;
   }
@@ -104,10 +107,23 @@ export class SummaryIndex {
     return this.inflight;
   }
 
-  // Every run, oldest start first.
+  // Every run, oldest start first (then by id). The order is kept until a run comes or goes.
   list(): IndexEntry[] {
-    return [...this.entries.values()].sort((a, b) => compareEntries(a, b));
+    if (!this.order) {
+      this.order = [...this.entries.values()]
+        .sort((a, b) => {
+          const fa = Number.isFinite(a.startMs);
+          const fb = Number.isFinite(b.startMs);
+          if (fa && fb && a.startMs !== b.startMs) return a.startMs - b.startMs;
+          if (fa !== fb) return fa ? -1 : 1;
+          return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+        })
+        .map((e) => e.id);
+    }
+    return this.order.map((id) => this.entries.get(id)!);
   }
+
+  private order: string[] | null = null;
 
   get(id: string): IndexEntry | undefined {
     return this.entries.get(id);
@@ -131,6 +147,16 @@ export class SummaryIndex {
   }
 
   private refreshSync(fullSweep: boolean): void {
+    const before = this.rebuilt.length;
+    this.refreshEntries(fullSweep);
+    const fresh = this.rebuilt.slice(before);
+    if (fresh.length > 0) {
+      const shown = fresh.slice(0, 3).map((r) => `'${r.id}' (${r.reason})`).join(', ');
+      console.warn(`recur: rebuilt the damaged summary of ${fresh.length === 1 ? 'run' : `${fresh.length} runs:`} ${shown}${fresh.length > 3 ? ', …' : ''} from the run's log`);
+    }
+  }
+
+  private refreshEntries(fullSweep: boolean): void {
     const root = this.store.root;
     let rootMtime = -1;
     try {
@@ -167,6 +193,7 @@ export class SummaryIndex {
       for (const id of [...this.entries.keys()]) {
         if (!seen.has(id)) {
           this.entries.delete(id);
+          this.order = null;
           this.sketchCache.delete(id);
           this.removed.set(id, ++this.counter);
         }
@@ -200,7 +227,7 @@ export class SummaryIndex {
     }
     if (!metaStat && !fs.existsSync(logFile)) {
       // Not a run (a directory of checkpoints, say), or no longer one.
-      if (this.entries.delete(id)) this.removed.set(id, ++this.counter);
+      if (this.entries.delete(id)) (this.removed.set(id, ++this.counter), (this.order = null));
       return false;
     }
     let data: RunSummaryData | null = null;
@@ -215,7 +242,7 @@ export class SummaryIndex {
       try {
         data = decodeSummary(id, text);
       } catch (e) {
-        damaged = (e as Error).message;
+        if (!(e instanceof SummaryVersionError)) damaged = (e as Error).message;
       }
     }
     // meta.json is the truth for status and config; the summary's copy is used when meta.json has
@@ -233,7 +260,9 @@ export class SummaryIndex {
 
     let b: SummaryBuilder;
     let wrote = false;
-    const logSize = fileSize(logFile);
+    // A run that recorded its end had its summary written after its last row: its log is checked
+    // only when it says it is running (a live writer, or one killed before it could say more).
+    const logSize = data && meta && meta.status !== 'running' && data.meta?.status === meta.status ? data.cursor : fileSize(logFile);
     let changed = false;
     if (data && data.cursor <= logSize) {
       b = new SummaryBuilder(data, false);
@@ -243,14 +272,9 @@ export class SummaryIndex {
         changed = true;
       }
     } else {
-      if (damaged) {
-        this.rebuilt.push({ id, reason: damaged });
-        console.warn(`recur: the summary of run '${id}' was damaged (${damaged}); rebuilt it from its log`);
-      } else if (data) {
-        damaged = 'it covers more of the log than there is';
-        this.rebuilt.push({ id, reason: damaged });
-        console.warn(`recur: the summary of run '${id}' did not match its log (${damaged}); rebuilt it from its log`);
-      } else this.indexedFromLog++;
+      if (damaged) this.rebuilt.push({ id, reason: damaged });
+      else if (data) this.rebuilt.push({ id, reason: 'it covers more of the log than there is' });
+      else this.indexedFromLog++;
       b = buildFromLog(dir, id, meta, true);
       changed = true;
     }
@@ -315,14 +339,15 @@ export class SummaryIndex {
 
   private put(id: string, meta: RunMeta | null, error: string | undefined, status: RunStatus | 'corrupt', data: RunSummaryData, dirMtime: number): void {
     const summary = toRunSummary(data, status, error);
-    const json = JSON.stringify(summary);
+    const json = Buffer.from(JSON.stringify(summary));
     const prev = this.entries.get(id);
-    const legacy = { meta, status, stats: data.stats, cursor: data.cursor, corruptLines: data.corruptLines, ...(error ? { error } : {}) };
-    const jsonFull = json.slice(0, -1) + ',' + JSON.stringify(legacy).slice(1);
-    const changed = !prev || prev.jsonFull !== jsonFull;
+    // A change the summary does not show (a heartbeat) is not a change for pollers; the meta is
+    // still replaced for `fullJson`.
+    const changed = !prev || !prev.json.equals(json) || prev.meta !== meta;
     const start = meta ? Date.parse(meta.startedAt) : NaN;
+    if (!prev || !(prev.startMs === start || (Number.isNaN(prev.startMs) && Number.isNaN(start)))) this.order = null;
     this.entries.set(id, {
-      id, meta, error, status, data, summary, json, jsonFull, dirMtime,
+      id, meta, error, status, data, summary, json, dirMtime,
       version: changed ? ++this.counter : prev.version,
       startMs: start,
     });
@@ -330,22 +355,40 @@ export class SummaryIndex {
   }
 
   // The per-metric sketches of a run, caught up with its log, and the log cursor they cover.
-  sketches(id: string): { cursor: number; sketches: Map<string, StepSketch> } {
+  // `keys`: only these metrics are needed (the others are not decoded).
+  sketches(id: string, keys?: readonly string[]): { cursor: number; sketches: Map<string, StepSketch> } {
     const e = this.entries.get(id);
     if (!e) return { cursor: 0, sketches: new Map() };
-    const key = `${e.version}`;
+    const key = `${e.version}|${keys ? keys.join(',') : '*'}`;
     const hit = this.sketchCache.get(id);
     if (hit && hit.key === key) {
       this.sketchCache.delete(id);
       this.sketchCache.set(id, hit);
       return hit;
     }
-    const b = this.fullBuilder(path.join(this.store.root, id), id, e.meta);
-    const got = { key, cursor: b.data.cursor, sketches: b.sketches };
+    const dir = path.join(this.store.root, id);
+    let got: { key: string; cursor: number; sketches: Map<string, StepSketch> } | null = null;
+    try {
+      const stored = decodeSketches(fs.readFileSync(path.join(dir, SKETCH_FILE), 'utf8'), keys ? new Set(keys) : undefined);
+      if (stored.cursor === e.data.cursor) got = { key, cursor: stored.cursor, sketches: stored.sketches };
+    } catch {
+      /* missing or damaged: rebuilt below */
+    }
+    if (!got) {
+      const b = this.fullBuilder(dir, id, e.meta);
+      got = { key, cursor: b.data.cursor, sketches: b.sketches };
+    }
     this.sketchCache.set(id, got);
     while (this.sketchCache.size > SKETCH_CACHE) this.sketchCache.delete(this.sketchCache.keys().next().value as string);
     return got;
   }
+}
+
+// The API object with the fields of the first API (meta, stats, cursor, corruptLines, error) that
+// the dashboard page used before summaries.
+export function fullJson(e: IndexEntry): Buffer {
+  const legacy = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
+  return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(legacy).slice(1))]);
 }
 
 export function view(e: IndexEntry): IndexedRunView {
