@@ -1,10 +1,10 @@
-// The dashboard's pure parts, without a browser: the runs filter expressions, the pixel grid
-// that keeps each column's real extremes, the "fraction of the run" length, and colours that
-// stay distinct however many lines are drawn.
+// The dashboard's pure parts, without a browser: the config column's keys, the pixel grid that
+// keeps each column's real extremes, the "fraction of the run" length, and colours that stay
+// distinct however many lines are drawn. (The filter language is src/track/run-filter.ts's,
+// tested with `recur runs`.)
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../web/dashboard/api.js';
 import { distinctColors } from '../web/dashboard/colors.js';
-import { FilterError, parseFilter, runMatcher } from '../web/dashboard/filter.js';
 import { gridExtremes, gridLast, makeGrid, runLength } from '../web/dashboard/lines.js';
 import { differingConfigKeys } from '../web/dashboard/table.js';
 
@@ -14,51 +14,6 @@ function run(id: string, config: Record<string, unknown>, extra: Partial<RunSumm
     metrics: ['loss'], last: {}, best: {}, ...extra,
   };
 }
-
-const runs = [
-  run('gru-a', { cell: 'gru', lr: 0.005, optim: { beta1: 0.9 } }),
-  run('gru-b', { cell: 'gru', lr: 0.001, optim: { beta1: 0.8 } }),
-  run('lstm-a', { cell: 'LSTM', lr: 0.01 }, { status: 'failed', reason: 'loss became NaN at step 6', params: 6072 }),
-  run('rnn-x', { cell: 'rnn', lr: '0.02' }),
-];
-
-function ids(expr: string): string[] {
-  return runs.filter(runMatcher(parseFilter(expr))).map((r) => r.id);
-}
-
-describe('runs filter', () => {
-  it('matches names, and compares config values as numbers when both are numbers', () => {
-    expect(ids('')).toEqual(['gru-a', 'gru-b', 'lstm-a', 'rnn-x']);
-    expect(ids('-a')).toEqual(['gru-a', 'lstm-a']);
-    expect(ids('lr>=0.005')).toEqual(['gru-a', 'lstm-a', 'rnn-x']); // '0.02' in a config counts as a number
-    expect(ids('lr>=0.005 cell=gru')).toEqual(['gru-a']);
-    expect(ids('lr<0.005')).toEqual(['gru-b']);
-    expect(ids('lr=5e-3')).toEqual(['gru-a']);
-    expect(ids('cell!=gru')).toEqual(['lstm-a', 'rnn-x']);
-    expect(ids('cell=lstm')).toEqual(['lstm-a']); // strings compare case-insensitively
-    expect(ids('cell=*r*')).toEqual(['gru-a', 'gru-b', 'rnn-x']);
-    expect(ids('optim.beta1>0.85')).toEqual(['gru-a']); // nested config, dotted
-    expect(ids('status=failed')).toEqual(['lstm-a']);
-    expect(ids('params>6000')).toEqual(['lstm-a']);
-    expect(ids('hidden_dim=16')).toEqual([]); // no run has the key
-  });
-
-  it('refuses what does not parse, naming the word', () => {
-    const err = (expr: string) => {
-      try {
-        parseFilter(expr);
-      } catch (e) {
-        expect(e).toBeInstanceOf(FilterError);
-        return (e as Error).message;
-      }
-      throw new Error(`'${expr}' parsed`);
-    };
-    expect(err('lr>=')).toBe("'lr>=': no value after '>='");
-    expect(err('lr>>1')).toBe("'lr>>1': unknown operator '>>' (use = != < <= > >=)");
-    expect(err('lr>=fast')).toBe("'lr>=fast': '>=' needs a number, got 'fast'");
-    expect(err('>=3')).toBe("'>=3': expected a comparison such as lr>=0.005 or cell=gru");
-  });
-});
 
 describe('config column', () => {
   it('lists keys whose values differ among the runs that have them', () => {

@@ -221,10 +221,12 @@ describe.skipIf(!hasChromium)('dashboard with 500 runs', () => {
     }
     expect((await chart('loss')).lines.length).toBe(new Set(expected.map((r) => JSON.stringify({ ...r.config, seed: 0 }))).size);
     await setFilter('lr>>1');
-    expect(await page.textContent('#filter-error')).toContain("'lr>>1'");
+    expect(await page.textContent('#filter-error')).toContain("'lr>>1': unknown operator '>>'");
     expect(await page.getAttribute('#filter', 'class')).toContain('invalid');
     await setFilter('lr>=fast');
-    expect(await page.textContent('#filter-error')).toContain("needs a number, got 'fast'");
+    expect(await page.textContent('#filter-error')).toContain("'lr>=fast': >= needs a number, got 'fast'");
+    await setFilter('lrr>0.1');
+    expect(await page.textContent('#filter-error')).toBe("no run has 'lrr'");
     await setFilter('');
     expect(await page.textContent('#filter-error')).toBe('');
     expect(await page.textContent('#run-count')).toMatch(new RegExp(`^${N} runs`));

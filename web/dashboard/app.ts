@@ -3,13 +3,13 @@
 // groups — on one chart per metric. Live runs' new rows are appended to the lines they feed.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { FilterSyntaxError, matchesFilter, parseFilter, unknownKeys } from '../../src/track/run-filter.js';
 import { orderMetrics } from '../../src/track/summary.js';
 import { csvUrl, fetchMeta, fetchRuns, pooled, type RunSummary } from './api.js';
 import { ChartGrid, type ChartDebug } from './charts.js';
 import { distinctColors } from './colors.js';
 import { COMPARE_MAX, renderCompare } from './compare.js';
 import { SeriesCache } from './data.js';
-import { FilterError, parseFilter, runMatcher } from './filter.js';
 import type { ChartSettings, LineSpec, XMode } from './lines.js';
 import { configText, differingConfigKeys, RunsTable, type RunView, type Sort } from './table.js';
 import type { RunMeta } from '../../src/track/types.js';
@@ -104,15 +104,18 @@ class Dashboard {
     }
     const filter = $<HTMLInputElement>('filter');
     filter.addEventListener('input', () => {
+      // The language of `recur runs --filter` (src/track/run-filter.ts).
       try {
-        this.match = runMatcher(parseFilter(filter.value));
-        $('filter-error').textContent = '';
+        const terms = parseFilter(filter.value);
+        this.match = (r) => matchesFilter(r, terms);
+        const unknown = unknownKeys(this.order, terms);
+        $('filter-error').textContent = unknown.length ? `no run has ${unknown.map((k) => `'${k}'`).join(', ')}` : '';
         filter.classList.remove('invalid');
       } catch (e) {
-        if (!(e instanceof FilterError)) throw e;
+        if (!(e instanceof FilterSyntaxError)) throw e;
         // Nothing is filtered while the expression does not parse; the message says why.
         this.match = () => true;
-        $('filter-error').textContent = `filter: ${e.message}`;
+        $('filter-error').textContent = e.message;
         filter.classList.add('invalid');
       }
       this.render();
