@@ -29,6 +29,14 @@ interface RowContext {
   varying: readonly string[];
 }
 
+// Flattened configs, once per summary object (a poll brings new objects for changed runs only).
+const flatCache = new WeakMap<RunSummary, Record<string, unknown>>();
+export function flatConfig(run: RunSummary): Record<string, unknown> {
+  let f = flatCache.get(run);
+  if (!f) flatCache.set(run, (f = flattenConfig(run.config ?? {})));
+  return f;
+}
+
 export function durationMs(run: RunSummary, now: number): number | undefined {
   const start = run.startedAt ? Date.parse(run.startedAt) : NaN;
   if (!Number.isFinite(start)) return undefined;
@@ -71,7 +79,7 @@ export function differingConfigKeys(runs: readonly RunSummary[]): string[] {
   if (runs.length < 2) return [];
   const values = new Map<string, Set<string>>();
   for (const r of runs) {
-    for (const [k, v] of Object.entries(flattenConfig(r.config ?? {}))) {
+    for (const [k, v] of Object.entries(flatConfig(r))) {
       if (isIdentityKey(k) || SEED_KEYS.has(k)) continue;
       let s = values.get(k);
       if (!s) values.set(k, (s = new Set()));
@@ -82,12 +90,12 @@ export function differingConfigKeys(runs: readonly RunSummary[]): string[] {
 }
 
 export function configText(run: RunSummary, keys: readonly string[]): string {
-  const flat = flattenConfig(run.config ?? {});
+  const flat = flatConfig(run);
   return keys.filter((k) => k in flat).map((k) => `${k}=${formatValue(flat[k])}`).join(' ');
 }
 
 function fullConfig(run: RunSummary): string {
-  return Object.entries(flattenConfig(run.config ?? {})).map(([k, v]) => `${k}=${formatValue(v)}`).join('\n');
+  return Object.entries(flatConfig(run)).map(([k, v]) => `${k}=${formatValue(v)}`).join('\n');
 }
 
 function fmtStart(iso: string | undefined): string {
@@ -213,8 +221,8 @@ export class RunsTable {
 
   private draw(): void {
     const n = this.views.length;
-    const head = this.thead.getBoundingClientRect().height || ROW_HEIGHT;
-    const viewH = Math.max(ROW_HEIGHT, this.wrap.clientHeight - head);
+    // The header is one row high (CSS); reading its box here would force a layout per scroll.
+    const viewH = Math.max(ROW_HEIGHT, this.wrap.clientHeight - ROW_HEIGHT);
     const top = Math.max(0, this.wrap.scrollTop);
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(n, Math.ceil((top + viewH) / ROW_HEIGHT) + OVERSCAN);
