@@ -1,6 +1,8 @@
-// The dashboard in a real browser (Debian chromium driven by playwright-core) against a fixture
-// runs root: runs list, one line per visible run, toggling, smoothing, seed groups, zoom,
-// compare view, CSV and PNG export, live updates. Skipped only when /usr/bin/chromium is absent.
+// The dashboard in a real browser (Debian chromium driven by playwright-core) against the real
+// server over a fixture runs root: runs list, one line per selected run, toggling, smoothing,
+// seed groups, downsampled series and full-resolution zoom windows, compare view, CSV and PNG
+// export, live updates. The page at 500 runs is in dashboard-scale.test.ts. Skipped only when
+// /usr/bin/chromium is absent.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +17,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`track-browser tests skipped: ${CHROMIUM} is absent (apt-get install chromium)`);
 
-interface DebugLine { key: string; label: string; color: string; points: number; drawn: number[]; raw: number[] | null }
-interface DebugChart { metric: string; xRange: [number, number] | null; lines: DebugLine[] }
+interface DebugLine { key: string; label: string; color: string; points: number; rows: number | null; drawn: number[]; raw: number[] | null; x: [number, number] | null }
+interface DebugChart { metric: string; drawn: boolean; xRange: [number, number] | null; legend: string[]; lines: DebugLine[] }
 
 let base: string;
 let root: string;
@@ -69,6 +71,11 @@ async function setVisible(ids: string[]): Promise<void> {
     (n) => (window as unknown as { recurDashboard: { charts(): Array<{ metric: string; lines: unknown[] }> } }).recurDashboard.charts().find((c) => c.metric === 'loss')?.lines.length === n,
     ids.length,
   );
+  await waitDrawn();
+}
+
+async function waitDrawn(): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { __recurDrawn?: boolean }).__recurDrawn === true, null, { timeout: 20_000 });
 }
 
 beforeAll(async () => {
@@ -97,6 +104,7 @@ beforeAll(async () => {
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
   await page.goto(srv.url);
   await page.waitForFunction(() => (window as unknown as { recurDashboard?: { ready: boolean } }).recurDashboard?.ready === true, null, { timeout: 20_000 });
+  await waitDrawn();
 }, 120_000);
 
 afterAll(async () => {
@@ -110,7 +118,7 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
   it('lists every run, the corrupt one as corrupt', async () => {
     const api = (await (await fetch(new URL('api/runs', srv.url))).json()).runs as Array<{ id: string }>;
     expect(api).toHaveLength(11);
-    const rows = await page.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => ({ id: (tr as HTMLElement).dataset.run, status: tr.querySelector('.status')!.textContent, name: tr.querySelector('td.name')!.textContent })));
+    const rows = await page.$$eval('#runs-table tbody tr[data-run]', (trs) => trs.map((tr) => ({ id: (tr as HTMLElement).dataset.run, status: tr.querySelector('.status')!.textContent, name: tr.querySelector('td.name')!.textContent })));
     expect(rows.map((r) => r.id).sort()).toEqual(api.map((r) => r.id).sort());
     expect(rows.find((r) => r.id === 'broken')!.status).toBe('corrupt');
     expect(rows.find((r) => r.id === 'live')!.status).toBe('running');
@@ -119,16 +127,28 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     expect(seed).toBe('2');
     expect(await page.textContent('tr[data-run="baseline"] td.config')).toContain('batch_size=16');
     expect(Number(await page.textContent('tr[data-run="long"] td.steps'))).toBe(BIG_POINTS);
+    // Model Params is a column (the fixture logs 746 + hidden_dim).
+    expect(await page.textContent('tr[data-run="baseline"] td.params')).toBe('762');
+    expect(await page.textContent('tr[data-run="deeper_rnn"] td.params')).toBe('778');
   });
 
   it('draws one line per visible run on each chart, like the article figures', async () => {
     const metrics = (await charts()).map((c) => c.metric);
-    expect(metrics.slice(0, 4)).toEqual(['loss', 'accuracy', 'current_lr', 'Model Params']);
+    // The parameter count is in the table, not a chart.
+    expect(metrics).toEqual(['loss', 'accuracy', 'current_lr']);
     const loss = await chart('loss');
     const ids = ['baseline', 'large_batch', 'large_batch_lr5e-3', 'deeper_rnn', 'sota', 'sota_warmup', 'sota_warmup-2', 'sota_warmup-3', 'long', 'live'];
     expect(loss.lines.map((l) => l.key).sort()).toEqual([...ids].sort());
-    const legend = await page.$$eval('section.chart-card[data-metric="loss"] .legend-item', (els) => els.map((e) => (e as HTMLElement).dataset.line));
-    expect(legend.sort()).toEqual([...ids].sort());
+    expect(new Set(loss.lines.map((l) => l.color)).size).toBe(ids.length);
+    // The legend lists 8 lines and finds the others.
+    const legendOf = () => page.$$eval('section.chart-card[data-metric="loss"] .legend-item', (els) => els.map((e) => (e as HTMLElement).dataset.line!));
+    const legend = await legendOf();
+    expect(legend).toHaveLength(8);
+    expect(await page.textContent('section.chart-card[data-metric="loss"] .legend-more')).toMatch(/^\+2 more/);
+    const missing = ids.find((id) => !legend.includes(id))!;
+    await page.fill('section.chart-card[data-metric="loss"] .legend-search', missing);
+    expect(await legendOf()).toContain(missing);
+    await page.fill('section.chart-card[data-metric="loss"] .legend-search', '');
     // Pixels: the article's runs are visibly drawn in their own colours.
     await setVisible(['baseline', 'large_batch', 'sota_warmup-2']);
     const shown = await chart('loss');
@@ -174,21 +194,44 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     expect((await chart('loss')).lines[0].drawn).toEqual(raw.drawn);
   });
 
-  it('downsamples a long run for drawing only', async () => {
+  it('fetches a long run downsampled, and a zoom window at full resolution', async () => {
     await setVisible(['long']);
     const l = (await chart('loss')).lines[0];
-    expect(l.points).toBe(BIG_POINTS);
-    expect(l.drawn.length).toBeLessThan(BIG_POINTS / 2);
-    expect(l.drawn.length).toBeGreaterThan(200);
+    expect(l.rows).toBe(BIG_POINTS + 1);
+    expect(l.points).toBeLessThan(BIG_POINTS / 2);
+    expect(l.points).toBeGreaterThan(100);
+    // Each point is the last of its bucket: the first one is a few steps in, the last is the last.
+    expect(l.x![0]).toBeLessThanOrEqual(BIG_POINTS / 100);
+    expect(l.x![1]).toBe(BIG_POINTS);
+    await page.evaluate(() => (window as unknown as { recurDashboard: { zoom(a: number, b: number): void } }).recurDashboard.zoom(1000, 1300));
+    await page.waitForFunction(() => (window as unknown as { recurDashboard: { charts(): Array<{ metric: string; lines: Array<{ x: number[] | null }> }> } }).recurDashboard.charts().find((c) => c.metric === 'loss')!.lines[0].x?.[0] === 1000);
+    await waitDrawn();
+    const z = (await chart('loss')).lines[0];
+    expect(z.points).toBe(301); // every logged step in [1000, 1300]
+    expect(z.x).toEqual([1000, 1300]);
+    expect((await chart('loss')).xRange).toEqual([1000, 1300]);
+    await page.click('#reset-zoom');
+    await page.waitForFunction((x0) => (window as unknown as { recurDashboard: { charts(): Array<{ metric: string; lines: Array<{ x: number[] | null }> }> } }).recurDashboard.charts().find((c) => c.metric === 'loss')!.lines[0].x?.[0] === x0, l.x![0]);
   });
 
   it('groups runs that differ only in seed into one line with a band', async () => {
     await setVisible(['sota_warmup', 'sota_warmup-2', 'sota_warmup-3', 'baseline']);
     await page.check('#group-seeds');
+    await waitDrawn();
     const loss = await chart('loss');
-    expect(loss.lines.map((l) => l.label).sort()).toEqual(['baseline', 'sota_warmup (3 runs)']);
+    expect(loss.lines).toHaveLength(2);
+    const group = loss.lines.find((l) => l.key.startsWith('group:'))!;
+    expect(group.label).toMatch(/\(3 runs\)$/);
+    expect(loss.lines.find((l) => !l.key.startsWith('group:'))!.key).toBe('baseline');
+    // The mean of the three seeds, step by step (the fixture logs the same steps in each).
+    const store = new FileStore(root);
+    const per = await Promise.all(['sota_warmup', 'sota_warmup-2', 'sota_warmup-3'].map(async (id) => (await store.readMetrics(id)).rows.filter((r) => 'loss' in r)));
+    const mean = per[0].map((_, k) => (per[0][k].loss + per[1][k].loss + per[2][k].loss) / 3);
+    expect(group.drawn).toHaveLength(mean.length);
+    group.drawn.forEach((v, k) => expect(v).toBeCloseTo(mean[k], 9));
     await page.uncheck('#group-seeds');
     expect((await chart('loss')).lines).toHaveLength(4);
+    await waitDrawn();
   });
 
   it('zooms by dragging (all charts follow), resets on double-click, hovers values', async () => {
@@ -201,24 +244,34 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
+    await waitDrawn();
     const zoomed = (await chart('loss')).xRange!;
     expect(zoomed[1] - zoomed[0]).toBeLessThan((full[1] - full[0]) * 0.5);
     const acc = (await chart('accuracy')).xRange!;
     expect(acc[0]).toBeCloseTo(zoomed[0], 6);
     expect(acc[1]).toBeCloseTo(zoomed[1], 6);
     await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await waitDrawn();
     expect((await chart('loss')).xRange).toEqual(full);
   });
 
   it('switches the x axis to time and the y axis to log scale', async () => {
     await setVisible(['baseline']);
     await page.selectOption('#x-mode', 'relative');
+    await waitDrawn();
     const rel = (await chart('loss')).xRange!;
     expect(rel[1]).toBeLessThanOrEqual(2000 * 5 / 1000 + 1); // fixture: 5 ms per step
     await page.selectOption('#x-mode', 'wall');
+    await waitDrawn();
     expect((await chart('loss')).xRange![0]).toBeGreaterThan(1.7e9); // seconds since the epoch
+    await page.selectOption('#x-mode', 'fraction');
+    await waitDrawn();
+    expect((await chart('loss')).xRange).toEqual([0, 1]);
+    expect((await chart('loss')).lines[0].x![1]).toBe(1); // 2,000 of total_steps 2,000
     await page.selectOption('#x-mode', 'step');
+    await waitDrawn();
     await page.check('#log-y');
+    await waitDrawn();
     expect((await chart('loss')).lines[0].drawn.length).toBeGreaterThan(0);
     await page.uncheck('#log-y');
   });
@@ -226,14 +279,17 @@ describe.skipIf(!hasChromium)('dashboard in chromium', () => {
   it('compare view shows only the differing keys', async () => {
     await setVisible(['baseline', 'large_batch']);
     await page.click('#tab-compare');
+    await page.waitForSelector('#compare tr.compare-row');
     const keys = async () => page.$$eval('#compare tr.compare-row', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key));
     // The fixture's runs differ in batch_size, their name and their command line, nothing else.
     expect(await keys()).toEqual(['batch_size', 'run_name', 'command']);
     const cells = await page.$$eval('#compare tr[data-key="batch_size"] td', (tds) => tds.map((td) => td.textContent));
     expect(cells).toEqual(['batch_size', '16', '64']);
     await page.uncheck('#diff-only');
+    await page.waitForFunction(() => document.querySelectorAll('#compare tr.compare-row').length > 3);
     expect(await keys()).toEqual(expect.arrayContaining(['lr', 'hidden_dim', 'seed', 'batch_size']));
     await page.check('#diff-only');
+    await page.waitForFunction(() => document.querySelectorAll('#compare tr.compare-row').length === 3);
     await page.click('#tab-charts');
     expect(await page.isVisible('#charts')).toBe(true);
   });

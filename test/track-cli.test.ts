@@ -42,12 +42,14 @@ async function cli(...args: string[]): Promise<string> {
 describe('recur runs', () => {
   it('lists every run with status, seed, accuracy, loss, duration and varying config', async () => {
     const out = (await cli('runs', '--root', root)).split('\n');
-    expect(out[0]).toMatch(/^NAME\s+STATUS\s+SEED\s+STEPS\s+BEST ACC\s+LAST ACC\s+FINAL LOSS\s+DURATION\s+STARTED\s+CONFIG$/);
+    expect(out[0]).toMatch(/^NAME\s+STATUS\s+SEED\s+STEPS\s+BEST ACC\s+FINAL LOSS\s+DURATION\s+CONFIG$/);
     expect(out).toHaveLength(1 + 9);
     const w2 = out.find((l) => l.startsWith('sota_warmup-2 '))!;
     expect(w2).toMatch(/^sota_warmup-2\s+finished\s+1\s+1000\s/);
     expect(w2).toContain('batch_size=64');
-    expect(w2).toContain('warmup_step=200');
+    const wide = (await cli('runs', '--root', root, '--wide')).split('\n');
+    expect(wide[0]).toMatch(/^NAME\s+STATUS\s+SEED\s+STEPS\s+ROWS\s+BEST ACC\s+LAST ACC\s+FINAL LOSS\s+PARAMS\s+DURATION\s+STARTED\s+CONFIG$/);
+    expect(wide.find((l) => l.startsWith('sota_warmup-2 '))).toContain('warmup_step=200');
     expect(out.find((l) => l.startsWith('broken '))).toMatch(/corrupt.*meta\.json/);
     const json = JSON.parse(await cli('runs', '--root', root, '--json'));
     expect(json).toHaveLength(9);

@@ -4,7 +4,7 @@
 // Options:
 //   --width N --height N   viewport (default 1600 x 1000)
 //   --smoothing W          EMA smoothing weight (default 0)
-//   --group                group runs that differ only in seed
+//   --group                group runs that differ only in seed (default: automatic, above 40 runs)
 //   --only a,b,c           show only these run ids (default: all)
 //   --charts-only          capture the charts grid only, not the page
 //   --chromium PATH        browser (default /usr/bin/chromium)
@@ -66,10 +66,18 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage({ viewport: { width: o.width, height: o.height }, deviceScaleFactor: 2 });
-    const state = { settings: { smoothing: o.smoothing, group: o.group, view: 'charts' }, hidden };
+    const state = { settings: { smoothing: o.smoothing, group: o.group ? true : null, view: 'charts' }, hidden };
     await page.addInitScript((s) => localStorage.setItem('recur-dashboard', s), JSON.stringify(state));
     await page.goto(srv.url);
-    await page.waitForFunction(() => window.recurDashboard?.ready === true, null, { timeout: 30_000 });
+    // Every chart drawn (the page sets __recurDrawn), then the full page: charts below the fold
+    // draw once scrolled into view, so scroll through the page first.
+    await page.waitForFunction(() => window.__recurDrawn === true, null, { timeout: 60_000 });
+    if (!o.chartsOnly) {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.waitForTimeout(100);
+      await page.waitForFunction(() => window.__recurDrawn === true, null, { timeout: 60_000 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+    }
     await page.waitForTimeout(300);
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     if (o.chartsOnly) await (await page.$('#charts')).screenshot({ path: outFile });

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { appendRows, decodeLine, encodeRow, parseLines } from './metrics.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
 import { ensureWritableDir } from './writable-dir.js';
+import { SummaryWriter } from './summary-file.js';
 import {
   candidateId,
   compareEntries,
@@ -73,6 +74,8 @@ export class FileStore implements RunStore {
   readonly root: string;
   private readonly fds = new Map<string, number>();
   private readonly probe: LivenessProbe;
+  // Keeps each written run's run-summary.json / run-sketch.json up to date (summary-file.ts).
+  private readonly summaries = new SummaryWriter((id) => this.runDir(id));
 
   constructor(root = './output/', probe?: LivenessProbe) {
     this.root = path.resolve(root);
@@ -103,6 +106,7 @@ export class FileStore implements RunStore {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RunExistsError(base);
         throw e;
       }
+      this.summaries.metaWritten(full);
       return full;
     }
     for (let n = 1; ; n++) {
@@ -159,6 +163,7 @@ export class FileStore implements RunStore {
 
   writeMeta(meta: RunMeta): void {
     writeFileAtomicSync(path.join(this.runDir(meta.id), META_FILE), JSON.stringify(meta, null, 2) + '\n');
+    this.summaries.metaWritten(meta);
   }
 
   async updateMeta(id: string, patch: Partial<Omit<RunMeta, 'id'>>): Promise<RunMeta> {
@@ -170,7 +175,10 @@ export class FileStore implements RunStore {
   appendMetrics(id: string, rows: readonly MetricRow[]): void {
     if (rows.length === 0) return;
     const text = rows.map(encodeRow).join('');
-    fs.writeSync(this.openLog(id), text);
+    const fd = this.openLog(id);
+    this.summaries.beforeAppend(id);
+    fs.writeSync(fd, text);
+    this.summaries.appended(id, rows, Buffer.byteLength(text));
   }
 
   async readMetrics(id: string, since = 0): Promise<MetricsChunk> {
@@ -237,6 +245,7 @@ export class FileStore implements RunStore {
   }
 
   closeRun(id: string): void {
+    this.summaries.close(id);
     const fd = this.fds.get(id);
     if (fd === undefined) return;
     this.fds.delete(id);

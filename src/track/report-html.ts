@@ -108,3 +108,75 @@ export function reportHtml(runs: readonly ReportRun[], o: ReportOptions = {}): s
   out.push('</div></body></html>\n');
   return out.join('\n');
 }
+
+// ---- A report of many runs: one mean line and min–max band per group of runs ------------------
+
+export interface GroupedReportRun {
+  id: string;
+  meta: RunMeta;
+  status: RunStatus | 'corrupt';
+  stats: Record<string, MetricStats>;
+}
+
+export interface ReportGroup {
+  label: string;
+  ids: string[];
+  // Per metric: x (step), mean, min, max across the group's runs (run-sketch.ts groupSketches).
+  series: Record<string, { x: number[]; mean: number[]; min: number[]; max: number[] }>;
+}
+
+function spread(values: number[]): string {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return '';
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  if (v.length === 1) return n(mean);
+  return `${n(mean)} <span class="muted">(${n(Math.min(...v))}–${n(Math.max(...v))})</span>`;
+}
+
+// The report's size grows with the number of groups and charts, not with runs × rows: each chart
+// holds one line and band per group, each run one line of a collapsed table.
+export function groupedReportHtml(runs: readonly GroupedReportRun[], groups: readonly ReportGroup[], o: ReportOptions = {}): string {
+  const now = o.now ?? Date.now();
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const colored = groups.map((g, i) => ({ ...g, color: runColor(i) }));
+  const firstMetas = colored.map((g) => byId.get(g.ids[0])!.meta);
+  const varying = varyingConfigKeys(firstMetas);
+  const title = o.title ?? `recur report: ${runs.length} runs in ${groups.length} groups`;
+  const out: string[] = [];
+  out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>`);
+  out.push(`<meta name="viewport" content="width=device-width,initial-scale=1"><style>${CSS}</style></head><body>`);
+  out.push(`<h1>${esc(title)}</h1><div class="muted">${esc(new Date(now).toISOString())}${o.generator ? ` · ${esc(o.generator)}` : ''} · runs that differ only in their seed form a group, drawn as its mean with a min–max band</div>`);
+
+  out.push('<h2>Groups</h2><table><tr><th>group</th><th>runs</th><th>status</th><th>best acc (mean, min–max)</th><th>final loss (mean, min–max)</th></tr>');
+  for (const [i, g] of colored.entries()) {
+    const members = g.ids.map((id) => byId.get(id)!);
+    const cols = members.map((r) => runColumns(r.meta, r.stats, r.status, now));
+    const statuses = new Map<string, number>();
+    for (const r of members) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    const label = keyConfig(firstMetas[i], varying) || g.label;
+    out.push(
+      `<tr><td><span class="sw" style="background:${esc(g.color)}"></span><span class="mono">${esc(label)}</span></td><td class="num">${g.ids.length}</td>` +
+        `<td>${esc([...statuses].map(([s, c]) => `${c} ${s}`).join(', '))}</td>` +
+        `<td class="num">${spread(cols.map((c) => c.bestAccuracy ?? NaN))}</td><td class="num">${spread(cols.map((c) => c.finalLoss ?? NaN))}</td></tr>`,
+    );
+  }
+  out.push('</table>');
+
+  const names = o.metrics ?? orderMetrics(runs.flatMap((r) => Object.keys(r.stats)));
+  out.push('<h2>Charts</h2><div class="charts">');
+  for (const metric of names) {
+    const series = colored
+      .filter((g) => g.series[metric] && g.series[metric].x.length > 0)
+      .map((g, i) => ({ label: keyConfig(firstMetas[colored.indexOf(g)], varying) || g.label || String(i), color: g.color, x: g.series[metric].x, y: g.series[metric].mean, lo: g.series[metric].min, hi: g.series[metric].max }));
+    out.push(svgLineChart(series, { title: metric, xLabel: 'step', legendMax: 12 }));
+  }
+  out.push('</div>');
+
+  out.push(`<h2>Runs</h2><details><summary>${runs.length} runs</summary><table><tr><th>run</th><th>status</th><th>seed</th><th>best acc</th><th>final loss</th><th>steps</th></tr>`);
+  for (const r of runs) {
+    const c = runColumns(r.meta, r.stats, r.status, now);
+    out.push(`<tr><td>${esc(r.id)}</td><td>${esc(r.status)}</td><td class="num">${esc(r.meta.seed ?? '')}</td><td class="num">${n(c.bestAccuracy)}</td><td class="num">${n(c.finalLoss)}</td><td class="num">${c.steps ?? ''}</td></tr>`);
+  }
+  out.push('</table></details></body></html>\n');
+  return out.join('\n');
+}

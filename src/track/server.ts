@@ -1,9 +1,11 @@
 // The dashboard's HTTP server (node:http only): a JSON API over a RunStore and the static files
 // of the page. Binds 127.0.0.1 unless a host is given.
 //
-//   GET /api/runs                      every run: meta (or error), status, metric aggregates, cursor
+//   GET /api/runs[?since=C]            every run's summary (or only those changed after cursor C)
 //   GET /api/runs/:id                  one run's meta and status
 //   GET /api/runs/:id/metrics?since=C  rows appended after cursor C (0 or absent: all), next cursor
+//   GET /api/runs/:id/series?...       a run's series downsampled to a chart's width (server-api.ts)
+//   GET /api/groups/:group/series?...  mean and min–max band of a group of runs (server-api.ts)
 //   GET /api/export.csv?runs=a,b       every row of the listed runs as CSV (never downsampled)
 //   GET /, /app.js, /app.css           the page (built by tools/build-dashboard.mjs)
 //   GET /play/...                      web/play/dist, when that directory exists (cross-origin isolated: a second training thread)
@@ -20,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { metricsToCsv } from './csv.js';
 import { FileStore, nodeLivenessProbe } from './file-store.js';
 import { encodeRowObject } from './metrics.js';
-import { RunIndex } from './run-index.js';
+import { ApiError, RunsApi } from './server-api.js';
+import { SummaryIndex } from './summary-index.js';
 import { CorruptMetaError, isSafeRunId, RunNotFoundError, type RunStore } from './store.js';
 import { effectiveStatus } from './status.js';
 import type { MetricRow } from './types.js';
@@ -112,8 +115,10 @@ export function resolveStatic(base: string, urlPath: string): string {
 
 export async function startDashboard(opts: DashboardOptions = {}): Promise<DashboardServer> {
   const store = opts.store ?? new FileStore(opts.root ?? './output/');
-  const root = store instanceof FileStore ? store.root : `(${store.kind} store)`;
-  const index = new RunIndex(store);
+  if (!(store instanceof FileStore)) throw new Error(`the dashboard serves a runs root on disk (a FileStore), not a ${store.kind} store`);
+  const root = store.root;
+  const index = new SummaryIndex(store);
+  const api = new RunsApi(store, index, root);
   const host = opts.host ?? '127.0.0.1';
   const assetsDir = opts.assetsDir ?? defaultAssetsDir();
   const playDir = opts.playDir === null ? null : (opts.playDir ?? defaultPlayDir());
@@ -135,9 +140,10 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     if (!rawPath.startsWith('/')) throw new HttpError(400, 'bad path');
 
     if (rawPath === '/api/runs') {
-      const runs = await index.list();
-      return sendJson(res, req, { root, now: Date.now(), runs });
+      return send(res, req, 200, 'application/json; charset=utf-8', await api.runs(query));
     }
+    const g = /^\/api\/groups\/([^/]+)\/series$/.exec(rawPath);
+    if (g) return sendJson(res, req, await api.groupSeries(decodeParam(g[1], 'group'), query));
     if (rawPath === '/api/export.csv') {
       const ids = (query.get('runs') ?? '').split(',').filter((s) => s !== '');
       if (ids.length === 0) throw new HttpError(400, 'no runs given (?runs=a,b)');
@@ -147,7 +153,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
       res.setHeader('Content-Disposition', 'attachment; filename="recur-metrics.csv"');
       return send(res, req, 200, 'text/csv; charset=utf-8', body);
     }
-    const m = /^\/api\/runs\/([^/]+)(\/metrics)?$/.exec(rawPath);
+    const m = /^\/api\/runs\/([^/]+)(\/metrics|\/series)?$/.exec(rawPath);
     if (m) {
       let id: string;
       try {
@@ -156,6 +162,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
         throw new HttpError(400, 'bad run id encoding');
       }
       await checkRun(store, id);
+      if (m[2] === '/series') return sendJson(res, req, await api.series(id, query));
       if (m[2]) {
         const since = query.has('since') ? Number(query.get('since')) : 0;
         if (!Number.isInteger(since) || since < 0) throw new HttpError(400, 'since must be a cursor from a previous response');
@@ -194,7 +201,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
     handler(req, res).catch((e: unknown) => {
       let status = 500;
       let message = 'internal error';
-      if (e instanceof HttpError) ({ status, message } = e);
+      if (e instanceof HttpError || e instanceof ApiError) ({ status, message } = e);
       else if (e instanceof RunNotFoundError) (status = 404), (message = e.message);
       else console.error('recur dashboard:', e);
       if (res.headersSent) return void res.end();
@@ -222,6 +229,14 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
         server.closeAllConnections();
       }),
   };
+}
+
+function decodeParam(raw: string, what: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `bad ${what} encoding`);
+  }
 }
 
 async function checkRun(store: RunStore, id: string): Promise<string> {

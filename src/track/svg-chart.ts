@@ -8,6 +8,9 @@ export interface SvgSeries {
   color: string;
   x: number[];
   y: number[];
+  // A band drawn under the line (a group's min–max), same length as x.
+  lo?: number[];
+  hi?: number[];
 }
 
 export interface SvgChartOptions {
@@ -17,6 +20,8 @@ export interface SvgChartOptions {
   xLabel?: string;
   smoothing?: number; // EMA weight; raw line drawn faint underneath when > 0
   logY?: boolean;
+  // Legend entries shown (the rest summarised as "+N more"); default all.
+  legendMax?: number;
 }
 
 export function escapeXml(s: string): string {
@@ -58,30 +63,41 @@ export function plotFrame(W: number, H: number, legendRows: number): { top: numb
 export function svgLineChart(series: readonly SvgSeries[], o: SvgChartOptions): string {
   const W = o.width ?? 560;
   const H = o.height ?? 300;
-  const { top, left, pw, ph } = plotFrame(W, H, Math.ceil(series.length / 4));
+  const legendMax = Math.min(series.length, o.legendMax ?? series.length);
+  const legendEntries = legendMax + (legendMax < series.length ? 1 : 0);
+  const { top, left, pw, ph } = plotFrame(W, H, Math.ceil(legendEntries / 4));
   const ty = (v: number) => (o.logY ? Math.log10(v) : v);
   const ok = (v: number) => Number.isFinite(v) && (!o.logY || v > 0);
 
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
   for (const s of series) {
     s.x.forEach((x, i) => {
-      if (!ok(s.y[i])) return;
-      xmin = Math.min(xmin, x);
-      xmax = Math.max(xmax, x);
-      ymin = Math.min(ymin, ty(s.y[i]));
-      ymax = Math.max(ymax, ty(s.y[i]));
+      for (const v of [s.y[i], s.lo?.[i], s.hi?.[i]]) {
+        if (v === undefined || !ok(v)) continue;
+        xmin = Math.min(xmin, x);
+        xmax = Math.max(xmax, x);
+        ymin = Math.min(ymin, ty(v));
+        ymax = Math.max(ymax, ty(v));
+      }
     });
   }
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" font-size="11">`);
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(o.title)}</text>`);
-  series.forEach((s, i) => {
-    const lx = 12 + (i % 4) * ((W - 24) / 4);
-    const ly = 34 + Math.floor(i / 4) * 16;
+  const legendX = (i: number) => 12 + (i % 4) * ((W - 24) / 4);
+  const legendY = (i: number) => 34 + Math.floor(i / 4) * 16;
+  const maxChars = Math.floor((W - 24) / 4 / 6.2) - 3;
+  series.slice(0, legendMax).forEach((s, i) => {
+    const lx = legendX(i);
+    const ly = legendY(i);
+    const label = s.label.length > maxChars ? s.label.slice(0, maxChars - 1) + '…' : s.label;
     parts.push(`<rect x="${lx}" y="${ly - 6}" width="14" height="3" fill="${escapeXml(s.color)}"/>`);
-    parts.push(`<text x="${lx + 18}" y="${ly}" fill="#444">${escapeXml(s.label)}</text>`);
+    parts.push(`<text x="${lx + 18}" y="${ly}" fill="#444"><title>${escapeXml(s.label)}</title>${escapeXml(label)}</text>`);
   });
+  if (legendMax < series.length) {
+    parts.push(`<text x="${legendX(legendMax) + 18}" y="${legendY(legendMax)}" fill="#888">+${series.length - legendMax} more</text>`);
+  }
   if (!Number.isFinite(xmin)) {
     parts.push(`<text x="${W / 2}" y="${top + ph / 2}" text-anchor="middle" fill="#888">no data</text></svg>`);
     return parts.join('');
@@ -126,6 +142,17 @@ export function svgLineChart(series: readonly SvgSeries[], o: SvgChartOptions): 
     return d;
   };
   const w = o.smoothing ?? 0;
+  for (const s of series) {
+    if (s.lo && s.hi) {
+      // Band: along the upper edge, back along the lower one; gaps (non-finite) are skipped.
+      const idx = s.x.map((_, i) => i).filter((i) => ok(s.lo![i]) && ok(s.hi![i]));
+      if (idx.length > 1) {
+        const up = idx.map((i) => `${px(s.x[i]).toFixed(1)},${py(s.hi![i]).toFixed(1)}`);
+        const down = idx.reverse().map((i) => `${px(s.x[i]).toFixed(1)},${py(s.lo![i]).toFixed(1)}`);
+        parts.push(`<path d="M${up.join('L')}L${down.join('L')}Z" fill="${escapeXml(s.color)}" fill-opacity="0.16" stroke="none"/>`);
+      }
+    }
+  }
   for (const s of series) {
     const keep = downsampleIndices(s.y, pw * 2);
     const x = pick(s.x, keep);

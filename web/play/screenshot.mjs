@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Takes docs/img/play.png: builds the page, serves it, trains the article's `sota` and
-// `sota_warmup` presets (6,000 steps, seed 2) in headless chromium, types a sequence, and
-// screenshots the whole page.
+// `sota_warmup` presets (6,000 steps, seed 2) in headless chromium at 1280 px wide, types a
+// sequence, and screenshots the whole page with the flags form open.
 //   node web/play/screenshot.mjs [out.png] [--steps N]
 import fs from 'node:fs';
 import http from 'node:http';
@@ -33,7 +33,7 @@ const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1440, height: 1000 },
+  viewport: { width: 1280, height: 1000 },
   deviceScaleFactor: 1,
 });
 try {
@@ -49,7 +49,6 @@ try {
     await page.waitForFunction(() => document.getElementById('run-state').dataset.state === 'finished', null, { timeout: 600_000 });
     console.log(`${preset}: ${await page.textContent('#status-line')} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  await page.evaluate(() => { document.getElementById('flags-box').open = false; });
   await page.fill('#digits', '4 8 2 9 6 3');
   await page.press('#digits', 'Enter');
   await page.waitForFunction(() => document.getElementById('trajectory').dataset.seq === '4 8 2 9 6 3');

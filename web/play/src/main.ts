@@ -254,6 +254,20 @@ const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 let generation = 0;
 let explainedAt = -Infinity;
 
+/** Empties the prediction boxes, the probability bars and the explanation. */
+function clearAnswer(): void {
+  ui.answer.dataset.ready = '0';
+  delete ui.answer.dataset.probs;
+  for (const e of [ui.predDigit, ui.predTruth]) e.textContent = '–';
+  for (const e of [ui.predProb, ui.predSum]) e.innerHTML = '&nbsp;';
+  delete ui.predDigit.dataset.prediction;
+  delete ui.predDigit.dataset.probability;
+  delete ui.predTruth.dataset.truth;
+  ui.verdict.textContent = '';
+  ui.verdict.className = 'verdict';
+  ui.probs.replaceChildren();
+}
+
 /**
  * Prediction, then (in later tasks) the packing and the heat maps. `live` (a mid-training
  * snapshot): the explanation is redrawn at most every 3 s, to leave the page thread idle.
@@ -272,7 +286,11 @@ async function refresh(live = false): Promise<void> {
   const m = current;
   const parsed = parseDigits(ui.digits.value, m.config.max_number);
   if (typeof parsed === 'string') {
-    ui.answer.dataset.ready = '0';
+    // The previous answer belongs to another input: it must not stand beside this error.
+    clearAnswer();
+    ui.packing.replaceChildren();
+    ui.trajectory.innerHTML = '<p class="hint">Correct the sequence to see how it is packed and what the RNN remembers.</p>';
+    delete ui.trajectory.dataset.seq;
     ui.predSeq.textContent = parsed;
     ui.predSeq.classList.add('error');
     return;
