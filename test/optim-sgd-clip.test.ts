@@ -7,7 +7,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/create.js';
 import { Adam } from '../src/optim/adam.js';
 import { AdamW } from '../src/optim/adamw.js';
-import { SGD } from '../src/optim/sgd.js';
+import { SGD, type SGDOptions } from '../src/optim/sgd.js';
 import { clipGradNorm } from '../src/optim/clip-grad.js';
 
 const f64 = (xs: number[], requiresGrad = false) => tensor(xs, { dtype: 'float64', requiresGrad });
@@ -59,7 +59,7 @@ describe('AdamW (decoupled weight decay), hand-derived', () => {
 describe('SGD, hand-derived (PyTorch semantics)', () => {
   const grads = [[0.5, -1], [0.25, 2], [-1, 0.5]];
   /** Runs SGD from p0 = [1, −2] over `grads` and returns the parameters. */
-  function run(opts: ConstructorParameters<typeof SGD>[1]): Float64Array {
+  function run(opts: SGDOptions): Float64Array {
     const p = f64([1, -2], true);
     const opt = new SGD([p], opts);
     for (const g of grads) {
