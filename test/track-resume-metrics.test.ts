@@ -46,7 +46,7 @@ describe('FileStore.dropMetricsAfter on disk', () => {
     fs.writeFileSync(file, encodeRow(row(10)) + 'not json\n' + encodeRow(row(20)) + encodeRow(row(30)) + '{"step": 40, "lo');
     expect(s.dropMetricsAfter(id, 20)).toBe(1);
     expect(fs.readFileSync(file, 'utf8')).toBe(encodeRow(row(10)) + 'not json\n' + encodeRow(row(20)));
-    expect(fs.readdirSync(s.runDir(id)).sort()).toEqual(['meta.json', 'metrics.jsonl']); // no temp file left
+    expect(fs.readdirSync(s.runDir(id)).sort()).toEqual(['meta.json', 'metrics.jsonl', 'run-sketch.json', 'run-summary.json']); // no temp file left
   });
 
   it('replaces the file in one rename: if the process dies before it, the old log is intact', async () => {
@@ -60,7 +60,7 @@ describe('FileStore.dropMetricsAfter on disk', () => {
     });
     expect(() => s.dropMetricsAfter(id, 10)).toThrow('killed');
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
-    expect(fs.readdirSync(s.runDir(id)).sort()).toEqual(['meta.json', 'metrics.jsonl']);
+    expect(fs.readdirSync(s.runDir(id)).sort()).toEqual(['meta.json', 'metrics.jsonl', 'run-sketch.json', 'run-summary.json']);
   });
 
   it('a reader whose cursor no longer falls on a line boundary of the replaced log reads it whole', async () => {
