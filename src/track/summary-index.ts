@@ -1,6 +1,6 @@
 // The runs index readers use (dashboard server, `recur runs`, `recur report`): every run's summary,
 // read from its run-summary.json and never from its metrics log, except
-//   - a run written without summaries (older recur) or whose summary is damaged: its log is read
+//   - a run without a summary (written by a recur without the index) or whose summary is damaged: its log is read
 //     once, and the summary written (the rebuild of a damaged one is reported in `rebuilt`);
 //   - rows appended after the summary's cursor (a live run between two summary writes, or a
 //     writer killed before its last write): only those bytes are read.
@@ -80,7 +80,7 @@ export class SummaryIndex {
   private readonly sketchCache = new Map<string, { key: string; cursor: number; sketches: Map<string, StepSketch> }>();
   // Runs whose summary was damaged and rebuilt from the log (reported by the CLI and the server).
   readonly rebuilt: RebuildNote[] = [];
-  // Runs indexed from their log because they had no summary (written by an older recur).
+  // Runs indexed from their log because they had no summary.
   indexedFromLog = 0;
 
   constructor(
@@ -299,7 +299,7 @@ export class SummaryIndex {
     try {
       text = fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8');
     } catch {
-      /* no summary: a run from an older recur */
+      /* no summary: indexed from the log below */
     }
     if (text !== null) {
       try {
@@ -447,8 +447,8 @@ export class SummaryIndex {
   }
 }
 
-// The API object with the fields of the first API (meta, stats, cursor, corruptLines, error) that
-// the dashboard page used before summaries.
+// The API object plus the fields the dashboard page reads when it does not ask for compact=1
+// (meta, stats, log cursor, corruptLines, error).
 export function fullJson(e: IndexEntry): Buffer {
   const legacy = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
   return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(legacy).slice(1))]);
