@@ -86,7 +86,12 @@ export class SummaryIndex {
   constructor(
     readonly store: FileStore,
     private readonly probe: LivenessProbe = nodeLivenessProbe(),
-    private readonly opts: { persist?: boolean } = {},
+    private readonly opts: {
+      persist?: boolean;
+      // Called every 100 runs indexed from their logs (a root written without summaries): the
+      // first reader of such a root reads every log once, which takes a while for thousands.
+      onIndexProgress?: (indexed: number, runs: number) => void;
+    } = {},
   ) {}
 
   get size(): number {
@@ -201,8 +206,10 @@ export class SummaryIndex {
           seen.add(id);
           continue;
         }
+        const fromLog = this.indexedFromLog;
         if (this.load(id, dir, mt)) {
           seen.add(id);
+          if (this.indexedFromLog !== fromLog && this.indexedFromLog % 100 === 0) this.opts.onIndexProgress?.(this.indexedFromLog, names.length);
           if (this.entries.get(id)!.status !== 'running') loadedEnded++;
         }
       }
