@@ -11,7 +11,7 @@ import { FileStore } from '../src/track/file-store.js';
 import { coarsenTo, downsample, groupSketches, StepSketch } from '../src/track/run-sketch.js';
 import { startDashboard } from '../src/track/server.js';
 import { decodeSketches, decodeSummary, SKETCH_FILE, SUMMARY_FILE } from '../src/track/summary-file.js';
-import { SummaryIndex } from '../src/track/summary-index.js';
+import { ROOT_CACHE_FILE, SummaryIndex } from '../src/track/summary-index.js';
 import type { MetricRow, RunMeta } from '../src/track/types.js';
 import { metricRows, mulberry32, tmpRoot, writeFixtureRun } from './track-fixtures.js';
 
@@ -149,17 +149,37 @@ describe('index of a root written without summaries', () => {
     expect(e.summary.best.loss.value).toBe(Math.min(...rows.filter((r) => 'loss' in r).map((r) => r.loss)));
     expect(e.summary.best.accuracy.value).toBe(Math.max(...rows.filter((r) => 'accuracy' in r).map((r) => r.accuracy)));
     expect(e.summary.params).toBe(762);
-    for (const id of fs.readdirSync(root)) expect(fs.existsSync(path.join(root, id, SUMMARY_FILE))).toBe(true);
-    // A second reader does not touch the logs: make them unreadable and it still lists the rows.
-    for (const id of fs.readdirSync(root)) fs.chmodSync(path.join(root, id, 'metrics.jsonl'), 0);
-    try {
-      const again = new SummaryIndex(new FileStore(root));
-      await again.refresh(true);
-      expect(again.indexedFromLog).toBe(0);
-      expect(again.get('run3')!.summary.rows).toBe(rows.length);
-    } finally {
-      for (const id of fs.readdirSync(root)) fs.chmodSync(path.join(root, id, 'metrics.jsonl'), 0o644);
-    }
+    const ids = fs.readdirSync(root).filter((d) => d.startsWith('run'));
+    for (const id of ids) expect(fs.existsSync(path.join(root, id, SUMMARY_FILE))).toBe(true);
+    // A second reader does not read the logs: empty them in place and it still lists the rows.
+    for (const id of ids) fs.writeFileSync(path.join(root, id, 'metrics.jsonl'), '');
+    const again = new SummaryIndex(new FileStore(root));
+    await again.refresh(true);
+    expect(again.indexedFromLog).toBe(0);
+    expect(again.get('run3')!.summary.rows).toBe(rows.length);
+  });
+
+  it("a fresh reader reads the root cache, and the runs' own files only for runs changed since", async () => {
+    const root = path.join(base, 'rootcache');
+    for (let i = 0; i < 4; i++) await writeFixtureRun(root, { name: `c${i}`, config: { i }, seed: i, steps: 100, logEvery: 10 }, Date.now() - 50_000 + i);
+    const first = new SummaryIndex(new FileStore(root));
+    await first.refresh(true);
+    expect(fs.existsSync(path.join(root, ROOT_CACHE_FILE))).toBe(true);
+    // Spoil c0's summary in place (its directory's mtime stays): a reader using the cache never reads it.
+    const saved = fs.readFileSync(path.join(root, 'c0', SUMMARY_FILE));
+    fs.writeFileSync(path.join(root, 'c0', SUMMARY_FILE), 'garbage');
+    // c1 changes after the cache was written: its meta is replaced.
+    const store = new FileStore(root);
+    await new Promise((r) => setTimeout(r, 15));
+    await store.updateMeta('c1', { name: 'renamed' });
+    const second = new SummaryIndex(store);
+    await second.refresh(true);
+    expect(second.indexedFromLog).toBe(0);
+    expect(second.rebuilt).toEqual([]);
+    expect(second.get('c0')!.summary.rows).toBe(11);
+    expect(second.get('c1')!.summary.name).toBe('renamed');
+    expect(second.list().map((e) => e.id)).toEqual(['c0', 'c1', 'c2', 'c3']);
+    fs.writeFileSync(path.join(root, 'c0', SUMMARY_FILE), saved);
   });
 
   it('rebuilds a damaged summary from the log and reports it', async () => {

@@ -46,8 +46,12 @@ type IndexedRun = IndexedRunView;
 export async function loadIndex(root: string): Promise<{ store: FileStore; index: SummaryIndex }> {
   const store = new FileStore(root);
   if (!fs.existsSync(store.root)) throw new CliError(`runs root ${store.root} does not exist (pass --save_dir)`);
-  const index = new SummaryIndex(store);
+  const tty = process.stderr.isTTY;
+  const index = new SummaryIndex(store, undefined, {
+    onIndexProgress: (n, total) => process.stderr.write(`recur: indexing runs written without summaries from their logs: ${n} (of ${total} runs)${tty ? '\r' : '\n'}`),
+  });
   await index.refresh(true);
+  if (tty && index.indexedFromLog >= 100) process.stderr.write('\n');
   if (index.indexedFromLog > 0) {
     console.error(`recur: indexed ${index.indexedFromLog} run${index.indexedFromLog === 1 ? '' : 's'} written without summaries (once; their summaries are now saved)`);
   }

@@ -117,7 +117,9 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
   const store = opts.store ?? new FileStore(opts.root ?? './output/');
   if (!(store instanceof FileStore)) throw new Error(`the dashboard serves a runs root on disk (a FileStore), not a ${store.kind} store`);
   const root = store.root;
-  const index = new SummaryIndex(store);
+  const index = new SummaryIndex(store, undefined, {
+    onIndexProgress: (n, total) => console.error(`recur dashboard: indexing runs written without summaries from their logs: ${n} (of ${total} runs)`),
+  });
   const api = new RunsApi(store, index, root);
   const host = opts.host ?? '127.0.0.1';
   const assetsDir = opts.assetsDir ?? defaultAssetsDir();

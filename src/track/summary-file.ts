@@ -21,7 +21,7 @@ export const SUMMARY_INTERVAL_MS = 1000;
 
 let tmpCounter = 0;
 
-function writeAtomic(file: string, text: string): void {
+export function writeAtomicFile(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   try {
     fs.writeFileSync(tmp, text);
@@ -69,7 +69,10 @@ export class SummaryVersionError extends Error {
 
 // Parses a summary file; throws with a reason when it is not a usable summary of run `id`.
 export function decodeSummary(id: string, text: string): RunSummaryData {
-  const o = JSON.parse(text) as Record<string, unknown>;
+  return decodeSummaryObject(id, JSON.parse(text) as Record<string, unknown>);
+}
+
+export function decodeSummaryObject(id: string, o: Record<string, unknown>): RunSummaryData {
   if (o === null || typeof o !== 'object') throw new Error('not a JSON object');
   if (o.v !== SUMMARY_VERSION) throw new SummaryVersionError(o.v);
   for (const k of ['cursor', 'rows', 'corruptLines', 'updatedAt'] as const) {
@@ -199,8 +202,8 @@ export function catchUp(dir: string, b: SummaryBuilder): SummaryBuilder {
 }
 
 export function writeSummaryFiles(dir: string, b: SummaryBuilder): void {
-  if (b.withSketches) writeAtomic(path.join(dir, SKETCH_FILE), encodeSketches(b.data.cursor, b.sketchData()));
-  writeAtomic(path.join(dir, SUMMARY_FILE), encodeSummary(b.data));
+  if (b.withSketches) writeAtomicFile(path.join(dir, SKETCH_FILE), encodeSketches(b.data.cursor, b.sketchData()));
+  writeAtomicFile(path.join(dir, SUMMARY_FILE), encodeSummary(b.data));
 }
 
 export function readMetaSync(dir: string, id: string): RunMeta | null {

@@ -1,6 +1,6 @@
 // The runs index readers use (dashboard server, `recur runs`, `recur report`): every run's summary,
 // read from its run-summary.json and never from its metrics log, except
-//   - a run written without summaries (older recur) or whose summary is damaged: its log is read
+//   - a run without a summary (written by a recur without the index) or whose summary is damaged: its log is read
 //     once, and the summary written (the rebuild of a damaged one is reported in `rebuilt`);
 //   - rows appended after the summary's cursor (a live run between two summary writes, or a
 //     writer killed before its last write): only those bytes are read.
@@ -22,6 +22,9 @@ import {
   catchUp,
   decodeSketches,
   decodeSummary,
+  decodeSummaryObject,
+  encodeSummary,
+  writeAtomicFile,
   fileSize,
   SKETCH_FILE,
   SUMMARY_FILE,
@@ -62,6 +65,8 @@ export interface RebuildNote {
 }
 
 const FULL_SWEEP_MS = 2000;
+export const ROOT_CACHE_FILE = '.recur-index.jsonl';
+const ROOT_CACHE_HEADER = '{"recurIndex":1}';
 const SKETCH_CACHE = 300;
 
 export class SummaryIndex {
@@ -75,13 +80,18 @@ export class SummaryIndex {
   private readonly sketchCache = new Map<string, { key: string; cursor: number; sketches: Map<string, StepSketch> }>();
   // Runs whose summary was damaged and rebuilt from the log (reported by the CLI and the server).
   readonly rebuilt: RebuildNote[] = [];
-  // Runs indexed from their log because they had no summary (written by an older recur).
+  // Runs indexed from their log because they had no summary.
   indexedFromLog = 0;
 
   constructor(
     readonly store: FileStore,
     private readonly probe: LivenessProbe = nodeLivenessProbe(),
-    private readonly opts: { persist?: boolean } = {},
+    private readonly opts: {
+      persist?: boolean;
+      // Called every 100 runs indexed from their logs (a root written without summaries): the
+      // first reader of such a root reads every log once, which takes a while for thousands.
+      onIndexProgress?: (indexed: number, runs: number) => void;
+    } = {},
   ) {}
 
   get size(): number {
@@ -174,6 +184,8 @@ export class SummaryIndex {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       const seen = new Set<string>();
+      const cached = this.entries.size === 0 ? this.readRootCache() : null;
+      let loadedEnded = 0;
       for (const id of names) {
         const dir = path.join(root, id);
         let mt: number;
@@ -188,8 +200,20 @@ export class SummaryIndex {
           if (e.meta?.status === 'running' || e.status === 'running') this.recheckLive(e, dir);
           continue;
         }
-        if (this.load(id, dir, mt)) seen.add(id);
+        const c = cached?.get(id);
+        if (!e && c && c.dirMtime === mt) {
+          this.fromRootCache(id, c.data, c.error, mt, dir);
+          seen.add(id);
+          continue;
+        }
+        const fromLog = this.indexedFromLog;
+        if (this.load(id, dir, mt)) {
+          seen.add(id);
+          if (this.indexedFromLog !== fromLog && this.indexedFromLog % 100 === 0) this.opts.onIndexProgress?.(this.indexedFromLog, names.length);
+          if (this.entries.get(id)!.status !== 'running') loadedEnded++;
+        }
       }
+      if ((loadedEnded > 0 || (cached !== null && cached.size !== seen.size)) && this.opts.persist !== false) this.writeRootCache();
       for (const id of [...this.entries.keys()]) {
         if (!seen.has(id)) {
           this.entries.delete(id);
@@ -215,6 +239,52 @@ export class SummaryIndex {
     }
   }
 
+  // One file with every run's summary and directory mtime, so that a fresh reader (a new server
+  // process, `recur runs`) reads one file instead of one per run; a run whose directory changed
+  // since is read from its own files. Written after a sweep that read ended runs from their files.
+  private readRootCache(): Map<string, { dirMtime: number; data: RunSummaryData; error?: string }> | null {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(this.store.root, ROOT_CACHE_FILE), 'utf8');
+    } catch {
+      return null;
+    }
+    const out = new Map<string, { dirMtime: number; data: RunSummaryData; error?: string }>();
+    const lines = text.split('\n');
+    if (lines[0] !== ROOT_CACHE_HEADER) return null;
+    for (let i = 1; i < lines.length; i++) {
+      if (lines[i] === '') continue;
+      try {
+        const o = JSON.parse(lines[i]) as { id: string; m: number; e?: string; s: Record<string, unknown> };
+        if (typeof o.id !== 'string' || typeof o.m !== 'number' || !isSafeRunId(o.id)) continue;
+        out.set(o.id, { dirMtime: o.m, data: decodeSummaryObject(o.id, o.s), ...(o.e ? { error: o.e } : {}) });
+      } catch {
+        /* a damaged line: that run is read from its files */
+      }
+    }
+    return out;
+  }
+
+  private writeRootCache(): void {
+    const lines = [ROOT_CACHE_HEADER];
+    for (const e of this.entries.values()) {
+      lines.push(`{"id":${JSON.stringify(e.id)},"m":${e.dirMtime},${e.error ? `"e":${JSON.stringify(e.error)},` : ''}"s":${encodeSummary(e.data).trimEnd()}}`);
+    }
+    try {
+      writeAtomicFile(path.join(this.store.root, ROOT_CACHE_FILE), lines.join('\n') + '\n');
+    } catch {
+      /* a read-only root: every reader reads the runs' files */
+    }
+  }
+
+  private fromRootCache(id: string, data: RunSummaryData, error: string | undefined, dirMtime: number, dir: string): void {
+    const meta = data.meta;
+    const status = meta ? effectiveStatus(meta, this.probe) : 'corrupt';
+    this.put(id, meta, error, status, data, dirMtime);
+    const e = this.entries.get(id)!;
+    if (meta?.status === 'running') this.recheckLive(e, dir);
+  }
+
   // (Re)reads one run directory. False when it is not a run.
   private load(id: string, dir: string, dirMtime: number): boolean {
     const metaFile = path.join(dir, META_FILE);
@@ -236,7 +306,7 @@ export class SummaryIndex {
     try {
       text = fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8');
     } catch {
-      /* no summary: a run from an older recur */
+      /* no summary: indexed from the log below */
     }
     if (text !== null) {
       try {
@@ -384,8 +454,8 @@ export class SummaryIndex {
   }
 }
 
-// The API object with the fields of the first API (meta, stats, cursor, corruptLines, error) that
-// the dashboard page used before summaries.
+// The API object plus the fields the dashboard page reads when it does not ask for compact=1
+// (meta, stats, log cursor, corruptLines, error).
 export function fullJson(e: IndexEntry): Buffer {
   const legacy = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
   return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(legacy).slice(1))]);
