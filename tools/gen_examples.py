@@ -19,6 +19,7 @@ import json
 import math
 import os
 import random
+import re
 import string
 import sys
 import time
@@ -385,12 +386,31 @@ class Lang:
             self.word2count[word] += 1
 
 
+def normalizeString(s):
+    s = unicodeToAscii(s.lower().strip())
+    s = re.sub(r"([.!?])", r" \1", s)
+    s = re.sub(r"[^a-zA-Z!?]+", r" ", s)
+    return s.strip()
+
+
+eng_prefixes = (
+    "i am ", "i m ",
+    "he is", "he s ",
+    "she is", "she s ",
+    "you are", "you re ",
+    "we are", "we re ",
+    "they are", "they re "
+)
+
+
 def prepareData(max_length):
     # The tutorial reads eng-fra.txt and, with reverse=True, translates French to English.
     with open(os.path.join(DATA, "eng-fra.txt"), encoding="utf-8") as fh:
         lines = fh.read().strip().split("\n")
-    pairs = [list(reversed(l.split("\t"))) for l in lines]
-    pairs = [p for p in pairs if len(p[0].split(" ")) < max_length and len(p[1].split(" ")) < max_length]
+    pairs = [[normalizeString(s) for s in l.split("\t")] for l in lines]
+    pairs = [list(reversed(p)) for p in pairs]
+    pairs = [p for p in pairs if len(p[0].split(" ")) < max_length and len(p[1].split(" ")) < max_length
+             and p[1].startswith(eng_prefixes)]
     input_lang, output_lang = Lang("fra"), Lang("eng")
     for pair in pairs:
         input_lang.addSentence(pair[0])
