@@ -924,13 +924,15 @@ def cmd_full(name, overrides):
     kw = {k: parse_value(v) for k, v in (o.split("=", 1) for o in overrides)}
     t0 = time.time()
     _, p = FULL[name](**kw)
-    keys = ("losses", "steps")
-    summary = {k: v for k, v in p.items() if k not in keys}
-    summary["final_loss"] = p["losses"][-1] if p["losses"] else None
-    summary["n_steps"] = len(p["losses"])
+    summary = {"example": name, "overrides": kw, "n_steps": len(p["losses"]),
+               "last_step_loss": p["losses"][-1] if p["losses"] else None}
+    for key in ("all_losses", "epoch_losses", "test_losses"):
+        if p.get(key):
+            summary[f"last_{key}"] = p[key][-1]
+    for key in ("history", "test_loss", "samples", "tag_scores_after"):
+        if p.get(key) is not None:
+            summary[key] = p[key][-1] if key == "history" else p[key]
     summary["seconds"] = round(time.time() - t0, 1)
-    summary.get("config", {}).pop("all_categories", None)
-    summary.get("config", {}).pop("shifts", None)
     print(json.dumps(summary, indent=1))
 
 

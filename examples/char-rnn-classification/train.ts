@@ -98,7 +98,10 @@ export function main(argv: string[]): void {
       currentLoss = 0;
     }
   }
-  console.log(`final loss (mean of the last ${flags.plot_every} steps) ${lastAvg.toFixed(4)}`);
+  // With fewer than plot_every steps, the mean of all of them.
+  const window = Math.min(flags.plot_every, flags.n_iters);
+  if (Number.isNaN(lastAvg)) lastAvg = currentLoss / window;
+  console.log(`final loss (mean of the last ${window} steps) ${lastAvg.toFixed(4)}`);
   for (const name of ['Dovesky', 'Jackson', 'Satoshi']) {
     const output = evaluate(rnn, lineToTensor(name));
     const scores = [...output.data].map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);

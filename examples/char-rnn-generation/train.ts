@@ -126,7 +126,10 @@ export function main(argv: string[]): void {
       totalLoss = 0;
     }
   }
-  console.log(`final loss (mean of the last ${flags.plot_every} steps) ${lastAvg.toFixed(4)}`);
+  // With fewer than plot_every steps, the mean of all of them.
+  const window = Math.min(flags.plot_every, flags.n_iters);
+  if (Number.isNaN(lastAvg)) lastAvg = totalLoss / window;
+  console.log(`final loss (mean of the last ${window} steps) ${lastAvg.toFixed(4)}`);
   rnn.eval();
   const gen = new Generator(flags.seed);
   for (const category of ['Russian', 'German', 'Spanish', 'Chinese']) {
