@@ -22,8 +22,8 @@ describe('examples/pos-tagger', () => {
     for (let i = 0; i < before.length; i++) for (let j = 0; j < 3; j++) expect(before[i][j]).toBeCloseTo(fx.tag_scores_before[i][j], 6);
     const losses: number[] = [];
     train(model, 300, (loss) => losses.push(loss));
-    // float32 with a different summation order: differences grow to ~1e-6 relative over 600 steps.
-    expectTrajectory(losses, fx.losses, 1e-4, 1e-6);
+    // float32 with a different summation order: differences grow to ~1.1e-6 relative over 600 steps.
+    expectTrajectory(losses, fx.losses, 2e-5, 1e-6);
     const after = noGrad(() => model.forward(inputs)).toArray() as number[][];
     for (let i = 0; i < after.length; i++) for (let j = 0; j < 3; j++) expect(after[i][j]).toBeCloseTo(fx.tag_scores_after[i][j], 4);
   });

@@ -28,8 +28,8 @@ describe('examples/time-sequence-prediction', () => {
       predShape = pred.shape;
     });
     // float64, but L-BFGS feeds every difference back through its curvature pairs.
-    expectTrajectory(losses, fx.losses, 1e-7, 1e-12);
-    expectTrajectory(testLosses, fx.test_losses, 1e-7, 1e-12);
+    expectTrajectory(losses, fx.losses, 1e-8, 1e-12);
+    expectTrajectory(testLosses, fx.test_losses, 1e-8, 1e-12);
     expect(predShape).toEqual([3, c.L - 1 + c.future]);
   });
 });
