@@ -3,13 +3,22 @@
 export * from './tensor/index.js';
 
 export { Module } from './nn/module.js';
+export type { TensorLike, IncompatibleKeys, LoadStateDictOptions, ZeroGradOptions } from './nn/module.js';
+export { Parameter } from './nn/parameter.js';
 export { Linear } from './nn/linear.js';
 export type { LinearOptions } from './nn/linear.js';
 export { Dropout, dropout } from './nn/dropout.js';
+export type { DropoutOptions } from './nn/dropout.js';
 export { Embedding, embedding } from './nn/embedding.js';
 export type { EmbeddingOptions, FromPretrainedOptions, EmbeddingFunctionalOptions } from './nn/embedding.js';
 export { CrossEntropyLoss, crossEntropy } from './nn/loss.js';
 export type { CrossEntropyOptions, Reduction } from './nn/loss.js';
+export { NLLLoss, nllLoss } from './nn/nll-loss.js';
+export type { NLLLossOptions } from './nn/nll-loss.js';
+export { MSELoss, mseLoss } from './nn/mse-loss.js';
+export type { MSELossOptions } from './nn/mse-loss.js';
+export { ReLU, Tanh, Sigmoid, Softmax, LogSoftmax } from './nn/activation.js';
+export type { SoftmaxOptions } from './nn/activation.js';
 export { RNN, LSTM, GRU, RNNBase, RNNCell, LSTMCell, GRUCell, RNNCellBase } from './nn/rnn.js';
 export type { RNNOptions, LSTMOptions, GRUOptions, RNNBaseOptions, RecurrentInput, RNNCellOptions } from './nn/rnn.js';
 export {

@@ -30,7 +30,7 @@ describe('Module', () => {
     expect(msg).toContain('Error(s) in loading state_dict for RnnClsNet:');
     expect(msg).toContain('Missing key(s) in state_dict: "fc.bias".');
     expect(msg).toContain('Unexpected key(s) in state_dict: "rnn.weight_ih_l2".');
-    expect(msg).toContain('size mismatch for fc.weight: copying a param with shape [10, 8] from checkpoint, the shape in current model is [10, 16].');
+    expect(msg).toContain('size mismatch for fc.weight: copying a param with shape torch.Size([10, 8]) from checkpoint, the shape in current model is torch.Size([10, 16]).');
     const r = b.loadStateDict({ 'fc.bias': a.stateDict()['fc.bias'] }, false);
     expect(r.missingKeys.length).toBe(10);
   });
@@ -95,7 +95,7 @@ describe('Linear', () => {
 describe('Dropout', () => {
   it('is the identity in eval mode and for p=0; p=1 zeroes; kept values are scaled by 1/(1-p)', () => {
     const x = randn([1000], { generator: new Generator(5) });
-    const d = new Dropout(0.25, new Generator(6));
+    const d = new Dropout({ p: 0.25, generator: new Generator(6) });
     d.eval();
     expect(d.forward(x)).toBe(x);
     d.train();

@@ -52,9 +52,13 @@ export class RnnClsNet extends Module {
       dtype,
       generator: gen,
     };
-    const Cell = { rnn: RNN, lstm: LSTM, gru: GRU }[this.cell];
-    if (!Cell) throw new Error(`unknown cell '${opts.cell}' (expected rnn, lstm or gru)`);
-    this.rnn = this.registerModule('rnn', new Cell(opts.embedDim, opts.hiddenDim, rnnOpts));
+    const make = {
+      rnn: () => new RNN(opts.embedDim, opts.hiddenDim, rnnOpts),
+      lstm: () => new LSTM(opts.embedDim, opts.hiddenDim, rnnOpts),
+      gru: () => new GRU(opts.embedDim, opts.hiddenDim, rnnOpts),
+    }[this.cell];
+    if (!make) throw new Error(`unknown cell '${opts.cell}' (expected rnn, lstm or gru)`);
+    this.rnn = this.registerModule('rnn', make());
     this.fc = this.registerModule('fc', new Linear(opts.hiddenDim, opts.numClasses, { dtype, generator: gen }));
   }
 

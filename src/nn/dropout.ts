@@ -4,6 +4,15 @@ import { Module } from './module.js';
 import { Tensor, makeResult, gradOf } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
+import { checkOptions } from '../util/options.js';
+import { pyFloat } from '../optim/py-format.js';
+
+export interface DropoutOptions {
+  /** Probability of an element being zeroed (default 0.5). */
+  p?: number;
+  /** Draws the masks (default: the global generator). */
+  generator?: Generator;
+}
 
 export function dropout(x: Tensor, p: number, training: boolean, gen: Generator = defaultGenerator): Tensor {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
@@ -21,9 +30,23 @@ export function dropout(x: Tensor, p: number, training: boolean, gen: Generator 
 }
 
 export class Dropout extends Module {
-  constructor(readonly p = 0.5, readonly generator: Generator = defaultGenerator) {
+  readonly p: number;
+  readonly generator: Generator;
+
+  /** `new Dropout(0.2)` (PyTorch's positional p), `new Dropout({ p: 0.2, generator })` or `new Dropout()`. */
+  constructor(options: number | DropoutOptions = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
+    if (arguments.length > 1) throw new TypeError('Dropout(p, { ... }) takes one argument: new Dropout(p) or new Dropout({ p, generator })');
+    const opts = typeof options === 'number' ? { p: options } : options;
+    checkOptions('Dropout()', opts, ['p', 'generator']);
+    const p = opts.p ?? 0.5;
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${String(p)}`);
+    this.p = p;
+    this.generator = opts.generator ?? defaultGenerator;
+  }
+
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 
   forward(x: Tensor): Tensor {

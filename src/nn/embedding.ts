@@ -5,10 +5,16 @@
 //   maxNorm:  before the lookup, every *referenced* row whose normType-norm exceeds maxNorm is
 //             scaled in place (outside autograd) by maxNorm / (norm + 1e-7).
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 import { Tensor, makeResult, gradOf } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
+import { checkOptions } from '../util/options.js';
+import { pyFloat } from '../optim/py-format.js';
+
+const FUNCTIONAL_KEYS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'] as const;
+const EMBEDDING_KEYS = [...FUNCTIONAL_KEYS, 'dtype', 'generator', 'weight'] as const;
 
 export interface EmbeddingFunctionalOptions {
   paddingIdx?: number | null;
@@ -156,10 +162,13 @@ export class Embedding extends Module {
   maxNorm: number | null;
   normType: number;
   scaleGradByFreq: boolean;
-  readonly weight: Tensor;
+  weight: Tensor;
 
-  constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
+  /** A number as third argument is PyTorch's positional `padding_idx`: `new Embedding(10, 4, 0)`. */
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions | number | null = {}) {
     super();
+    const opts: EmbeddingOptions = typeof options === 'number' || options === null ? { paddingIdx: options } : options;
+    checkOptions('Embedding()', opts, EMBEDDING_KEYS);
     for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`Embedding: ${k} must be an integer, got ${String(v)}`);
     }
@@ -176,7 +185,7 @@ export class Embedding extends Module {
         throw new Error('Shape of weight does not match num_embeddings and embedding_dim');
       }
       if (!isFloat(w.dtype)) throw new Error(`Embedding: weight must be a floating point tensor, got ${w.dtype}`);
-      weight = new Tensor(w.data, [numEmbeddings, embeddingDim], w.dtype);
+      weight = new Parameter(new Tensor(w.data, [numEmbeddings, embeddingDim], w.dtype));
     } else {
       if (numEmbeddings < 0 || embeddingDim < 0) {
         throw new Error(`Trying to create tensor with negative dimension ${numEmbeddings < 0 ? numEmbeddings : embeddingDim}: [${numEmbeddings}, ${embeddingDim}]`);
@@ -186,7 +195,7 @@ export class Embedding extends Module {
       const d = allocate(dtype, numEmbeddings * embeddingDim);
       for (let i = 0; i < d.length; i++) d[i] = gen.normal();
       if (this.paddingIdx !== null) d.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
-      weight = new Tensor(d, [numEmbeddings, embeddingDim], dtype);
+      weight = new Parameter(new Tensor(d, [numEmbeddings, embeddingDim], dtype));
     }
     this.weight = this.registerParameter('weight', weight)!;
   }
@@ -196,10 +205,20 @@ export class Embedding extends Module {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
       throw new Error('Embeddings parameter is expected to be 2-dimensional');
     }
+    checkOptions('Embedding.fromPretrained()', opts, [...FUNCTIONAL_KEYS, 'freeze']);
     const { freeze = true, ...rest } = opts;
     const m = new Embedding(embeddings.shape[0], embeddings.shape[1], { ...rest, weight: embeddings });
     m.weight.requiresGrad = !freeze;
     return m;
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ', scale_grad_by_freq=True';
+    return s;
   }
 
   forward(input: Tensor): Tensor {

@@ -1,11 +1,15 @@
 // y = x W^T + b, W: [outFeatures, inFeatures], b: [outFeatures]. Init as PyTorch:
 // W, b ~ U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)).
 import { Module } from './module.js';
+import { Parameter } from './parameter.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
 import { add, matmul, transpose } from '../tensor/ops.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
+import { checkOptions } from '../util/options.js';
+
+const LINEAR_KEYS = ['bias', 'dtype', 'generator'] as const;
 
 export interface LinearOptions {
   bias?: boolean;
@@ -13,19 +17,27 @@ export interface LinearOptions {
   generator?: Generator;
 }
 
-export function uniformParam(shape: number[], bound: number, dtype: DType, gen: Generator): Tensor {
+export function uniformParam(shape: number[], bound: number, dtype: DType, gen: Generator): Parameter {
   const n = shape.reduce((a, b) => a * b, 1);
   const d = allocate(dtype, n);
   for (let i = 0; i < n; i++) d[i] = gen.uniform(-bound, bound);
-  return new Tensor(d, shape, dtype, true);
+  return new Parameter(new Tensor(d, shape, dtype));
 }
 
 export class Linear extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  weight: Tensor;
+  bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  /** `new Linear(4, 2, false)` is PyTorch's positional `bias=False`. */
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions | boolean = {}) {
     super();
+    const opts = typeof options === 'boolean' ? { bias: options } : options;
+    checkOptions('Linear()', opts, LINEAR_KEYS);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new Error(`Linear: ${k} must be a non-negative integer, got ${v}`);
     }
@@ -34,6 +46,10 @@ export class Linear extends Module {
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
     this.weight = this.registerParameter('weight', uniformParam([outFeatures, inFeatures], bound, dtype, gen))!;
     this.bias = this.registerParameter('bias', opts.bias === false ? null : uniformParam([outFeatures], bound, dtype, gen));
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
   }
 
   forward(x: Tensor): Tensor {

@@ -13,6 +13,7 @@ import type { DType } from '../tensor/dtype.js';
 import { cat, indexSelect, reshape, select, squeeze, stack, transpose, unsqueeze } from '../tensor/ops.js';
 import { zeros } from '../tensor/create.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
+import { checkOptions, isPlainObject } from '../util/options.js';
 
 export interface RNNBaseOptions {
   numLayers?: number;
@@ -46,10 +47,27 @@ const pyList = (s: number[]) => `[${s.join(', ')}]`;
 
 export const RNN_BASE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'dtype', 'generator'];
 
-export function checkOptionKeys(opts: object, allowed: string[], owner = 'RNNBase'): void {
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new Error(`${owner}.__init__() got an unexpected keyword argument '${k}'`);
+export function checkOptionKeys(opts: unknown, allowed: readonly string[], owner = 'RNNBase'): void {
+  checkOptions(`${owner}.__init__()`, opts, allowed);
+}
+
+/**
+ * The options of `new LSTM(i, h, opts)` or of PyTorch's positional form `new LSTM(i, h, numLayers,
+ * opts)`; any other positional value is an error, never ignored.
+ */
+export function rnnOptions<O extends RNNBaseOptions>(kind: string, a: O | number | undefined, b: Omit<O, 'numLayers'> | undefined, nArgs: number): O {
+  if (typeof a === 'number') {
+    if (nArgs > 4) throw new TypeError(`${kind}(inputSize, hiddenSize, numLayers, options): pass bias, batchFirst, dropout, bidirectional in the options object`);
+    const rest = (b ?? {}) as O;
+    checkOptionKeys(rest, [...RNN_BASE_KEYS.filter((k) => k !== 'numLayers'), 'nonlinearity', 'projSize']);
+    if (Object.hasOwn(rest, 'numLayers')) throw new TypeError(`${kind}: numLayers given both positionally (${a}) and in the options`);
+    return { ...rest, numLayers: a };
   }
+  if (nArgs > 3) {
+    throw new TypeError(`${kind}(inputSize, hiddenSize, options) takes options as one object; got a fourth argument after ${a === undefined ? 'undefined' : 'the options'}`);
+  }
+  if (a !== undefined && !isPlainObject(a)) checkOptionKeys(a, RNN_BASE_KEYS); // throws: not an options object
+  return a ?? ({} as O);
 }
 
 export function checkSize(name: string, v: unknown, allowZero: boolean): void {
@@ -180,7 +198,7 @@ export class RNNBase extends Module {
     };
   }
 
-  extraRepr(): string {
+  override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
@@ -189,10 +207,6 @@ export class RNNBase extends Module {
     if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
     if (this.bidirectional !== false) s += `, bidirectional=${py(this.bidirectional)}`;
     return s;
-  }
-
-  override toString(): string {
-    return `${this.constructor.name}(${this.extraRepr()})`;
   }
 
   /** Class name used in messages ("RNN", "LSTM", "GRU"). */

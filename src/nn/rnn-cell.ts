@@ -19,10 +19,10 @@ export interface RNNCellOptions {
 }
 
 export class RNNCellBase extends Module {
-  readonly weight_ih: Tensor;
-  readonly weight_hh: Tensor;
-  readonly bias_ih: Tensor | null;
-  readonly bias_hh: Tensor | null;
+  weight_ih: Tensor;
+  weight_hh: Tensor;
+  bias_ih: Tensor | null;
+  bias_hh: Tensor | null;
   readonly bias: boolean;
 
   constructor(
@@ -43,15 +43,11 @@ export class RNNCellBase extends Module {
     this.bias_hh = this.registerParameter('bias_hh', this.bias ? uniformParam([G * hiddenSize], bound, dtype, gen) : null);
   }
 
-  extraRepr(): string {
+  override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += ', bias=False';
     if (this.mode === 'RNN_RELU') s += ", nonlinearity=relu";
     return s;
-  }
-
-  override toString(): string {
-    return `${this.constructor.name}(${this.extraRepr()})`;
   }
 
   /** Validates and runs one step; `hs` are the state tensors (h, and c for LSTM) or null. */

@@ -2,7 +2,7 @@
 //   forward(input, hx?) → [output, h_n]   (LSTM: [output, [h_n, c_n]])
 // input: (L, N, H_in) | (N, L, H_in) with batchFirst | unbatched (L, H_in) | PackedSequence.
 // hx: (D*numLayers, N, H_out) in the user's batch order (unbatched: (D*numLayers, H_out)).
-import { RNNBase, RNN_BASE_KEYS, checkOptionKeys } from './rnn-base.js';
+import { RNNBase, RNN_BASE_KEYS, checkOptionKeys, rnnOptions } from './rnn-base.js';
 import type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -24,7 +24,11 @@ export type GRUOptions = RNNBaseOptions;
 export class RNN extends RNNBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+  /** `new RNN(i, h, opts)`, or `new RNN(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
+  constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<RNNOptions, 'numLayers'>);
+  constructor(inputSize: number, hiddenSize: number, a?: RNNOptions | number, b?: Omit<RNNOptions, 'numLayers'>) {
+    const opts = rnnOptions<RNNOptions>('RNN', a, b, arguments.length);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
     checkOptionKeys(opts, [...RNN_BASE_KEYS, 'nonlinearity']);
     const nl = opts.nonlinearity ?? 'tanh';
@@ -40,7 +44,11 @@ export class RNN extends RNNBase {
 }
 
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: GRUOptions = {}) {
+  /** `new GRU(i, h, opts)`, or `new GRU(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
+  constructor(inputSize: number, hiddenSize: number, opts?: GRUOptions);
+  constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<GRUOptions, 'numLayers'>);
+  constructor(inputSize: number, hiddenSize: number, a?: GRUOptions | number, b?: Omit<GRUOptions, 'numLayers'>) {
+    const opts = rnnOptions<GRUOptions>('GRU', a, b, arguments.length);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
     checkOptionKeys(opts, RNN_BASE_KEYS);
     super('GRU', inputSize, hiddenSize, opts);
@@ -53,7 +61,11 @@ export class GRU extends RNNBase {
 }
 
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
+  /** `new LSTM(i, h, opts)`, or `new LSTM(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
+  constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions);
+  constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<LSTMOptions, 'numLayers'>);
+  constructor(inputSize: number, hiddenSize: number, a?: LSTMOptions | number, b?: Omit<LSTMOptions, 'numLayers'>) {
+    const opts = rnnOptions<LSTMOptions>('LSTM', a, b, arguments.length);
     checkOptionKeys(opts, [...RNN_BASE_KEYS, 'projSize']);
     super('LSTM', inputSize, hiddenSize, opts);
   }

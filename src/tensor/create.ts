@@ -3,6 +3,7 @@ import { Tensor, numel } from './tensor.js';
 import type { DType, Storage } from './dtype.js';
 import { allocate, dtypeOf, storageFrom } from './dtype.js';
 import { defaultGenerator, Generator } from './random.js';
+import { checkOptions } from '../util/options.js';
 
 export interface TensorOptions {
   shape?: number[];
@@ -83,40 +84,109 @@ function checkShape(shape: number[]): number[] {
   return [...shape];
 }
 
-export function full(shape: number[], value: number, opts: FactoryOptions = {}): Tensor {
-  const dtype = opts.dtype ?? 'float32';
-  const s = checkShape(shape);
-  const d = allocate(dtype, numel(s));
-  if (value !== 0) d.fill(value);
-  return new Tensor(d, s, dtype, opts.requiresGrad ?? false);
+const FACTORY_KEYS = ['dtype', 'requiresGrad', 'generator'] as const;
+const FILL_KEYS = ['dtype', 'requiresGrad'] as const;
+
+/** A size as torch takes it: `zeros(2, 3)`, `zeros([2, 3])`, each optionally followed by options. */
+export type SizeArgs = [number[], FactoryOptions?] | number[] | [...number[], FactoryOptions];
+
+function sizeAndOptions(where: string, args: readonly unknown[], allowed: readonly string[]): [number[], FactoryOptions] {
+  let rest = args;
+  let opts: FactoryOptions = {};
+  const last = rest[rest.length - 1];
+  if (rest.length > 0 && typeof last === 'object' && last !== null && !Array.isArray(last)) {
+    checkOptions(where, last, allowed);
+    opts = last as FactoryOptions;
+    rest = rest.slice(0, -1);
+  }
+  if (rest.length === 1 && Array.isArray(rest[0])) return [checkShape(rest[0] as number[]), opts];
+  for (const v of rest) {
+    if (typeof v !== 'number') {
+      throw new TypeError(`${where} expected a size as numbers or one array of numbers, then an options object; got ${Array.isArray(v) ? 'an array' : typeof v} among the sizes`);
+    }
+  }
+  return [checkShape(rest as number[]), opts];
 }
 
-export const zeros = (shape: number[], opts: FactoryOptions = {}): Tensor => full(shape, 0, opts);
-export const ones = (shape: number[], opts: FactoryOptions = {}): Tensor => full(shape, 1, opts);
-export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, { dtype: t.dtype });
-export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, { dtype: t.dtype });
+function filled(shape: number[], value: number, dtype: DType, requiresGrad: boolean): Tensor {
+  const d = allocate(dtype, numel(shape));
+  if (dtype === 'int64') storageFrom('int64', [value]); // rejects a non-integer or out-of-range value
+  if (value !== 0) d.fill(value);
+  return new Tensor(d, shape, dtype, requiresGrad);
+}
+
+/**
+ * A tensor of `size` filled with `value`, as torch.full. Without a dtype the value decides it, as
+ * in torch: an integer gives int64, anything else float32.
+ */
+export function full(size: number[], value: number, opts: FactoryOptions = {}): Tensor {
+  checkOptions('full()', opts, FILL_KEYS);
+  if (!Array.isArray(size)) throw new TypeError(`full() expected the size as an array of numbers, got ${typeof size}`);
+  if (typeof value !== 'number') throw new TypeError(`full() expected a number fill value, got ${typeof value}`);
+  const dtype = opts.dtype ?? (Number.isInteger(value) ? 'int64' : 'float32');
+  return filled(checkShape(size), value, dtype, opts.requiresGrad ?? false);
+}
+
+/** Zeros of the given size (`zeros(2, 3)` or `zeros([2, 3])`), float32 unless `dtype` says otherwise. */
+export function zeros(...args: SizeArgs): Tensor {
+  const [shape, opts] = sizeAndOptions('zeros()', args, FILL_KEYS);
+  return filled(shape, 0, opts.dtype ?? 'float32', opts.requiresGrad ?? false);
+}
+
+/** Ones of the given size (`ones(2, 3)` or `ones([2, 3])`), float32 unless `dtype` says otherwise. */
+export function ones(...args: SizeArgs): Tensor {
+  const [shape, opts] = sizeAndOptions('ones()', args, FILL_KEYS);
+  return filled(shape, 1, opts.dtype ?? 'float32', opts.requiresGrad ?? false);
+}
+
+export const zerosLike = (t: Tensor): Tensor => filled([...t.shape], 0, t.dtype, false);
+export const onesLike = (t: Tensor): Tensor => filled([...t.shape], 1, t.dtype, false);
 
 /** Standard-normal samples from the seeded generator (default: the global one). */
-export function randn(shape: number[], opts: FactoryOptions = {}): Tensor {
+export function randn(...args: SizeArgs): Tensor {
+  const [shape, opts] = sizeAndOptions('randn()', args, FACTORY_KEYS);
   const g = opts.generator ?? defaultGenerator;
-  const t = full(shape, 0, opts);
+  const t = filled(shape, 0, opts.dtype ?? 'float32', opts.requiresGrad ?? false);
   for (let i = 0; i < t.data.length; i++) t.data[i] = g.normal();
   return t;
 }
 
 /** Uniform samples in [0, 1). */
-export function rand(shape: number[], opts: FactoryOptions = {}): Tensor {
+export function rand(...args: SizeArgs): Tensor {
+  const [shape, opts] = sizeAndOptions('rand()', args, FACTORY_KEYS);
   const g = opts.generator ?? defaultGenerator;
-  const t = full(shape, 0, opts);
+  const t = filled(shape, 0, opts.dtype ?? 'float32', opts.requiresGrad ?? false);
   for (let i = 0; i < t.data.length; i++) t.data[i] = g.random();
   return t;
 }
 
-/** `arange(end)` or `arange(start, end, step)`; int64 when all arguments are integers. */
-export function arange(start: number, end?: number, step = 1, opts: FactoryOptions = {}): Tensor {
+/**
+ * torch.arange: `arange(end)`, `arange(start, end)` or `arange(start, end, step)`, each optionally
+ * followed by options. int64 when start, end and step are all integers, else float32; n =
+ * ceil((end - start) / step) values start + i·step.
+ */
+export function arange(...args: [number, ...Array<number | undefined | FactoryOptions>]): Tensor {
+  let nums = args as unknown[];
+  let opts: FactoryOptions = {};
+  const last = nums[nums.length - 1];
+  if (typeof last === 'object' && last !== null) {
+    checkOptions('arange()', last, FILL_KEYS);
+    opts = last as FactoryOptions;
+    nums = nums.slice(0, -1);
+  }
+  if (nums.length < 1 || nums.length > 3 || typeof nums[0] !== 'number' || nums.slice(1).some((v) => v !== undefined && typeof v !== 'number')) {
+    throw new TypeError('arange() expected (end), (start, end) or (start, end, step) as numbers, optionally followed by an options object');
+  }
+  let start = nums[0] as number;
+  let end = nums[1] as number | undefined;
+  const step = (nums[2] as number | undefined) ?? 1;
   if (end === undefined) { end = start; start = 0; }
   if (step === 0) throw new Error('step must be nonzero');
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`unsupported range: ${start} -> ${end}`);
+  if ((step > 0 && end < start) || (step < 0 && end > start)) {
+    throw new Error('upper bound and larger bound inconsistent with step sign');
+  }
+  const n = Math.ceil((end - start) / step);
   const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
   const dtype = opts.dtype ?? (ints ? 'int64' : 'float32');
   const d = allocate(dtype, n);

@@ -3,11 +3,19 @@
 import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
 import type { FloatArray } from './dtype.js';
 import { allocate, isFloat } from './dtype.js';
+import { checkOptions } from '../util/options.js';
 import { reshape, sameShape, splitAt } from './shape-ops.js';
+import { topk as topkOpts, extremeAlong } from './indexing.js';
+import type { TopkOptions } from './indexing.js';
 
 export {
-  reshape, permute, stridesOf, transpose, squeeze, unsqueeze, narrow, select, indexSelect, cat, stack, clone, toDtype, toNested,
+  reshape, permute, stridesOf, transpose, squeeze, unsqueeze, narrow, select, indexSelect, cat, stack, split, chunk, clone, toDtype,
+  toNested,
 } from './shape-ops.js';
+export { gather, maskedFill, oneHot } from './indexing.js';
+export type { TopkOptions } from './indexing.js';
+export { multinomial } from './sampling.js';
+export type { MultinomialOptions } from './sampling.js';
 
 type Operand = Tensor | number;
 
@@ -248,14 +256,37 @@ export function mean(a: Tensor, dim?: number | number[], keepdim = false): Tenso
   return div(sum(a, dim, keepdim), count);
 }
 
-/** Maximum of all elements (gradient to the first maximal element). */
-export function max(a: Tensor): Tensor {
-  requireFloat(a, 'max');
-  if (a.data.length === 0) throw new Error('max(): Expected reduction dim to be specified for input.numel() == 0.');
+/**
+ * torch.max: `max(a)` is the maximum of all elements (gradient to the first maximal element);
+ * `max(a, dim, keepdim?)` is `[values, indices]` along dim.
+ */
+export function max(a: Tensor): Tensor;
+export function max(a: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
+export function max(a: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  return extreme(a, dim, keepdim, true);
+}
+
+/** torch.min: `min(a)` over all elements, or `[values, indices]` along dim. */
+export function min(a: Tensor): Tensor;
+export function min(a: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
+export function min(a: Tensor, dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+  return extreme(a, dim, keepdim, false);
+}
+
+function extreme(a: Tensor, dim: number | undefined, keepdim: boolean, wantMax: boolean): Tensor | [Tensor, Tensor] {
+  const name = wantMax ? 'max' : 'min';
+  if (dim !== undefined) {
+    if (typeof dim !== 'number') throw new TypeError(`${name}(): dim must be a number, got ${typeof dim}`);
+    return extremeAlong(a, dim, keepdim, wantMax);
+  }
+  if (a.data.length === 0) throw new Error(`${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`);
   let best = 0;
-  for (let k = 1; k < a.data.length; k++) if (a.data[k] > a.data[best]) best = k;
+  const A = a.data;
+  for (let k = 1; k < A.length && !Number.isNaN(A[best]); k++) {
+    if (Number.isNaN(A[k]) || (wantMax ? A[k] > A[best] : A[k] < A[best])) best = k;
+  }
   const out = allocate(a.dtype, 1);
-  out[0] = a.data[best];
+  out[0] = A[best];
   return makeResult(out, [], a.dtype, [a], (g) => {
     gradOf(a)![best] += g[0];
   });
@@ -358,3 +389,30 @@ export function softmax(a: Tensor, dim: number): Tensor {
   });
 }
 
+
+/**
+ * Batched matrix product of (B, M, K) and (B, K, N) → (B, M, N), as torch.bmm: both 3-D with the
+ * same batch size (no broadcasting, unlike matmul).
+ */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3) throw new Error('batch1 must be a 3D tensor');
+  if (b.ndim !== 3) throw new Error('batch2 must be a 3D tensor');
+  if (b.shape[0] !== a.shape[0] || b.shape[1] !== a.shape[2]) {
+    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  }
+  return matmul(a, b);
+}
+
+/**
+ * torch.topk(input, k, dim=-1, largest=True, sorted=True) → `[values, indices]`. The dimension may
+ * be given positionally, or all three as `{ dim, largest, sorted }`.
+ */
+export function topk(input: Tensor, k: number, dim?: number | TopkOptions, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
+  if (typeof dim === 'object' && dim !== null) {
+    if (largest !== undefined || sorted !== undefined) throw new TypeError('topk(): give dim, largest and sorted either positionally or in one options object, not both');
+    checkOptions('topk()', dim, ['dim', 'largest', 'sorted']);
+    return topkOpts(input, k, dim);
+  }
+  if (dim !== undefined && typeof dim !== 'number') throw new TypeError(`topk(): dim must be a number or an options object, got ${typeof dim}`);
+  return topkOpts(input, k, { dim, largest, sorted });
+}

@@ -267,3 +267,45 @@ export function toNested(data: ArrayLike<number>, shape: readonly number[]): any
   };
   return walk(0, 0);
 }
+
+/**
+ * Splits `a` along `dim` into pieces of `splitSize` (the last may be smaller) or of the given
+ * sizes, as torch.split. The pieces are copies whose gradients flow back into `a`.
+ */
+export function split(a: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
+  const d = normDim(dim, a.ndim);
+  const size = a.shape[d];
+  if (Array.isArray(splitSize)) {
+    const total = splitSize.reduce((x, y) => x + y, 0);
+    if (splitSize.some((s) => !Number.isInteger(s) || s < 0) || total !== size) {
+      throw new Error(`split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${fmt(splitSize)}`);
+    }
+    const out: Tensor[] = [];
+    let start = 0;
+    for (const s of splitSize) { out.push(narrow(a, d, start, s)); start += s; }
+    return out;
+  }
+  if (!Number.isInteger(splitSize) || splitSize < 0) {
+    throw new Error(`split expects split_size be non-negative, but got split_size=${splitSize}`);
+  }
+  if (splitSize === 0) {
+    if (size !== 0) throw new Error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+    return [narrow(a, d, 0, 0)];
+  }
+  const out: Tensor[] = [];
+  for (let start = 0; start < size || (size === 0 && out.length === 0); start += splitSize) {
+    out.push(narrow(a, d, start, Math.min(splitSize, size - start)));
+  }
+  return out;
+}
+
+/**
+ * Splits `a` into `chunks` pieces along `dim`, as torch.chunk: each ceil(size / chunks) long, the last
+ * shorter, so fewer than `chunks` pieces come back when size does not divide evenly.
+ */
+export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+  const d = normDim(dim, a.ndim);
+  const size = a.shape[d];
+  return split(a, Math.ceil(size / chunks), d);
+}

@@ -68,9 +68,17 @@ export class Tensor {
     return this.data.length;
   }
 
+  /** The shape (a copy), or with `dim` the size of that dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
   size(dim?: number): number | number[] {
     if (dim === undefined) return [...this.shape];
     return this.shape[normDim(dim, this.ndim)];
+  }
+
+  /** Number of dimensions (torch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
   }
 
   get isLeaf(): boolean {
@@ -92,6 +100,11 @@ export class Tensor {
   }
 
   toArray(): any {
+    return ops.toNested(this.data, this.shape);
+  }
+
+  /** The values as nested arrays of numbers (a number for a 0-d tensor), as torch's `tolist()`. */
+  tolist(): any {
     return ops.toNested(this.data, this.shape);
   }
 
@@ -159,7 +172,18 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
   mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(): Tensor { return ops.max(this); }
+  /** The maximum of all elements, or with `dim` `[values, indices]` along it (torch's max). */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  max(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.max(this) : ops.max(this, dim, keepdim);
+  }
+  /** The minimum of all elements, or with `dim` `[values, indices]` along it (torch's min). */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): [Tensor, Tensor];
+  min(dim?: number, keepdim = false): Tensor | [Tensor, Tensor] {
+    return dim === undefined ? ops.min(this) : ops.min(this, dim, keepdim);
+  }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
@@ -175,6 +199,16 @@ export class Tensor {
   select(dim: number, i: number): Tensor { return ops.select(this, dim, i); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   indexSelect(dim: number, index: Tensor | ArrayLike<number>): Tensor { return ops.indexSelect(this, dim, index); }
+  split(splitSize: number | number[], dim = 0): Tensor[] { return ops.split(this, splitSize, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
+  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  /** `[values, indices]` of the k largest (or smallest) along `dim` (default -1). */
+  topk(k: number, dim?: number | ops.TopkOptions, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
+    return ops.topk(this, k, dim, largest, sorted);
+  }
+  multinomial(numSamples: number, opts?: boolean | ops.MultinomialOptions): Tensor { return ops.multinomial(this, numSamples, opts); }
+  bmm(b: Tensor): Tensor { return ops.bmm(this, b); }
   clone(): Tensor { return ops.clone(this); }
   to(dtype: DType): Tensor { return ops.toDtype(this, dtype); }
   float(): Tensor { return ops.toDtype(this, 'float32'); }
