@@ -24,7 +24,7 @@ describe('examples/char-rnn-generation', () => {
     const rnn = new RNN(allCategories.length, nLetters, fx.config.n_hidden, nLetters);
     loadInit(rnn, 'char-rnn-generation');
     const replay = new ReplayDropout(0.1, fx.steps.flatMap((s) => s[2]));
-    rnn.dropout = rnn.registerModule('dropout', replay);
+    rnn.dropout = replay;
     const losses: number[] = [];
     for (const [catIndex, name] of fx.steps) {
       const category = randomChoice(random, allCategories);

@@ -31,8 +31,8 @@ describe('examples/seq2seq-translation', () => {
     // Each step's masks: the encoder's one call, then the decoder's max_length calls.
     const enc = new ReplayDropout(0.1, fx.steps.map((s) => s[1][0]));
     const dec = new ReplayDropout(0.1, fx.steps.flatMap((s) => s[1].slice(1)));
-    m.encoder.dropout = m.encoder.registerModule('dropout', enc);
-    m.decoder.dropout = m.decoder.registerModule('dropout', dec);
+    m.encoder.dropout = enc;
+    m.decoder.dropout = dec;
     const losses = fx.steps.map(([idx]) => trainBatch(m, rows(inputIds, idx, c.max_length), rows(targetIds, idx, c.max_length)));
     expect([enc.remaining, dec.remaining]).toEqual([0, 0]);
     expectTrajectory(losses, fx.losses, 1e-5, 1e-6);

@@ -29,7 +29,7 @@ describe('examples/word-language-model', () => {
     model.rnn.dropout = c.rnn_dropout;
     loadInit(model, 'word-language-model');
     const replay = new ReplayDropout(c.dropout, fx.steps.flatMap((s) => s[1]));
-    model.drop = model.registerModule('drop', replay);
+    model.drop = replay;
     const offsets: number[] = [];
     const losses = trainEpoch(model, batchify(corpus.train, c.batch_size), {
       lr: c.lr, clip: c.clip, bptt: c.bptt, batchSize: c.batch_size, maxSteps: fx.losses.length,

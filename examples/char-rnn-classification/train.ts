@@ -2,9 +2,8 @@
 // (language, name) pair per step, chosen with Python's `random` (recur's PyRandom draws the same
 // pairs for the same seed), NLLLoss on the output after the last letter, plain SGD by hand.
 // Run: node examples/run.mjs char-rnn-classification [--n_iters 100000]
-import { PyRandom, manualSeed, noGrad, tensor, zeros, Tensor } from 'recur';
+import { NLLLoss, PyRandom, manualSeed, noGrad, tensor, zeros, Tensor } from 'recur';
 import { RNN } from './model.js';
-import { nllLoss, top1 } from '../common/ops.js';
 import { readNames, allLetters, nLetters } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
 
@@ -20,6 +19,13 @@ export function lineToTensor(line: string): Tensor {
   const t = zeros([line.length, 1, nLetters]);
   for (let li = 0; li < line.length; li++) t.data[li * nLetters + letterToIndex(line[li])] = 1;
   return t;
+}
+
+// Interpret the output of the network, a likelihood of each category: Tensor.topk gives the index of the greatest value.
+export function categoryFromOutput(output: Tensor, allCategories: string[]): [string, number] {
+  const [, topI] = output.topk(1);
+  const categoryI = topI.item();
+  return [allCategories[categoryI], categoryI];
 }
 
 export function randomChoice<T>(random: PyRandom, l: T[]): T {
@@ -42,12 +48,12 @@ export function randomTrainingExample(random: PyRandom, categoryLines: Record<st
 
 /** One training step of the tutorial's train(): returns the last output and the loss. */
 export function train(rnn: RNN, categoryTensor: Tensor, lineTensor: Tensor, learningRate: number): [Tensor, number] {
-  const criterion = nllLoss;
+  const criterion = new NLLLoss();
   let hidden = rnn.initHidden();
   rnn.zeroGrad();
   let output!: Tensor;
-  for (let i = 0; i < lineTensor.shape[0]; i++) [output, hidden] = rnn.forward(lineTensor.index(i), hidden);
-  const loss = criterion(output, categoryTensor);
+  for (let i = 0; i < lineTensor.size(0); i++) [output, hidden] = rnn.forward(lineTensor.index(i), hidden);
+  const loss = criterion.forward(output, categoryTensor);
   loss.backward();
   // Add parameters' gradients to their values, multiplied by learning rate
   for (const p of rnn.parameters()) {
@@ -63,7 +69,7 @@ export function evaluate(rnn: RNN, lineTensor: Tensor): Tensor {
   return noGrad(() => {
     let hidden = rnn.initHidden();
     let output!: Tensor;
-    for (let i = 0; i < lineTensor.shape[0]; i++) [output, hidden] = rnn.forward(lineTensor.index(i), hidden);
+    for (let i = 0; i < lineTensor.size(0); i++) [output, hidden] = rnn.forward(lineTensor.index(i), hidden);
     return output;
   });
 }
@@ -88,7 +94,7 @@ export function main(argv: string[]): void {
     const [output, loss] = train(rnn, categoryTensor, lineTensor, flags.learning_rate);
     currentLoss += loss;
     if (iter % flags.print_every === 0) {
-      const guess = allCategories[top1(output)[1]];
+      const guess = categoryFromOutput(output, allCategories)[0];
       const correct = guess === category ? '✓' : `✗ (${category})`;
       const secs = ((Date.now() - start) / 1000).toFixed(0);
       console.log(`${iter} ${Math.floor((iter / flags.n_iters) * 100)}% (${secs}s) ${loss.toFixed(4)} ${line} / ${guess} ${correct}`);
@@ -104,7 +110,9 @@ export function main(argv: string[]): void {
   console.log(`final loss (mean of the last ${window} steps) ${lastAvg.toFixed(4)}`);
   for (const name of ['Dovesky', 'Jackson', 'Satoshi']) {
     const output = evaluate(rnn, lineToTensor(name));
-    const scores = [...output.data].map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
-    console.log(`> ${name}: ${scores.map(([v, i]) => `(${v.toFixed(2)}) ${allCategories[i]}`).join(' ')}`);
+    // Get top N categories
+    const [topv, topi] = output.topk(3, 1, true);
+    const [values, indices] = [topv.tolist() as number[][], topi.tolist() as number[][]];
+    console.log(`> ${name}: ${values[0].map((v, i) => `(${v.toFixed(2)}) ${allCategories[indices[0][i]]}`).join(' ')}`);
   }
 }

@@ -3,7 +3,7 @@
 // extra input; a second linear layer o2o mixes hidden state and output; dropout before the
 // log-softmax. One letter per call:
 //   category (1, n_categories), input (1, n_letters), hidden (1, hidden_size) → log-probs (1, output_size), hidden'.
-import { Module, Linear, Dropout, cat, logSoftmax, zeros, Tensor } from 'recur';
+import { Module, Linear, Dropout, LogSoftmax, cat, zeros, Tensor } from 'recur';
 
 export class RNN extends Module {
   hidden_size: number;
@@ -11,14 +11,16 @@ export class RNN extends Module {
   i2o: Linear;
   o2o: Linear;
   dropout: Dropout;
+  softmax: LogSoftmax;
 
   constructor(nCategories: number, inputSize: number, hiddenSize: number, outputSize: number) {
     super();
     this.hidden_size = hiddenSize;
-    this.i2h = this.registerModule('i2h', new Linear(nCategories + inputSize + hiddenSize, hiddenSize));
-    this.i2o = this.registerModule('i2o', new Linear(nCategories + inputSize + hiddenSize, outputSize));
-    this.o2o = this.registerModule('o2o', new Linear(hiddenSize + outputSize, outputSize));
-    this.dropout = this.registerModule('dropout', new Dropout(0.1));
+    this.i2h = new Linear(nCategories + inputSize + hiddenSize, hiddenSize);
+    this.i2o = new Linear(nCategories + inputSize + hiddenSize, outputSize);
+    this.o2o = new Linear(hiddenSize + outputSize, outputSize);
+    this.dropout = new Dropout(0.1);
+    this.softmax = new LogSoftmax(1);
   }
 
   forward(category: Tensor, input: Tensor, hidden: Tensor): [Tensor, Tensor] {
@@ -28,7 +30,7 @@ export class RNN extends Module {
     const outputCombined = cat([hidden, output], 1);
     output = this.o2o.forward(outputCombined);
     output = this.dropout.forward(output);
-    output = logSoftmax(output, 1); // the tutorial's self.softmax = nn.LogSoftmax(dim=1)
+    output = this.softmax.forward(output);
     return [output, hidden];
   }
 

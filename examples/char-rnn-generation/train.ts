@@ -4,9 +4,8 @@
 // generated letter by letter from a start letter: the tutorial takes the most likely letter
 // (topk(1)); --temperature T > 0 draws each letter from softmax(logits / T) with a seeded generator.
 // Run: node examples/run.mjs char-rnn-generation [--n_iters 100000] [--temperature 0.8]
-import { PyRandom, Generator, manualSeed, noGrad, tensor, zeros, Tensor } from 'recur';
+import { NLLLoss, PyRandom, Generator, manualSeed, multinomial, noGrad, tensor, zeros, Tensor } from 'recur';
 import { RNN } from './model.js';
-import { nllLoss, top1, sampleIndex } from '../common/ops.js';
 import { readNames, allLetters } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
 
@@ -43,15 +42,15 @@ export function targetTensor(line: string): Tensor {
 
 /** One step of the tutorial's train(): returns the last output and the loss per letter. */
 export function train(rnn: RNN, categoryT: Tensor, inputLineTensor: Tensor, targetLineTensor: Tensor, learningRate: number): [Tensor, number] {
-  const criterion = nllLoss;
+  const criterion = new NLLLoss();
   const target = targetLineTensor.unsqueeze(-1);
   let hidden = rnn.initHidden();
   rnn.zeroGrad();
   let loss: Tensor = zeros([1]);
   let output!: Tensor;
-  for (let i = 0; i < inputLineTensor.shape[0]; i++) {
+  for (let i = 0; i < inputLineTensor.size(0); i++) {
     [output, hidden] = rnn.forward(categoryT, inputLineTensor.index(i), hidden);
-    const l = criterion(output, target.index(i));
+    const l = criterion.forward(output, target.index(i));
     loss = loss.add(l);
   }
   loss.backward();
@@ -60,7 +59,7 @@ export function train(rnn: RNN, categoryT: Tensor, inputLineTensor: Tensor, targ
     const g = p.grad!.data;
     for (let k = 0; k < d.length; k++) d[k] += -learningRate * g[k];
   }
-  return [output, loss.item() / inputLineTensor.shape[0]];
+  return [output, loss.item() / inputLineTensor.size(0)];
 }
 
 /**
@@ -80,11 +79,12 @@ export function sample(
       [output, hidden] = rnn.forward(categoryT, input.index(0), hidden);
       let topi: number;
       if (temperature > 0) {
-        const weights = output.div(temperature).softmax(1).data;
-        if (!generator) throw new Error('sample: a generator is needed when temperature > 0');
-        topi = sampleIndex(weights, generator);
+        // Sample from the network as a multinomial distribution over letters, sharpened or flattened by the temperature
+        const outputDist = output.view(-1).div(temperature).exp();
+        topi = multinomial(outputDist, 1, { generator }).item();
       } else {
-        topi = top1(output)[1];
+        const [, top] = output.topk(1);
+        topi = top.item();
       }
       if (topi === EOS) break;
       const letter = allLetters[topi];

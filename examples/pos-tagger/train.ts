@@ -1,8 +1,7 @@
 // Port of the POS-tagging part of PyTorch's "Sequence Models and Long Short-Term Memory Networks"
 // tutorial: two sentences, SGD(lr=0.1), NLLLoss, 300 epochs. Run: node examples/run.mjs pos-tagger
-import { manualSeed, noGrad, tensor, SGD, Tensor } from 'recur';
+import { NLLLoss, manualSeed, noGrad, tensor, SGD, Tensor } from 'recur';
 import { LSTMTagger } from './model.js';
-import { nllLoss } from '../common/ops.js';
 import { parseFlags } from '../common/args.js';
 
 export { LSTMTagger };
@@ -32,7 +31,7 @@ export function makeModel(): LSTMTagger {
 
 /** Trains `model` for `epochs` passes over trainingData; `onLoss` sees every step's loss. */
 export function train(model: LSTMTagger, epochs: number, onLoss: (loss: number, epoch: number, i: number) => void = () => {}): void {
-  const lossFunction = nllLoss;
+  const lossFunction = new NLLLoss();
   const optimizer = new SGD(model.parameters(), { lr: 0.1 });
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (const [i, [sentence, tags]] of trainingData.entries()) {
@@ -44,7 +43,7 @@ export function train(model: LSTMTagger, epochs: number, onLoss: (loss: number, 
       // Step 3. Run our forward pass.
       const tagScores = model.forward(sentenceIn);
       // Step 4. Compute the loss, gradients, and update the parameters by calling optimizer.step()
-      const loss = lossFunction(tagScores, targets);
+      const loss = lossFunction.forward(tagScores, targets);
       loss.backward();
       optimizer.step();
       onLoss(loss.item(), epoch, i);

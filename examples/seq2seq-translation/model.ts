@@ -5,8 +5,7 @@
 //                      context = Σ_j weights_j key_j        query (B, 1, H), keys (B, L, H)
 //   AttnDecoderRNN  one GRU step per output word on [embedding; context]; with a target the next
 //                   input is the target word (teacher forcing), else the most likely word.
-import { Module, Embedding, GRU, Linear, Dropout, cat, full, matmul, logSoftmax, softmax, Tensor } from 'recur';
-import { top1 } from '../common/ops.js';
+import { Module, Embedding, GRU, Linear, Dropout, F, bmm, cat, full, Tensor } from 'recur';
 
 export const SOS_token = 0;
 export const EOS_token = 1;
@@ -20,9 +19,9 @@ export class EncoderRNN extends Module {
   constructor(inputSize: number, hiddenSize: number, dropoutP = 0.1) {
     super();
     this.hidden_size = hiddenSize;
-    this.embedding = this.registerModule('embedding', new Embedding(inputSize, hiddenSize));
-    this.gru = this.registerModule('gru', new GRU(hiddenSize, hiddenSize, { batchFirst: true }));
-    this.dropout = this.registerModule('dropout', new Dropout(dropoutP));
+    this.embedding = new Embedding(inputSize, hiddenSize);
+    this.gru = new GRU(hiddenSize, hiddenSize, { batchFirst: true });
+    this.dropout = new Dropout(dropoutP);
   }
 
   forward(input: Tensor): [Tensor, Tensor] {
@@ -39,16 +38,16 @@ export class BahdanauAttention extends Module {
 
   constructor(hiddenSize: number) {
     super();
-    this.Wa = this.registerModule('Wa', new Linear(hiddenSize, hiddenSize));
-    this.Ua = this.registerModule('Ua', new Linear(hiddenSize, hiddenSize));
-    this.Va = this.registerModule('Va', new Linear(hiddenSize, 1));
+    this.Wa = new Linear(hiddenSize, hiddenSize);
+    this.Ua = new Linear(hiddenSize, hiddenSize);
+    this.Va = new Linear(hiddenSize, 1);
   }
 
   forward(query: Tensor, keys: Tensor): [Tensor, Tensor] {
     let scores = this.Va.forward(this.Wa.forward(query).add(this.Ua.forward(keys)).tanh());
     scores = scores.squeeze(2).unsqueeze(1);
-    const weights = softmax(scores, -1);
-    const context = matmul(weights, keys); // torch.bmm: (B, 1, L) · (B, L, H)
+    const weights = F.softmax(scores, -1);
+    const context = bmm(weights, keys);
     return [context, weights];
   }
 }
@@ -64,16 +63,16 @@ export class AttnDecoderRNN extends Module {
   constructor(hiddenSize: number, outputSize: number, maxLength: number, dropoutP = 0.1) {
     super();
     this.max_length = maxLength;
-    this.embedding = this.registerModule('embedding', new Embedding(outputSize, hiddenSize));
-    this.attention = this.registerModule('attention', new BahdanauAttention(hiddenSize));
-    this.gru = this.registerModule('gru', new GRU(2 * hiddenSize, hiddenSize, { batchFirst: true }));
-    this.out = this.registerModule('out', new Linear(hiddenSize, outputSize));
-    this.dropout = this.registerModule('dropout', new Dropout(dropoutP));
+    this.embedding = new Embedding(outputSize, hiddenSize);
+    this.attention = new BahdanauAttention(hiddenSize);
+    this.gru = new GRU(2 * hiddenSize, hiddenSize, { batchFirst: true });
+    this.out = new Linear(hiddenSize, outputSize);
+    this.dropout = new Dropout(dropoutP);
   }
 
   /** → [log-probs (B, max_length, V), last hidden (1, B, H), attention weights (B, max_length, L)] */
   forward(encoderOutputs: Tensor, encoderHidden: Tensor, targetTensor: Tensor | null = null): [Tensor, Tensor, Tensor] {
-    const batchSize = encoderOutputs.shape[0];
+    const batchSize = encoderOutputs.size(0);
     let decoderInput = full([batchSize, 1], SOS_token, { dtype: 'int64' });
     let decoderHidden = encoderHidden;
     const decoderOutputs: Tensor[] = [];
@@ -87,11 +86,11 @@ export class AttnDecoderRNN extends Module {
         decoderInput = targetTensor.select(1, i).unsqueeze(1); // Teacher forcing: feed the target as the next input
       } else {
         // Without teacher forcing: use its own predictions as the next input
-        const topi = Array.from({ length: batchSize }, (_, b) => top1(decoderOutput.index(b))[1]);
-        decoderInput = new Tensor(Int32Array.from(topi), [batchSize, 1], 'int64');
+        const [, topi] = decoderOutput.topk(1);
+        decoderInput = topi.squeeze(-1).detach(); // detach from history as input
       }
     }
-    const outputs = logSoftmax(cat(decoderOutputs, 1), -1);
+    const outputs = F.logSoftmax(cat(decoderOutputs, 1), -1);
     return [outputs, decoderHidden, cat(attentions, 1)];
   }
 

@@ -5,9 +5,8 @@
 // tutorial's get_dataloader. Run: node examples/run.mjs seq2seq-translation [--n_epochs 80]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, Generator, PyRandom, manualSeed, noGrad, Tensor } from 'recur';
+import { Adam, Generator, NLLLoss, PyRandom, manualSeed, noGrad, Tensor } from 'recur';
 import { EncoderRNN, AttnDecoderRNN, SOS_token, EOS_token } from './model.js';
-import { nllLoss, top1 } from '../common/ops.js';
 import { dataDir, unicodeToAscii } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
 
@@ -101,12 +100,12 @@ export function makeSeq2Seq(inputWords: number, outputWords: number, hiddenSize:
 
 /** One batch of the tutorial's train_epoch: returns the loss. */
 export function trainBatch(m: Seq2Seq, inputTensor: Tensor, targetTensor: Tensor): number {
-  const criterion = nllLoss;
+  const criterion = new NLLLoss();
   m.encoderOptimizer.zeroGrad();
   m.decoderOptimizer.zeroGrad();
   const [encoderOutputs, encoderHidden] = m.encoder.forward(inputTensor);
   const [decoderOutputs] = m.decoder.forward(encoderOutputs, encoderHidden, targetTensor);
-  const loss = criterion(decoderOutputs.view(-1, decoderOutputs.shape[2]), targetTensor.view(-1));
+  const loss = criterion.forward(decoderOutputs.view(-1, decoderOutputs.size(-1)), targetTensor.view(-1));
   loss.backward();
   m.encoderOptimizer.step();
   m.decoderOptimizer.step();
@@ -120,9 +119,11 @@ export function evaluate(m: Seq2Seq, sentence: string, inputLang: Lang, outputLa
     const inputTensor = new Tensor(Int32Array.from(ids), [1, ids.length], 'int64');
     const [encoderOutputs, encoderHidden] = m.encoder.forward(inputTensor);
     const [decoderOutputs] = m.decoder.forward(encoderOutputs, encoderHidden);
+    const [, topi] = decoderOutputs.topk(1);
+    const decodedIds = (topi.squeeze().tolist() as number[]);
     const words: string[] = [];
     for (let i = 0; i < maxLength; i++) {
-      const idx = top1(decoderOutputs.index(0).index(i))[1];
+      const idx = decodedIds[i];
       if (idx === EOS_token) {
         words.push('<EOS>');
         break;

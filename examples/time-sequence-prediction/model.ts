@@ -13,9 +13,9 @@ export class Sequence extends Module {
   constructor(hidden = 51) {
     super();
     this.hidden = hidden;
-    this.lstm1 = this.registerModule('lstm1', new LSTMCell(1, hidden, { dtype: 'float64' }));
-    this.lstm2 = this.registerModule('lstm2', new LSTMCell(hidden, hidden, { dtype: 'float64' }));
-    this.linear = this.registerModule('linear', new Linear(hidden, 1, { dtype: 'float64' }));
+    this.lstm1 = new LSTMCell(1, hidden, { dtype: 'float64' });
+    this.lstm2 = new LSTMCell(hidden, hidden, { dtype: 'float64' });
+    this.linear = new Linear(hidden, 1, { dtype: 'float64' });
   }
 
   forward(input: Tensor, future = 0): Tensor {

@@ -4,10 +4,9 @@
 // generate_sine_wave.py does: x[n, t] = t + shift[n], data = sin(x / T) with T = 20; the shifts are
 // numpy's randint(-4T, 4T, N) after np.random.seed(2), listed below so no numpy is needed.
 // Run: node examples/run.mjs time-sequence-prediction [--steps 15]
-import { Tensor, manualSeed, noGrad } from 'recur';
+import { MSELoss, Tensor, manualSeed, noGrad } from 'recur';
 import { Sequence } from './model.js';
 import { LBFGS } from './lbfgs.js';
-import { mseLoss } from '../common/ops.js';
 import { parseFlags } from '../common/args.js';
 
 export { Sequence, LBFGS };
@@ -58,14 +57,14 @@ export function train(
   seq: Sequence, s: Split, steps: number, future: number,
   onLoss: (loss: number) => void = () => {}, onTest: (loss: number, pred: Tensor) => void = () => {},
 ): void {
-  const criterion = mseLoss;
+  const criterion = new MSELoss();
   // use LBFGS as optimizer since we can load the whole data to train
   const optimizer = new LBFGS(seq.parameters(), { lr: 0.8 });
   for (let i = 0; i < steps; i++) {
     optimizer.step(() => {
       optimizer.zeroGrad();
       const out = seq.forward(s.input);
-      const loss = criterion(out, s.target);
+      const loss = criterion.forward(out, s.target);
       onLoss(loss.item());
       loss.backward();
       return loss.item();
@@ -73,7 +72,7 @@ export function train(
     // begin to predict, no need to track gradient here
     noGrad(() => {
       const pred = seq.forward(s.testInput, future);
-      const loss = criterion(pred.narrow(1, 0, pred.shape[1] - future), s.testTarget);
+      const loss = criterion.forward(pred.narrow(1, 0, pred.size(1) - future), s.testTarget);
       onTest(loss.item(), pred);
     });
   }

@@ -4,7 +4,7 @@
 // to Improve Language Models", Press & Wolf 2016), so nhid must equal ninp.
 //   input (seq_len, batch) word indices, hidden (nlayers, batch, nhid) [LSTM: a pair]
 //   → log-probs (seq_len·batch, ntoken), hidden'
-import { Module, Embedding, LSTM, GRU, Linear, Dropout, zeros, logSoftmax, Tensor } from 'recur';
+import { Module, Embedding, LSTM, GRU, Linear, Dropout, F, zeros, Tensor } from 'recur';
 import { uniform_, zeros_ } from '../common/init.js';
 
 export type Hidden = Tensor | [Tensor, Tensor];
@@ -22,17 +22,16 @@ export class RNNModel extends Module {
   constructor(rnnType: 'LSTM' | 'GRU', ntoken: number, ninp: number, nhid: number, nlayers: number, dropout = 0.5, tieWeights = false) {
     super();
     this.ntoken = ntoken;
-    this.drop = this.registerModule('drop', new Dropout(dropout));
-    this.encoder = this.registerModule('encoder', new Embedding(ntoken, ninp));
-    if (rnnType === 'LSTM') this.rnn = this.registerModule('rnn', new LSTM(ninp, nhid, { numLayers: nlayers, dropout }));
-    else if (rnnType === 'GRU') this.rnn = this.registerModule('rnn', new GRU(ninp, nhid, { numLayers: nlayers, dropout }));
+    this.drop = new Dropout(dropout);
+    this.encoder = new Embedding(ntoken, ninp);
+    if (rnnType === 'LSTM') this.rnn = new LSTM(ninp, nhid, { numLayers: nlayers, dropout });
+    else if (rnnType === 'GRU') this.rnn = new GRU(ninp, nhid, { numLayers: nlayers, dropout });
     else throw new Error(`An invalid option for \`--model\` was supplied, options are ['LSTM', 'GRU'], got '${String(rnnType)}'`);
-    this.decoder = this.registerModule('decoder', new Linear(nhid, ntoken));
+    this.decoder = new Linear(nhid, ntoken);
     // Optionally tie weights as in "Using the Output Embedding to Improve Language Models" (Press & Wolf 2016)
     if (tieWeights) {
       if (nhid !== ninp) throw new Error('When using the tied flag, nhid must be equal to emsize');
-      (this.decoder as { weight: Tensor }).weight = this.encoder.weight;
-      this.decoder.registerParameter('weight', this.encoder.weight);
+      this.decoder.weight = this.encoder.weight;
     }
     this.initWeights();
     this.rnn_type = rnnType;
@@ -60,7 +59,7 @@ export class RNNModel extends Module {
     output = this.drop.forward(output);
     let decoded = this.decoder.forward(output);
     decoded = decoded.view(-1, this.ntoken);
-    return [logSoftmax(decoded, 1), hidden];
+    return [F.logSoftmax(decoded, 1), hidden];
   }
 
   initHidden(bsz: number): Hidden {

@@ -5,11 +5,10 @@
 // Data: examples/data/corpus/{train,valid,test}.txt, a small generated corpus (tools/gen_examples.py)
 // in place of Wikitext-2. Run: node examples/run.mjs word-language-model --tied [--epochs 6]
 import { join } from 'node:path';
-import { clipGradNorm, manualSeed, noGrad, Tensor } from 'recur';
+import { NLLLoss, clipGradNorm, manualSeed, noGrad, Tensor } from 'recur';
 import { RNNModel } from './model.js';
 import type { Hidden } from './model.js';
 import { Corpus } from './data.js';
-import { nllLoss } from '../common/ops.js';
 import { dataDir } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
 
@@ -54,7 +53,7 @@ export interface TrainOptions {
 
 /** One epoch of main.py's train(); returns the losses of its batches. */
 export function trainEpoch(model: RNNModel, trainData: Tensor, o: TrainOptions): number[] {
-  const criterion = nllLoss;
+  const criterion = new NLLLoss();
   // Turn on training mode which enables dropout.
   model.train();
   const losses: number[] = [];
@@ -68,7 +67,7 @@ export function trainEpoch(model: RNNModel, trainData: Tensor, o: TrainOptions):
     hidden = repackageHidden(hidden);
     let output: Tensor;
     [output, hidden] = model.forward(data, hidden);
-    const loss = criterion(output, targets);
+    const loss = criterion.forward(output, targets);
     loss.backward();
     // clipGradNorm helps prevent the exploding gradient problem in RNNs / LSTMs.
     clipGradNorm(model.parameters(), o.clip);
@@ -86,6 +85,7 @@ export function trainEpoch(model: RNNModel, trainData: Tensor, o: TrainOptions):
 /** main.py's evaluate(): mean loss per token over `dataSource` (eval mode, no gradients). */
 export function evaluate(model: RNNModel, dataSource: Tensor, bptt: number, evalBatchSize: number): number {
   model.eval();
+  const criterion = new NLLLoss();
   let totalLoss = 0;
   let hidden = model.initHidden(evalBatchSize);
   noGrad(() => {
@@ -94,7 +94,7 @@ export function evaluate(model: RNNModel, dataSource: Tensor, bptt: number, eval
       let output: Tensor;
       [output, hidden] = model.forward(data, hidden);
       hidden = repackageHidden(hidden);
-      totalLoss += data.shape[0] * nllLoss(output, targets).item();
+      totalLoss += data.size(0) * criterion.forward(output, targets).item();
     }
   });
   return totalLoss / (dataSource.shape[0] - 1);
