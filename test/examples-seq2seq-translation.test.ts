@@ -9,6 +9,7 @@ interface Fixture {
   config: { hidden_size: number; batch_size: number; max_length: number; learning_rate: number; n_pairs: number; input_words: number; output_words: number };
   steps: Array<[number[], string[]]>;
   losses: number[];
+  translations: Array<[string, string[], number[][]]>;
 }
 
 describe('examples/seq2seq-translation', () => {
@@ -38,8 +39,12 @@ describe('examples/seq2seq-translation', () => {
     expectTrajectory(losses, fx.losses, 1e-5, 1e-6);
     m.encoder.eval();
     m.decoder.eval();
-    const words = evaluate(m, pairs[0][0], inputLang, outputLang, c.max_length);
-    expect(words.length).toBeGreaterThan(0);
-    expect(words.length).toBeLessThanOrEqual(c.max_length);
+    // Greedy decoding (no teacher forcing: topk(1) fed back) gives PyTorch's words and attention.
+    for (const [fra, words, attn] of fx.translations) {
+      const [ours, ourAttn] = evaluate(m, fra, inputLang, outputLang, c.max_length);
+      expect(ours).toEqual(words);
+      const flat = (ourAttn.tolist() as number[][][])[0].flat();
+      attn.flat().forEach((v, i) => expect(Math.abs(flat[i] - v)).toBeLessThan(1e-5));
+    }
   });
 });

@@ -539,7 +539,30 @@ def seq2seq(hidden_size=128, batch_size=32, n_epochs=80, max_length=10, learning
             print("epoch %d loss %.4f" % (epoch, total_loss / nb), file=sys.stderr)
         if max_steps is not None and len(losses) >= max_steps:
             break
-    return init, {"config": {"hidden_size": hidden_size, "batch_size": batch_size, "max_length": max_length,
+    def evaluate(sentence):
+        with torch.no_grad():
+            ids = [input_lang.word2index[w] for w in sentence.split(" ")] + [EOS_token]
+            input_tensor = torch.tensor(ids, dtype=torch.long).view(1, -1)
+            encoder_outputs, encoder_hidden = encoder(input_tensor)
+            decoder_outputs, decoder_hidden, decoder_attn = decoder(encoder_outputs, encoder_hidden)
+            _, topi = decoder_outputs.topk(1)
+            decoded_ids = topi.squeeze()
+            decoded_words = []
+            for idx in decoded_ids:
+                if idx.item() == EOS_token:
+                    decoded_words.append("<EOS>")
+                    break
+                decoded_words.append(output_lang.index2word[idx.item()])
+        return decoded_words, decoder_attn
+
+    encoder.eval()
+    decoder.eval()
+    translations = []
+    for pair in pairs[:3]:
+        words, attn = evaluate(pair[0])
+        translations.append([pair[0], words, attn[0].tolist()])
+    return init, {"translations": translations,
+                  "config": {"hidden_size": hidden_size, "batch_size": batch_size, "max_length": max_length,
                              "learning_rate": learning_rate, "n_pairs": n,
                              "input_words": input_lang.n_words, "output_words": output_lang.n_words},
                   "steps": steps, "losses": losses, "epoch_losses": epoch_losses}

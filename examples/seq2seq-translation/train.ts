@@ -112,13 +112,13 @@ export function trainBatch(m: Seq2Seq, inputTensor: Tensor, targetTensor: Tensor
   return loss.item();
 }
 
-/** Greedy translation of one sentence (the tutorial's evaluate()). */
-export function evaluate(m: Seq2Seq, sentence: string, inputLang: Lang, outputLang: Lang, maxLength: number): string[] {
+/** Greedy translation of one sentence (the tutorial's evaluate()): [words, attention weights (1, maxLength, L)]. */
+export function evaluate(m: Seq2Seq, sentence: string, inputLang: Lang, outputLang: Lang, maxLength: number): [string[], Tensor] {
   return noGrad(() => {
     const ids = [...sentence.split(' ').map((w) => inputLang.word2index[w]), EOS_token];
     const inputTensor = new Tensor(Int32Array.from(ids), [1, ids.length], 'int64');
     const [encoderOutputs, encoderHidden] = m.encoder.forward(inputTensor);
-    const [decoderOutputs] = m.decoder.forward(encoderOutputs, encoderHidden);
+    const [decoderOutputs, , decoderAttn] = m.decoder.forward(encoderOutputs, encoderHidden);
     const [, topi] = decoderOutputs.topk(1);
     const decodedIds = (topi.squeeze().tolist() as number[]);
     const words: string[] = [];
@@ -130,7 +130,7 @@ export function evaluate(m: Seq2Seq, sentence: string, inputLang: Lang, outputLa
       }
       words.push(outputLang.index2word[idx]);
     }
-    return words;
+    return [words, decoderAttn];
   });
 }
 
@@ -181,6 +181,6 @@ export function main(argv: string[]): void {
   const random = new PyRandom(flags.seed);
   for (let i = 0; i < 5; i++) {
     const [fra, eng] = pairs[random.randint(0, pairs.length - 1)];
-    console.log(`> ${fra}\n= ${eng}\n< ${evaluate(m, fra, inputLang, outputLang, maxLength).join(' ')}\n`);
+    console.log(`> ${fra}\n= ${eng}\n< ${evaluate(m, fra, inputLang, outputLang, maxLength)[0].join(' ')}\n`);
   }
 }
