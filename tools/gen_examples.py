@@ -10,7 +10,8 @@ with the sizes made parameters so a fixture can use a small model.
                            and DIR/<name>.json (config, the inputs of every step, the dropout masks
                            PyTorch drew, the loss of every step). Default DIR: test/fixtures/examples.
   data                     writes the generated data sets under examples/data/ (eng-fra.txt, corpus/).
-  full <name> [k=v ...]    trains the original with its defaults (overridable) and prints the losses.
+  full <name> [k=v ...]    trains the original with its defaults (overridable) and prints a summary;
+                           init_out=FILE also saves its initial state dict there, for the port's --init FILE.
 
 Dropout masks are recorded with a forward hook on each nn.Dropout (kept = output != 0 or input == 0),
 so the port replays exactly the masks PyTorch drew. Run with Debian's /usr/bin/python3 (python3-torch).
@@ -945,8 +946,11 @@ def parse_value(v):
 
 def cmd_full(name, overrides):
     kw = {k: parse_value(v) for k, v in (o.split("=", 1) for o in overrides)}
+    init_out = kw.pop("init_out", None)
     t0 = time.time()
-    _, p = FULL[name](**kw)
+    init, p = FULL[name](**kw)
+    if init_out:
+        save_safetensors(init_out, {k: v.detach().clone() for k, v in init.items()})
     summary = {"example": name, "overrides": kw, "n_steps": len(p["losses"]),
                "last_step_loss": p["losses"][-1] if p["losses"] else None}
     for key in ("all_losses", "epoch_losses", "test_losses"):

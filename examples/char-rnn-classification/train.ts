@@ -6,6 +6,7 @@ import { NLLLoss, PyRandom, manualSeed, noGrad, tensor, zeros, Tensor } from 're
 import { RNN } from './model.js';
 import { readNames, allLetters, nLetters } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { RNN };
 
@@ -76,16 +77,18 @@ export function evaluate(rnn: RNN, lineTensor: Tensor): Tensor {
 
 export function main(argv: string[]): void {
   const flags = parseFlags(argv, 'node examples/run.mjs char-rnn-classification [flags]', {
-    n_iters: 100000, n_hidden: 128, learning_rate: 0.005, seed: 0, print_every: 5000, plot_every: 1000,
+    n_iters: 100000, n_hidden: 128, learning_rate: 0.005, seed: 0, print_every: 5000, plot_every: 1000, init: '',
   }, {
     n_iters: 'training steps, one name each', n_hidden: 'hidden size', learning_rate: 'SGD step size',
     seed: 'seed of the example sampler (Python random) and of the initial weights',
     print_every: 'print a sample prediction every N steps', plot_every: 'average the loss over N steps',
+    init: 'start from this state dict (safetensors, PyTorch keys) instead of a fresh init',
   });
   const { categoryLines, allCategories } = readNames();
   const random = new PyRandom(flags.seed);
   manualSeed(flags.seed);
   const rnn = new RNN(nLetters, flags.n_hidden, allCategories.length);
+  if (flags.init) loadWeights(rnn, flags.init);
   const start = Date.now();
   let currentLoss = 0;
   let lastAvg = NaN;

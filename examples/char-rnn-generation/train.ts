@@ -8,6 +8,7 @@ import { NLLLoss, PyRandom, Generator, manualSeed, multinomial, noGrad, tensor, 
 import { RNN } from './model.js';
 import { readNames, allLetters } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { RNN };
 
@@ -98,18 +99,20 @@ export function sample(
 export function main(argv: string[]): void {
   const flags = parseFlags(argv, 'node examples/run.mjs char-rnn-generation [flags]', {
     n_iters: 100000, n_hidden: 128, learning_rate: 0.0005, seed: 0, print_every: 5000, plot_every: 500,
-    temperature: 0, start_letters: 'RUS',
+    temperature: 0, start_letters: 'RUS', init: '',
   }, {
     n_iters: 'training steps, one name each', n_hidden: 'hidden size', learning_rate: 'SGD step size',
     seed: 'seed of the example sampler (Python random), the initial weights, dropout and sampling',
     print_every: 'print progress every N steps', plot_every: 'average the loss over N steps',
     temperature: '0: most likely letter (the tutorial); > 0: sample letters at this temperature',
     start_letters: 'start letters of the generated names',
+    init: 'start from this state dict (safetensors, PyTorch keys) instead of a fresh init',
   });
   const { categoryLines, allCategories } = readNames();
   const random = new PyRandom(flags.seed);
   manualSeed(flags.seed);
   const rnn = new RNN(allCategories.length, nLetters, flags.n_hidden, nLetters);
+  if (flags.init) loadWeights(rnn, flags.init);
   const start = Date.now();
   let totalLoss = 0;
   let lastAvg = NaN;

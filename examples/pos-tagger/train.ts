@@ -3,6 +3,7 @@
 import { NLLLoss, manualSeed, noGrad, tensor, SGD, Tensor } from 'recur';
 import { LSTMTagger } from './model.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { LSTMTagger };
 
@@ -52,12 +53,14 @@ export function train(model: LSTMTagger, epochs: number, onLoss: (loss: number, 
 }
 
 export function main(argv: string[]): void {
-  const flags = parseFlags(argv, 'node examples/run.mjs pos-tagger [flags]', { epochs: 300, seed: 1 }, {
+  const flags = parseFlags(argv, 'node examples/run.mjs pos-tagger [flags]', { epochs: 300, seed: 1, init: '' }, {
     epochs: 'passes over the two training sentences (the tutorial: 300)',
     seed: 'manualSeed for the initial weights',
+    init: 'start from this state dict (safetensors, PyTorch keys) instead of a fresh init',
   });
   manualSeed(flags.seed);
   const model = makeModel();
+  if (flags.init) loadWeights(model, flags.init);
   // See what the scores are before training. Element i,j of the output is the score for tag j for word i.
   noGrad(() => console.log(model.forward(prepareSequence(trainingData[0][0], wordToIx)).toString()));
   let last = NaN;

@@ -9,6 +9,7 @@ import { Adam, Generator, NLLLoss, PyRandom, manualSeed, noGrad, Tensor } from '
 import { EncoderRNN, AttnDecoderRNN, SOS_token, EOS_token } from './model.js';
 import { dataDir, unicodeToAscii } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { EncoderRNN, AttnDecoderRNN, SOS_token, EOS_token };
 
@@ -146,11 +147,12 @@ export function randperm(n: number, g: Generator): number[] {
 
 export function main(argv: string[]): void {
   const flags = parseFlags(argv, 'node examples/run.mjs seq2seq-translation [flags]', {
-    n_epochs: 80, hidden_size: 128, batch_size: 32, learning_rate: 0.001, max_length: 10, seed: 0, print_every: 5,
+    n_epochs: 80, hidden_size: 128, batch_size: 32, learning_rate: 0.001, max_length: 10, seed: 0, print_every: 5, init: '',
   }, {
     n_epochs: 'passes over the pairs', hidden_size: 'GRU and embedding size', batch_size: 'pairs per batch',
     learning_rate: 'Adam learning rate', max_length: 'longest sentence in words, plus EOS',
     seed: 'seed of the weights, dropout and batch order', print_every: 'print the loss every N epochs',
+    init: 'start from this state dict (safetensors, keys encoder.* and decoder.*) instead of a fresh init',
   });
   const maxLength = flags.max_length;
   const { inputLang, outputLang, pairs } = prepareData(maxLength);
@@ -158,6 +160,10 @@ export function main(argv: string[]): void {
   const [inputIds, targetIds] = pairsToIds(pairs, inputLang, outputLang, maxLength);
   manualSeed(flags.seed);
   const m = makeSeq2Seq(inputLang.n_words, outputLang.n_words, flags.hidden_size, maxLength, flags.learning_rate);
+  if (flags.init) {
+    loadWeights(m.encoder, flags.init, 'encoder.');
+    loadWeights(m.decoder, flags.init, 'decoder.');
+  }
   const g = new Generator(flags.seed);
   const start = Date.now();
   let epochLoss = NaN;

@@ -8,6 +8,7 @@ import { MSELoss, Tensor, manualSeed, noGrad } from 'recur';
 import { Sequence } from './model.js';
 import { LBFGS } from './lbfgs.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { Sequence, LBFGS };
 
@@ -80,15 +81,17 @@ export function train(
 
 export function main(argv: string[]): void {
   const opt = parseFlags(argv, 'node examples/run.mjs time-sequence-prediction [flags]', {
-    steps: 15, hidden: 51, waves: 100, length: 1000, future: 1000, seed: 0,
+    steps: 15, hidden: 51, waves: 100, length: 1000, future: 1000, seed: 0, init: '',
   }, {
     steps: 'L-BFGS steps (up to 20 evaluations each)', hidden: 'LSTMCell hidden size (the example: 51)',
     waves: 'number of sine waves N (the first 3 are the test set)', length: 'samples per wave L',
     future: 'steps to extrapolate after the test input', seed: 'seed of the initial weights',
+    init: 'start from this state dict (safetensors, PyTorch keys) instead of a fresh init',
   });
   manualSeed(opt.seed);
   const s = split(sineData(opt.waves, opt.length));
   const seq = new Sequence(opt.hidden);
+  if (opt.init) loadWeights(seq, opt.init);
   let step = 0;
   let last = NaN;
   train(seq, s, opt.steps, opt.future, (loss) => {

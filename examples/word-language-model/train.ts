@@ -11,6 +11,7 @@ import type { Hidden } from './model.js';
 import { Corpus } from './data.js';
 import { dataDir } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
+import { loadWeights } from '../common/weights.js';
 
 export { RNNModel, Corpus };
 
@@ -103,12 +104,13 @@ export function evaluate(model: RNNModel, dataSource: Tensor, bptt: number, eval
 export function main(argv: string[]): void {
   const args = parseFlags(argv, 'node examples/run.mjs word-language-model [flags]', {
     model: 'LSTM', emsize: 200, nhid: 200, nlayers: 2, lr: 20, clip: 0.25, epochs: 40, batch_size: 20, bptt: 35,
-    dropout: 0.2, tied: false, seed: 1111, log_interval: 200,
+    dropout: 0.2, tied: false, seed: 1111, log_interval: 200, init: '',
   }, {
     model: 'type of recurrent net (LSTM, GRU)', emsize: 'size of word embeddings', nhid: 'number of hidden units per layer',
     nlayers: 'number of layers', lr: 'initial learning rate', clip: 'gradient clipping', epochs: 'upper epoch limit',
     batch_size: 'batch size', bptt: 'sequence length', dropout: 'dropout applied to layers (0 = no dropout)',
     tied: 'tie the word embedding and softmax weights', seed: 'random seed', log_interval: 'report interval',
+    init: 'start from this state dict (safetensors, PyTorch keys) instead of a fresh init',
   });
   manualSeed(args.seed);
   const corpus = loadCorpus();
@@ -118,6 +120,7 @@ export function main(argv: string[]): void {
   const testData = batchify(corpus.test, evalBatchSize);
   const ntokens = corpus.dictionary.length;
   const model = new RNNModel(args.model as 'LSTM' | 'GRU', ntokens, args.emsize, args.nhid, args.nlayers, args.dropout, args.tied);
+  if (args.init) loadWeights(model, args.init);
   let lr = args.lr;
   let bestValLoss: number | null = null;
   const nBatches = Math.floor(trainData.shape[0] / args.bptt);
