@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs one of the examples: node examples/run.mjs <example> [flags]
-// The example's train.ts is bundled with esbuild (a dev dependency) into node_modules/.cache, with
-// 'recur' mapped to the TypeScript sources, then its exported main(argv) runs.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// The example's train.ts is bundled with esbuild (a dev dependency) into node_modules/.cache (one
+// file per process, removed once loaded), with 'recur' mapped to the TypeScript sources, then its
+// exported main(argv) runs. Errors print their message; RECUR_DEBUG=1 prints the stack too.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,7 +31,7 @@ const esbuild = await import('esbuild').catch(() => {
   console.error('examples/run.mjs needs the dev dependencies: run `npm ci` in the repository first');
   process.exit(1);
 });
-const outfile = join(root, 'node_modules', '.cache', 'recur-examples', `${name}.mjs`);
+const outfile = join(root, 'node_modules', '.cache', 'recur-examples', `${name}-${process.pid}.mjs`);
 await esbuild.build({
   entryPoints: [join(here, name, 'train.ts')],
   outfile,
@@ -44,5 +45,15 @@ await esbuild.build({
   // Packages the sources import at run time (CLI and tracking parts) stay external.
   packages: 'external',
 });
-const mod = await import(pathToFileURL(outfile).href + `?t=${statSync(outfile).mtimeMs}`);
-await mod.main(args);
+let mod;
+try {
+  mod = await import(pathToFileURL(outfile).href);
+} finally {
+  rmSync(outfile, { force: true });
+}
+try {
+  await mod.main(args);
+} catch (e) {
+  console.error(process.env.RECUR_DEBUG ? e : `${name}: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}

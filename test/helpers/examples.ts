@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseSafetensors, tensor, Dropout, mul, Tensor } from '../../src/index.js';
+import { tensor, Dropout, mul, Tensor } from '../../src/index.js';
+import { loadWeights } from '../../examples/common/weights.js';
 import type { Module } from '../../src/index.js';
 
 const DIR = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'fixtures', 'examples');
@@ -13,22 +14,12 @@ export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8')) as T;
 }
 
-/** PyTorch's initial state dict of example `name`, as recur tensors under PyTorch's keys. */
-export function readInitState(name: string): Record<string, Tensor> {
-  const parsed = parseSafetensors(new Uint8Array(readFileSync(join(DIR, `${name}.init.safetensors`))));
-  const out: Record<string, Tensor> = {};
-  for (const [k, e] of Object.entries(parsed.tensors)) {
-    out[k] = tensor(e.data as Float32Array | Float64Array, { shape: [...e.shape], dtype: e.dtype as 'float32' | 'float64' });
-  }
-  return out;
-}
-
-/** Loads PyTorch's initial weights into `model` (strict: every key must match). */
+/**
+ * Loads PyTorch's initial weights of example `name` into `model` (strict: every key must match),
+ * through the examples' own --init path (safetensors records straight into loadStateDict).
+ */
 export function loadInit(model: Module, name: string, prefix = ''): void {
-  const state = readInitState(name);
-  const mine: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) mine[k.slice(prefix.length)] = v;
-  model.loadStateDict(mine);
+  loadWeights(model, join(DIR, `${name}.init.safetensors`), prefix);
 }
 
 /**
