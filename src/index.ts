@@ -19,6 +19,8 @@ export { MSELoss, mseLoss } from './nn/mse-loss.js';
 export type { MSELossOptions } from './nn/mse-loss.js';
 export { ReLU, Tanh, Sigmoid, Softmax, LogSoftmax } from './nn/activation.js';
 export type { SoftmaxOptions } from './nn/activation.js';
+export * as init from './nn/init.js';
+export type { InitOptions } from './nn/init.js';
 export { RNN, LSTM, GRU, RNNBase, RNNCell, LSTMCell, GRUCell, RNNCellBase } from './nn/rnn.js';
 export type { RNNOptions, LSTMOptions, GRUOptions, RNNBaseOptions, RecurrentInput, RNNCellOptions } from './nn/rnn.js';
 export {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Tensor, tensor, F, Generator, multinomial, topk, zeros, ones, randn, full, arange, split, chunk,
-  NLLLoss, MSELoss, LogSoftmax, Softmax, ReLU, Tanh, Sigmoid,
+  NLLLoss, MSELoss, LogSoftmax, Softmax, ReLU, Tanh, Sigmoid, init, noGrad, Embedding,
 } from '../src/index.js';
 
 // Float data written as integers (torch.tensor would make these int64).
@@ -112,6 +112,11 @@ describe('shapes PyTorch code takes for granted', () => {
     expect(Array.from(t.topk(3)[1].data)).toEqual([1, 2, 3]);
     expect(Array.from(t.topk(2, { largest: false })[1].data)).toEqual([4, 0]);
     expect(t.topk(2, { sorted: false })[0].tolist()).toEqual([NaN, 5]);
+    // k = 1 takes a single scan: same ranking
+    expect(t.topk(1)[1].tolist()).toEqual([1]);
+    expect(tensor([5, 5, 1], F32).topk(1)[1].tolist()).toEqual([0]);
+    expect(tensor([NaN, 2, 1, 1]).topk(1, { largest: false })[1].tolist()).toEqual([2]);
+    expect(tensor([[NaN, 2], [0, 1]]).topk(1, 0)[1].tolist()).toEqual([[0, 0]]);
   });
   it('tolist: nested arrays, a number for 0-d', () => {
     expect(tensor([[1, 2], [3, 4]], F32).tolist()).toEqual([[1, 2], [3, 4]]);
@@ -223,5 +228,51 @@ describe('losses and activations as modules', () => {
   it('oneHot default infers the class count', () => {
     const o: Tensor = F.oneHot(tensor([0, 2], { dtype: 'int64' }));
     expect(o.tolist()).toEqual([[1, 0, 0], [0, 0, 1]]);
+  });
+});
+
+describe('init and in-place fills', () => {
+  it('init.uniform_: every draw in [a, b), mean and variance of U(a, b); seeded', () => {
+    const w = init.uniform_(zeros(20000), -0.1, 0.1, { generator: new Generator(9) });
+    let m = 0;
+    for (const v of w.data) { expect(v).toBeGreaterThanOrEqual(-0.1); expect(v).toBeLessThan(0.1); m += v; }
+    m /= w.data.length;
+    let v2 = 0;
+    for (const v of w.data) v2 += (v - m) ** 2;
+    v2 /= w.data.length;
+    expect(Math.abs(m)).toBeLessThan(0.002);
+    expect(v2).toBeCloseTo(0.2 ** 2 / 12, 4);
+    const again = init.uniform_(zeros(20000), -0.1, 0.1, { generator: new Generator(9) });
+    expect(Array.from(again.data)).toEqual(Array.from(w.data));
+  });
+  it('init.normal_: mean and std; zeros_/ones_/constant_ exact; a parameter is filled without touching autograd', () => {
+    const w = init.normal_(zeros([20000], { dtype: 'float64' }), 2, 0.5, { generator: new Generator(4) });
+    const m = w.mean().item();
+    const sd = Math.sqrt(w.sub(m).pow(2).mean().item());
+    expect(Math.abs(m - 2)).toBeLessThan(0.02);
+    expect(Math.abs(sd - 0.5)).toBeLessThan(0.02);
+    const emb = new Embedding(5, 3);
+    init.zeros_(emb.weight);
+    expect(emb.weight.tolist()).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expect(emb.weight.requiresGrad).toBe(true);
+    expect(init.constant_(zeros(2), 0.25).tolist()).toEqual([0.25, 0.25]);
+    expect(init.ones_(zeros(2)).tolist()).toEqual([1, 1]);
+    expect(() => init.uniform_(zeros([2], { dtype: 'int64' }))).toThrow('expected a floating point tensor');
+    expect(() => init.uniform_(zeros(2), 0, 1, { seed: 1 } as never)).toThrow("uniform_() got an unexpected keyword argument 'seed'");
+  });
+  it('fill_/zero_: plain tensors and leaves under noGrad; never a tensor inside the graph', () => {
+    const idx = zeros([1, 1], { dtype: 'int64' }).fill_(7);
+    expect(idx.tolist()).toEqual([[7]]);
+    const leaf = ones([2], { requiresGrad: true });
+    noGrad(() => leaf.zero_());
+    expect(leaf.tolist()).toEqual([0, 0]);
+    const mid = leaf.mul(2);
+    expect(() => mid.fill_(1)).toThrow('in-place ops on a tensor that is part of the autograd graph are not supported');
+    expect(() => idx.fill_(0.5)).toThrow('cannot be stored in an int64 tensor');
+  });
+  it('t() and contiguous() as in batchify: data.view(bsz, -1).t().contiguous()', () => {
+    const data = arange(6, { dtype: 'float32' });
+    expect(data.view(2, -1).t().contiguous().tolist()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(data.t().shape).toEqual([6]);
   });
 });

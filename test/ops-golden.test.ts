@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  Tensor, tensor, F, gather, topk, bmm, cat, stack, arange, full, zeros, ones, multinomial, matmul, add, min,
+  Tensor, tensor, F, gather, topk, bmm, cat, stack, arange, full, zeros, ones, multinomial, matmul, add, min, init,
 } from '../src/index.js';
 import type { DType } from '../src/index.js';
 
@@ -186,6 +186,10 @@ const CALLS: Record<string, () => unknown> = {
   'softmax dim out of range': () => F.softmax(x, 2),
   'size dim out of range': () => x.size(-3),
   'cat dim mismatch': () => cat([x, zeros(2, 5)], 0),
+  't() of a 3-D tensor': () => zeros(2, 3, 4).t(),
+  'fill_ on a leaf that requires grad': () => zeros([2], { requiresGrad: true }).fill_(1),
+  'init.uniform_ a > b': () => init.uniform_(zeros(2), 1, 0),
+  'init.normal_ std < 0': () => init.normal_(zeros(2), 0, -1),
   'stack shape mismatch': () => stack([x, zeros(3, 5)]),
 };
 

@@ -179,6 +179,8 @@ def build_cases():
                 case(f"{fname} dim={dim} keepdim={keepdim} {tag}", fname, {"dim": dim, "keepdim": keepdim}, [(xm, True)],
                      lambda a, fname=fname, dim=dim, keepdim=keepdim: tuple(getattr(torch, fname)(a, dim, keepdim)))
             case(f"{fname} all {tag}", fname, {"dim": None}, [(xm, True)], lambda a, fname=fname: getattr(torch, fname)(a))
+            ties = torch.tensor([[1.0, 3.0, -2.0], [3.0, -2.0, 3.0]], dtype=dt)
+            case(f"{fname} all with ties {tag}", fname, {"dim": None}, [(ties, True)], lambda a, fname=fname: getattr(torch, fname)(a))
         # bmm
         case(f"bmm (2,3,4)x(2,4,5) {tag}", "bmm", {}, [(randn(2, 3, 4, dtype=dt), True), (randn(2, 4, 5, dtype=dt), True)],
              torch.bmm)
@@ -292,6 +294,10 @@ def build_errors():
         err("softmax dim out of range", lambda: F.softmax(x, dim=2)),
         err("size dim out of range", lambda: x.size(-3)),
         err("cat dim mismatch", lambda: torch.cat((x, torch.randn(2, 5)), dim=0)),
+        err("t() of a 3-D tensor", lambda: torch.zeros(2, 3, 4).t()),
+        err("fill_ on a leaf that requires grad", lambda: torch.zeros(2, requires_grad=True).fill_(1)),
+        err("init.uniform_ a > b", lambda: torch.nn.init.uniform_(torch.zeros(2), 1, 0)),
+        err("init.normal_ std < 0", lambda: torch.nn.init.normal_(torch.zeros(2), 0, -1)),
         err("stack shape mismatch", lambda: torch.stack((x, torch.randn(3, 5)))),
     ]
 

@@ -15,6 +15,7 @@ import { Module } from './module.js';
 import { Tensor, makeResult, gradOf, numel } from '../tensor/tensor.js';
 import type { DType, FloatArray } from '../tensor/dtype.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
+import { indexTargetLayout } from './nll-loss.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -103,36 +104,9 @@ function indexTargetLoss(
   ignoreIndex: number,
   ls: number,
 ): Tensor {
-  const nd = input.ndim;
-  if (nd < 1) throw new Error(`Expected 1 or more dimensions (got ${nd})`);
-  if (nd !== 1) {
-    if (target.ndim === 0) {
-      throw new Error(`Expected input batch_size (${input.shape[0]}) to match target batch_size (got a 0-D target).`);
-    }
-    if (input.shape[0] !== target.shape[0]) {
-      throw new Error(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]}).`);
-    }
-  }
-  if (nd <= 2) {
-    if (target.ndim > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
-    const noBatch = nd === 1 && target.ndim === 0;
-    if (!noBatch && input.shape[0] !== target.shape[0]) {
-      throw new Error(`size mismatch (got input: ${fmt(input.shape)}, target: ${fmt(target.shape)})`);
-    }
-  } else if (!sameShape(target.shape.slice(1), input.shape.slice(2)) || target.ndim !== nd - 1) {
-    throw new Error(`Expected target size ${fmt([input.shape[0], ...input.shape.slice(2)])}, got ${fmt(target.shape)}`);
-  }
-  const C = nd === 1 ? input.shape[0] : input.shape[1];
-  const w = classWeights(weight, C, '');
-  if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${scalarName(target.dtype)}`);
-  const N = nd === 1 ? 1 : input.shape[0];
-  const S = nd <= 2 ? 1 : numel(input.shape.slice(2));
+  const { N, C, S, w } = indexTargetLayout(input, target, weight, ignoreIndex);
   const E = N * S;
   const y = target.data;
-  for (let e = 0; e < E; e++) {
-    const t = y[e];
-    if (t !== ignoreIndex && (t < 0 || t >= C)) throw new Error(`Target ${t} is out of bounds.`);
-  }
   const eps = ls > 0 ? ls : 0;
   const x = input.data;
   const lse = logSumExp(x, N, C, S);

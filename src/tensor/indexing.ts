@@ -116,23 +116,33 @@ export function topk(input: Tensor, k: number, opts: TopkOptions = {}): [Tensor,
   const src = new Int32Array(n);
   const A = input.data;
   const order = new Array<number>(size);
-  // NaN ranks above every number (so first when largest, last otherwise).
+  let base = 0;
+  // Rank of position p against q along the row at `base`: negative when p comes first. NaN ranks
+  // above every number (so first when largest, last otherwise); ties keep index order.
+  const rank = (p: number, q: number): number => {
+    const vp = A[base + p * inner];
+    const vq = A[base + q * inner];
+    const np = Number.isNaN(vp);
+    const nq = Number.isNaN(vq);
+    if (np || nq) {
+      if (np && nq) return p - q;
+      return (np ? -1 : 1) * (largest ? 1 : -1);
+    }
+    const c = vp === vq ? 0 : (vq > vp) === largest ? 1 : -1;
+    return c !== 0 ? c : p - q;
+  };
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      for (let s = 0; s < size; s++) order[s] = s;
-      order.sort((p, q) => {
-        const vp = A[base + p * inner];
-        const vq = A[base + q * inner];
-        const np = Number.isNaN(vp);
-        const nq = Number.isNaN(vq);
-        if (np || nq) {
-          if (np && nq) return p - q;
-          return (np ? -1 : 1) * (largest ? 1 : -1);
-        }
-        const c = vp === vq ? 0 : (vq > vp) === largest ? 1 : -1;
-        return c !== 0 ? c : p - q;
-      });
+      base = o * size * inner + i;
+      if (k === 1) {
+        // One scan instead of a sort (greedy decoding and top-1 predictions).
+        let best = 0;
+        for (let s = 1; s < size; s++) if (rank(s, best) < 0) best = s;
+        order[0] = best;
+      } else {
+        for (let s = 0; s < size; s++) order[s] = s;
+        order.sort(rank);
+      }
       for (let j = 0; j < k; j++) {
         const at = (o * k + j) * inner + i;
         const s = order[j];

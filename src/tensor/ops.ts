@@ -257,7 +257,7 @@ export function mean(a: Tensor, dim?: number | number[], keepdim = false): Tenso
 }
 
 /**
- * torch.max: `max(a)` is the maximum of all elements (gradient to the first maximal element);
+ * torch.max: `max(a)` is the maximum of all elements (its gradient shared equally by the tied maxima);
  * `max(a, dim, keepdim?)` is `[values, indices]` along dim.
  */
 export function max(a: Tensor): Tensor;
@@ -288,7 +288,14 @@ function extreme(a: Tensor, dim: number | undefined, keepdim: boolean, wantMax: 
   const out = allocate(a.dtype, 1);
   out[0] = A[best];
   return makeResult(out, [], a.dtype, [a], (g) => {
-    gradOf(a)![best] += g[0];
+    // PyTorch's evenly_distribute_backward: every element equal to the result (NaN matching NaN)
+    // gets an equal share.
+    const ga = gradOf(a)!;
+    const r = A[best];
+    const hit = (v: number): boolean => v === r || (Number.isNaN(v) && Number.isNaN(r));
+    let count = 0;
+    for (let k = 0; k < A.length; k++) if (hit(A[k])) count++;
+    for (let k = 0; k < A.length; k++) if (hit(A[k])) ga[k] += g[0] / count;
   });
 }
 

@@ -149,6 +149,39 @@ export class Tensor {
     }
   }
 
+  /**
+   * Fills this tensor with `value` in place (torch's fill_). Like PyTorch, a leaf that requires
+   * grad can only be filled under noGrad; a tensor inside the autograd graph never (its backward
+   * may read the values it had).
+   */
+  fill_(value: number): this {
+    if (typeof value !== 'number') throw new TypeError(`fill_(): value must be a number, got ${typeof value}`);
+    if (this.requiresGrad && gradEnabled) {
+      throw new Error(this.isLeaf
+        ? 'a leaf Variable that requires grad is being used in an in-place operation.'
+        : 'fill_(): in-place ops on a tensor that is part of the autograd graph are not supported; make a new tensor (or detach() first)');
+    }
+    if (this.dtype === 'int64' && !Number.isInteger(value)) throw new Error(`fill_(): value ${value} cannot be stored in an int64 tensor`);
+    this.data.fill(value);
+    return this;
+  }
+
+  /** Fills this tensor with zeros in place (torch's zero_); same rules as fill_. */
+  zero_(): this {
+    return this.fill_(0);
+  }
+
+  /** `transpose(0, 1)` of a 2-D tensor; a tensor of 0 or 1 dims unchanged (torch's t()). */
+  t(): Tensor {
+    if (this.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${this.ndim}D`);
+    return this.ndim < 2 ? this : ops.transpose(this, 0, 1);
+  }
+
+  /** Every recur tensor is contiguous already: returns this tensor (torch's contiguous()). */
+  contiguous(): Tensor {
+    return this;
+  }
+
   /** A tensor sharing data with this one but cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.data, [...this.shape], this.dtype, false);
