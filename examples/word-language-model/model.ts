@@ -4,8 +4,7 @@
 // to Improve Language Models", Press & Wolf 2016), so nhid must equal ninp.
 //   input (seq_len, batch) word indices, hidden (nlayers, batch, nhid) [LSTM: a pair]
 //   → log-probs (seq_len·batch, ntoken), hidden'
-import { Module, Embedding, LSTM, GRU, Linear, Dropout, F, zeros, Tensor } from 'recur';
-import { uniform_, zeros_ } from '../common/init.js';
+import { Module, Embedding, LSTM, GRU, Linear, Dropout, F, init, zeros, Tensor } from 'recur';
 
 export type Hidden = Tensor | [Tensor, Tensor];
 
@@ -41,9 +40,9 @@ export class RNNModel extends Module {
 
   initWeights(): void {
     const initrange = 0.1;
-    uniform_(this.encoder.weight, -initrange, initrange);
-    zeros_(this.decoder.bias!);
-    uniform_(this.decoder.weight, -initrange, initrange);
+    init.uniform_(this.encoder.weight, -initrange, initrange);
+    init.zeros_(this.decoder.bias!);
+    init.uniform_(this.decoder.weight, -initrange, initrange);
   }
 
   forward(input: Tensor, hidden: Hidden): [Tensor, Hidden] {
