@@ -2,7 +2,8 @@
 // (language, name) pair per step (Python's `random`, reproduced by recur's PyRandom), the summed
 // NLLLoss of predicting every next letter (the last target is EOS), plain SGD by hand. Names are then
 // generated letter by letter from a start letter: the tutorial takes the most likely letter
-// (topk(1)); --temperature T > 0 draws each letter from softmax(logits / T) with a seeded generator.
+// (topk(1)); --temperature T > 0 draws each letter with probability ∝ exp(log-prob / T) (multinomial,
+// seeded generator).
 // Run: node examples/run.mjs char-rnn-generation [--n_iters 100000] [--temperature 0.8]
 import { NLLLoss, PyRandom, Generator, manualSeed, multinomial, noGrad, tensor, zeros, Tensor } from 'recur';
 import { RNN } from './model.js';
@@ -55,6 +56,7 @@ export function train(rnn: RNN, categoryT: Tensor, inputLineTensor: Tensor, targ
     loss = loss.add(l);
   }
   loss.backward();
+  // p.data.add_(p.grad.data, alpha=-learning_rate), element by element
   for (const p of rnn.parameters()) {
     const d = p.data;
     const g = p.grad!.data;

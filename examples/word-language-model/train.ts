@@ -72,6 +72,7 @@ export function trainEpoch(model: RNNModel, trainData: Tensor, o: TrainOptions):
     loss.backward();
     // clipGradNorm helps prevent the exploding gradient problem in RNNs / LSTMs.
     clipGradNorm(model.parameters(), o.clip);
+    // p.data.add_(p.grad, alpha=-lr), element by element
     for (const p of model.parameters()) {
       const d = p.data;
       const g = p.grad!.data;
