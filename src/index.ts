@@ -79,4 +79,6 @@ export type { TrainConfig, FlagSpec } from './train/config.js';
 export { evaluateModel, parseLengths } from './train/evaluate.js';
 export { encodeModel, decodeModel, encodeTrainerState, decodeTrainerState } from './train/checkpoint.js';
 export { serializeSafetensors, parseSafetensors, SafetensorsError } from './io/safetensors.js';
+export { saveBytes, loadBytes, loadBytesWithMetadata } from './io/state-dict.js';
+export type { SaveOptions } from './io/state-dict.js';
 export { VERSION } from './version.js';

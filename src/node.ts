@@ -5,4 +5,5 @@ export type { RunOptions, RunResult } from './train/run-node.js';
 export { saveCheckpoint, latestCheckpoint, listCheckpoints, readModelFile, readTrainerFile } from './train/checkpoint-node.js';
 export { loadModel, resolveRunDir, findLatestRun } from './train/load-node.js';
 export { readSafetensorsFile, writeSafetensorsFileAtomic, writeFileAtomic } from './io/safetensors-node.js';
+export { save, load } from './io/state-dict-node.js';
 export * as track from './track/index.js';

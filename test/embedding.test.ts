@@ -74,7 +74,7 @@ describe('Embedding errors (FEATURES §10)', () => {
     expect(() => new Embedding(10, 3).forward(long([-1]))).toThrow('index out of range in self');
   });
   it('Embedding(10,3) float indices', () => {
-    expect(() => new Embedding(10, 3).forward(tensor([1]))).toThrow(
+    expect(() => new Embedding(10, 3).forward(tensor([1], { dtype: 'float32' }))).toThrow(
       "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)",
     );
     expect(() => new Embedding(10, 3).forward(tensor([1], F64))).toThrow('but got torch.DoubleTensor instead');

@@ -99,7 +99,7 @@ describe('pack_padded_sequence errors (FEATURES §10)', () => {
   });
   it('unknown option (like an unexpected keyword argument)', () => {
     expect(() => packPaddedSequence(x43(), [4, 2, 1], { batch_first: true } as never)).toThrow(
-      "packPaddedSequence() got an unexpected option 'batch_first'",
+      "packPaddedSequence() got an unexpected keyword argument 'batch_first' (recur spells PyTorch's 'batch_first' as 'batchFirst')",
     );
   });
 });
@@ -196,7 +196,7 @@ describe('pad_sequence errors (FEATURES §10)', () => {
   });
   it('paddingSide option does not exist in 1.13', () => {
     expect(() => padSequence([zeros([2])], { paddingSide: 'left' } as never)).toThrow(
-      "padSequence() got an unexpected option 'paddingSide'",
+      "padSequence() got an unexpected keyword argument 'paddingSide'",
     );
   });
   it('zero-length sequence allowed', () => {

@@ -47,9 +47,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ST_DTYPES = {  # file tag -> (torch dtype, bytes per element, struct code)
     "F32": (torch.float32, 4, "f"), "F64": (torch.float64, 8, "d"),
     "I32": (torch.int32, 4, "i"), "I64": (torch.int64, 8, "q"),
-    "F16": (torch.float16, 2, None), "BF16": (torch.bfloat16, 2, None),
+    "F16": (torch.float16, 2, None), "BF16": (torch.bfloat16, 2, None), "BOOL": (torch.bool, 1, "?"),
 }
-TORCH_TO_TAG = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32", torch.int64: "I64"}
+TORCH_TO_TAG = {torch.float32: "F32", torch.float64: "F64", torch.int32: "I32", torch.int64: "I64", torch.bool: "BOOL"}
 
 
 def _tensor_bytes(t):

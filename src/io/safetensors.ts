@@ -17,15 +17,16 @@
 // with a message naming the tensor and the rule it broke, because a silently mis-read checkpoint
 // shows up much later as a "training diverged" mystery.
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32';
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
 /** dtype strings of the file format that we read (F16/BF16 are widened to float32). */
-export type SafetensorsDtype = 'F32' | 'F64' | 'I64' | 'I32' | 'F16' | 'BF16';
+export type SafetensorsDtype = 'F32' | 'F64' | 'I64' | 'I32' | 'BOOL' | 'F16' | 'BF16';
 
 export type TensorEntry =
   | { dtype: 'float32'; shape: number[]; data: Float32Array }
   | { dtype: 'float64'; shape: number[]; data: Float64Array }
   | { dtype: 'int32'; shape: number[]; data: Int32Array }
-  | { dtype: 'int64'; shape: number[]; data: BigInt64Array };
+  | { dtype: 'int64'; shape: number[]; data: BigInt64Array }
+  | { dtype: 'bool'; shape: number[]; data: Uint8Array };
 
 /** A parsed tensor also says how it was stored (F16/BF16 come back as dtype 'float32'). */
 export type ParsedTensorEntry = TensorEntry & { storedDtype: SafetensorsDtype };
@@ -52,6 +53,7 @@ const WRITE_DTYPE: Record<DType, { tag: SafetensorsDtype; bytes: number; ctor: F
   float64: { tag: 'F64', bytes: 8, ctor: Float64Array },
   int32: { tag: 'I32', bytes: 4, ctor: Int32Array },
   int64: { tag: 'I64', bytes: 8, ctor: BigInt64Array },
+  bool: { tag: 'BOOL', bytes: 1, ctor: Uint8Array },
 };
 
 const READ_DTYPE: Record<SafetensorsDtype, { bytes: number; dtype: DType }> = {
@@ -59,6 +61,7 @@ const READ_DTYPE: Record<SafetensorsDtype, { bytes: number; dtype: DType }> = {
   F64: { bytes: 8, dtype: 'float64' },
   I32: { bytes: 4, dtype: 'int32' },
   I64: { bytes: 8, dtype: 'int64' },
+  BOOL: { bytes: 1, dtype: 'bool' },
   F16: { bytes: 2, dtype: 'float32' },
   BF16: { bytes: 2, dtype: 'float32' },
 };
@@ -276,6 +279,7 @@ function decodeTensor(stored: SafetensorsDtype, shape: number[], raw: Uint8Array
     case 'F64': return { dtype: 'float64', shape, data: new Float64Array(buf), storedDtype: stored };
     case 'I32': return { dtype: 'int32', shape, data: new Int32Array(buf), storedDtype: stored };
     case 'I64': return { dtype: 'int64', shape, data: new BigInt64Array(buf), storedDtype: stored };
+    case 'BOOL': return { dtype: 'bool', shape, data: new Uint8Array(buf), storedDtype: stored };
     case 'F16': return { dtype: 'float32', shape, data: halfToFloat32(new Uint16Array(buf)), storedDtype: stored };
     case 'BF16': return { dtype: 'float32', shape, data: bfloat16ToFloat32(new Uint16Array(buf)), storedDtype: stored };
   }

@@ -4,7 +4,7 @@ import { Module } from './module.js';
 import { Tensor, makeResult, gradOf } from '../tensor/tensor.js';
 import { allocate } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
-import { checkOptions } from '../util/options.js';
+import { resolveOptions } from '../util/options.js';
 import { pyFloat } from '../optim/py-format.js';
 
 export interface DropoutOptions {
@@ -34,11 +34,11 @@ export class Dropout extends Module {
   readonly generator: Generator;
 
   /** `new Dropout(0.2)` (PyTorch's positional p), `new Dropout({ p: 0.2, generator })` or `new Dropout()`. */
-  constructor(options: number | DropoutOptions = {}) {
+  constructor(opts?: DropoutOptions);
+  constructor(p: number, opts?: Omit<DropoutOptions, 'p'>);
+  constructor(...args: unknown[]) {
     super();
-    if (arguments.length > 1) throw new TypeError('Dropout(p, { ... }) takes one argument: new Dropout(p) or new Dropout({ p, generator })');
-    const opts = typeof options === 'number' ? { p: options } : options;
-    checkOptions('Dropout()', opts, ['p', 'generator']);
+    const opts = resolveOptions<DropoutOptions>('Dropout()', args, ['p'], ['p', 'generator']);
     const p = opts.p ?? 0.5;
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${String(p)}`);
     this.p = p;

@@ -10,7 +10,7 @@ import { Tensor, makeResult, gradOf } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, resolveOptions } from '../util/options.js';
 import { pyFloat } from '../optim/py-format.js';
 
 const FUNCTIONAL_KEYS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'] as const;
@@ -105,6 +105,7 @@ function embeddingRenorm(weight: Tensor, idx: ArrayLike<number>, maxNorm: number
  * weight.size(0)); the padding row's gradient is zero.
  */
 export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingFunctionalOptions = {}): Tensor {
+  checkOptions('embedding()', opts, FUNCTIONAL_KEYS);
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new Error(`'weight' must be 2-D${weight instanceof Tensor ? ` (got a ${weight.ndim}-D tensor)` : ''}`);
   }
@@ -164,11 +165,12 @@ export class Embedding extends Module {
   scaleGradByFreq: boolean;
   weight: Tensor;
 
-  /** A number as third argument is PyTorch's positional `padding_idx`: `new Embedding(10, 4, 0)`. */
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions | number | null = {}) {
+  /** `new Embedding(10, 4, { paddingIdx: 0 })`, or `new Embedding(10, 4, 0)` as PyTorch's positional padding_idx. */
+  constructor(numEmbeddings: number, embeddingDim: number, opts?: EmbeddingOptions);
+  constructor(numEmbeddings: number, embeddingDim: number, paddingIdx: number | null, opts?: Omit<EmbeddingOptions, 'paddingIdx'>);
+  constructor(numEmbeddings: number, embeddingDim: number, ...rest: unknown[]) {
     super();
-    const opts: EmbeddingOptions = typeof options === 'number' || options === null ? { paddingIdx: options } : options;
-    checkOptions('Embedding()', opts, EMBEDDING_KEYS);
+    const opts = resolveOptions<EmbeddingOptions>('Embedding()', rest, ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'], EMBEDDING_KEYS);
     for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
       if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`Embedding: ${k} must be an integer, got ${String(v)}`);
     }

@@ -7,7 +7,7 @@ import type { DType } from '../tensor/dtype.js';
 import { allocate } from '../tensor/dtype.js';
 import { add, matmul, transpose } from '../tensor/ops.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
-import { checkOptions } from '../util/options.js';
+import { describeValue, resolveOptions } from '../util/options.js';
 
 const LINEAR_KEYS = ['bias', 'dtype', 'generator'] as const;
 
@@ -31,11 +31,13 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  /** `new Linear(4, 2, false)` is PyTorch's positional `bias=False`. */
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions | boolean = {}) {
+  /** `new Linear(4, 2, { bias: false })`, or `new Linear(4, 2, false)` as PyTorch's positional bias. */
+  constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions);
+  constructor(inFeatures: number, outFeatures: number, bias: boolean, opts?: Omit<LinearOptions, 'bias'>);
+  constructor(inFeatures: number, outFeatures: number, ...rest: unknown[]) {
     super();
-    const opts = typeof options === 'boolean' ? { bias: options } : options;
-    checkOptions('Linear()', opts, LINEAR_KEYS);
+    const opts = resolveOptions<LinearOptions>('Linear()', rest, ['bias'], LINEAR_KEYS);
+    if (opts.bias !== undefined && typeof opts.bias !== 'boolean') throw new TypeError(`Linear(): bias must be a boolean, got ${describeValue(opts.bias)}`);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {

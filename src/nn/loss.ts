@@ -11,6 +11,7 @@
 // Probability targets t (float, same shape as input): t' = t(1−ε) + ε/C when ε > 0,
 //   l_e = −Σ_c w[c]·t'[e, c]·lp[e, c];  'mean' divides by N·S (numel / C), not by the weights
 //   ∂l_e/∂x[e, c] = (Σ_k w[k] t'_k)·p_c − w[c]·t'_c ;  ∂l_e/∂t[e, c] = −w[c]·lp[e, c]·(1−ε or 1)
+import { resolveOptions } from '../util/options.js';
 import { Module } from './module.js';
 import { Tensor, makeResult, gradOf, numel } from '../tensor/tensor.js';
 import type { DType, FloatArray } from '../tensor/dtype.js';
@@ -18,6 +19,8 @@ import { allocate, isFloat } from '../tensor/dtype.js';
 import { indexTargetLayout } from './nll-loss.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
+
+const CE_KEYS = ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'] as const;
 
 export interface CrossEntropyOptions {
   /** Class weights, shape (C). */
@@ -65,7 +68,10 @@ function logSumExp(x: ArrayLike<number>, N: number, C: number, S: number): Float
 }
 
 /** Functional cross-entropy (F.cross_entropy). See the header for formulas. */
-export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor;
+export function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, opts?: Omit<CrossEntropyOptions, 'weight'>): Tensor;
+export function crossEntropy(input: Tensor, target: Tensor, ...rest: unknown[]): Tensor {
+  const opts = resolveOptions<CrossEntropyOptions>('crossEntropy()', rest, ['weight'], CE_KEYS);
   const reduction = opts.reduction ?? 'mean';
   checkReduction(reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
@@ -240,8 +246,12 @@ export class CrossEntropyLoss extends Module {
   readonly reduction: Reduction;
   readonly labelSmoothing: number;
 
-  constructor(opts: CrossEntropyOptions = {}) {
+  /** `new CrossEntropyLoss({ ignoreIndex, ... })`, or `new CrossEntropyLoss(weight)` (PyTorch's positional weight). */
+  constructor(opts?: CrossEntropyOptions);
+  constructor(weight: Tensor | null, opts?: Omit<CrossEntropyOptions, 'weight'>);
+  constructor(...args: unknown[]) {
     super();
+    const opts = resolveOptions<CrossEntropyOptions>('CrossEntropyLoss()', args, ['weight'], CE_KEYS);
     // A buffer, as torch's _WeightedLoss registers it: in stateDict() as 'weight' when given.
     this.weight = this.registerBuffer('weight', opts.weight ?? null);
     this.ignoreIndex = opts.ignoreIndex ?? -100;

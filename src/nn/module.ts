@@ -175,7 +175,7 @@ export class Module {
   /** The parameter registered under `name` on this module (not a sub-module). */
   getParameter(name: string): Tensor {
     const p = this._parameters.get(name);
-    if (!p) throw new Error(`${this.constructor.name} has no parameter '${name}'`);
+    if (!p) throw new Error(`${this._getName()} has no parameter '${name}'`);
     return p;
   }
 
@@ -326,7 +326,7 @@ export class Module {
     if (strict && unexpectedKeys.length) problems.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
     if (strict && missingKeys.length) problems.unshift(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
     if (problems.length) {
-      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join('\n\t')}`);
+      throw new Error(`Error(s) in loading state_dict for ${this._getName()}:\n\t${problems.join('\n\t')}`);
     }
     for (const [k, p] of own) {
       if (!Object.hasOwn(state, k)) continue;
@@ -388,6 +388,14 @@ export class Module {
     return '';
   }
 
+  /**
+   * The class name printed and used in messages (torch's _get_name). Bundlers such as esbuild
+   * rename a class that refers to itself to `_Name` (`class _Embedding`); the underscore is dropped.
+   */
+  protected _getName(): string {
+    return this.constructor.name.replace(/^_(?=[A-Z])/, '');
+  }
+
   /** The module tree as PyTorch's print(model) shows it. */
   toString(): string {
     const extra = this.extraRepr();
@@ -395,7 +403,7 @@ export class Module {
     const childLines: string[] = [];
     for (const [name, m] of this._modules) childLines.push(`(${name}): ${addIndent(m === null ? 'None' : m.toString(), 2)}`);
     const lines = [...extraLines, ...childLines];
-    let s = `${this.constructor.name}(`;
+    let s = `${this._getName()}(`;
     if (lines.length) {
       if (extraLines.length === 1 && childLines.length === 0) s += extraLines[0];
       else s += `\n  ${lines.join('\n  ')}\n`;

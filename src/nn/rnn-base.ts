@@ -13,7 +13,7 @@ import type { DType } from '../tensor/dtype.js';
 import { cat, indexSelect, reshape, select, squeeze, stack, transpose, unsqueeze } from '../tensor/ops.js';
 import { zeros } from '../tensor/create.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
-import { checkOptions, isPlainObject } from '../util/options.js';
+import { checkOptions, resolveOptions } from '../util/options.js';
 
 export interface RNNBaseOptions {
   numLayers?: number;
@@ -53,21 +53,16 @@ export function checkOptionKeys(opts: unknown, allowed: readonly string[], owner
 
 /**
  * The options of `new LSTM(i, h, opts)` or of PyTorch's positional form `new LSTM(i, h, numLayers,
- * opts)`; any other positional value is an error, never ignored.
+ * opts)` (GRU/LSTM also take bias, batchFirst, dropout, bidirectional positionally, as torch 1.13;
+ * RNN only numLayers, since torch 2 put nonlinearity fourth). Key checks follow in the subclass.
  */
-export function rnnOptions<O extends RNNBaseOptions>(kind: string, a: O | number | undefined, b: Omit<O, 'numLayers'> | undefined, nArgs: number): O {
-  if (typeof a === 'number') {
-    if (nArgs > 4) throw new TypeError(`${kind}(inputSize, hiddenSize, numLayers, options): pass bias, batchFirst, dropout, bidirectional in the options object`);
-    const rest = (b ?? {}) as O;
-    checkOptionKeys(rest, [...RNN_BASE_KEYS.filter((k) => k !== 'numLayers'), 'nonlinearity', 'projSize']);
-    if (Object.hasOwn(rest, 'numLayers')) throw new TypeError(`${kind}: numLayers given both positionally (${a}) and in the options`);
-    return { ...rest, numLayers: a };
-  }
-  if (nArgs > 3) {
-    throw new TypeError(`${kind}(inputSize, hiddenSize, options) takes options as one object; got a fourth argument after ${a === undefined ? 'undefined' : 'the options'}`);
-  }
-  if (a !== undefined && !isPlainObject(a)) checkOptionKeys(a, RNN_BASE_KEYS); // throws: not an options object
-  return a ?? ({} as O);
+export function rnnOptions<O extends RNNBaseOptions>(kind: 'RNN' | 'GRU' | 'LSTM', args: unknown[], allowed: readonly string[]): O {
+  const positional = kind === 'RNN' ? ['numLayers'] : ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', ...(kind === 'LSTM' ? ['projSize'] : [])];
+  // Unknown keys are reported by the caller with PyTorch's RNNBase wording; accept them here.
+  const all = [...new Set([...allowed, ...RNN_BASE_KEYS, 'projSize', 'nonlinearity'])];
+  const opts = resolveOptions<O>('RNNBase.__init__()', args, positional, all);
+  checkOptionKeys(opts, allowed);
+  return opts;
 }
 
 export function checkSize(name: string, v: unknown, allowZero: boolean): void {
@@ -77,6 +72,12 @@ export function checkSize(name: string, v: unknown, allowZero: boolean): void {
 }
 
 export type RecurrentInput = Tensor | PackedSequence;
+
+/** What forward returns for an input of type I: a Tensor for a Tensor, a PackedSequence for a PackedSequence. */
+export type RecurrentOutput<I extends RecurrentInput> = I extends PackedSequence ? PackedSequence : Tensor;
+
+/** A hidden state: h for RNN and GRU, [h, c] for LSTM. */
+export type HiddenState = Tensor | [Tensor, Tensor];
 
 export class RNNBase extends Module {
   readonly mode: CellMode;
@@ -207,6 +208,28 @@ export class RNNBase extends Module {
     if (this.dropout !== 0) s += `, dropout=${pyFloat(this.dropout)}`;
     if (this.bidirectional !== false) s += `, bidirectional=${py(this.bidirectional)}`;
     return s;
+  }
+
+  /**
+   * Type-level only (no runtime value): the hidden state this class's forward returns — Tensor for
+   * RNN and GRU, [h, c] for LSTM. forward's return type reads it through `this`, so one forward
+   * declaration serves all three and a field typed `RNN | GRU | LSTM` (or RNNBase) is callable.
+   */
+  declare readonly hiddenStateType: HiddenState;
+
+  /**
+   * input: (L, N, H_in), (N, L, H_in) with batchFirst, unbatched (L, H_in), or a PackedSequence;
+   * hx: h0 (D·numLayers, N, H_out) for RNN/GRU, [h0, c0] for LSTM; null or absent = zeros.
+   * Returns [output, h_n] ([output, [h_n, c_n]] for LSTM); output is a PackedSequence exactly when
+   * the input is one.
+   */
+  forward<I extends RecurrentInput>(input: I, hx: HiddenState | null = null): [RecurrentOutput<I>, this['hiddenStateType']] {
+    return this.forwardImpl(input, hx) as [RecurrentOutput<I>, this['hiddenStateType']];
+  }
+
+  /** The subclass's forward (checks hx's form, runs runStack). */
+  protected forwardImpl(_input: RecurrentInput, _hx: HiddenState | null): [RecurrentInput, HiddenState] {
+    throw new Error(`${this.constructor.name}: RNNBase is abstract; use RNN, LSTM or GRU`);
   }
 
   /** Class name used in messages ("RNN", "LSTM", "GRU"). */

@@ -5,7 +5,8 @@ import { Module } from './module.js';
 import { uniformParam } from './linear.js';
 import { recurrentLayer } from './recurrent-layer.js';
 import type { CellMode } from './recurrent-layer.js';
-import { checkOptionKeys, checkSize } from './rnn-base.js';
+import { checkSize } from './rnn-base.js';
+import { resolveOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { squeeze, unsqueeze } from '../tensor/ops.js';
@@ -94,8 +95,12 @@ export class RNNCellBase extends Module {
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
-    checkOptionKeys(opts, ['bias', 'nonlinearity', 'dtype', 'generator'], 'RNNCell');
+  /** `new RNNCell(i, h, { bias, nonlinearity })`, or PyTorch's positional `new RNNCell(i, h, bias, nonlinearity)`. */
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' });
+  constructor(inputSize: number, hiddenSize: number, bias: boolean, nonlinearity?: 'tanh' | 'relu', opts?: Omit<RNNCellOptions, 'bias'>);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const keys = ['bias', 'nonlinearity', 'dtype', 'generator'];
+    const opts = resolveOptions<RNNCellOptions & { nonlinearity?: 'tanh' | 'relu' }>('RNNCell.__init__()', rest, ['bias', 'nonlinearity'], keys);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`Unknown nonlinearity: ${String(nl)}`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
@@ -108,8 +113,11 @@ export class RNNCell extends RNNCellBase {
 }
 
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
-    checkOptionKeys(opts, ['bias', 'dtype', 'generator'], 'GRUCell');
+  /** `new GRUCell(i, h, { bias })`, or PyTorch's positional `new GRUCell(i, h, bias)`. */
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions);
+  constructor(inputSize: number, hiddenSize: number, bias: boolean, opts?: Omit<RNNCellOptions, 'bias'>);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = resolveOptions<RNNCellOptions>('GRUCell.__init__()', rest, ['bias'], ['bias', 'dtype', 'generator']);
     super('GRU', inputSize, hiddenSize, opts);
   }
 
@@ -119,8 +127,11 @@ export class GRUCell extends RNNCellBase {
 }
 
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
-    checkOptionKeys(opts, ['bias', 'dtype', 'generator'], 'LSTMCell');
+  /** `new LSTMCell(i, h, { bias })`, or PyTorch's positional `new LSTMCell(i, h, bias)`. */
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellOptions);
+  constructor(inputSize: number, hiddenSize: number, bias: boolean, opts?: Omit<RNNCellOptions, 'bias'>);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = resolveOptions<RNNCellOptions>('LSTMCell.__init__()', rest, ['bias'], ['bias', 'dtype', 'generator']);
     super('LSTM', inputSize, hiddenSize, opts);
   }
 

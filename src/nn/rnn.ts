@@ -2,12 +2,12 @@
 //   forward(input, hx?) → [output, h_n]   (LSTM: [output, [h_n, c_n]])
 // input: (L, N, H_in) | (N, L, H_in) with batchFirst | unbatched (L, H_in) | PackedSequence.
 // hx: (D*numLayers, N, H_out) in the user's batch order (unbatched: (D*numLayers, H_out)).
-import { RNNBase, RNN_BASE_KEYS, checkOptionKeys, rnnOptions } from './rnn-base.js';
-import type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+import { RNNBase, RNN_BASE_KEYS, rnnOptions } from './rnn-base.js';
+import type { RNNBaseOptions, RecurrentInput, HiddenState } from './rnn-base.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export { RNNBase } from './rnn-base.js';
-export type { RNNBaseOptions, RecurrentInput } from './rnn-base.js';
+export type { RNNBaseOptions, RecurrentInput, RecurrentOutput, HiddenState } from './rnn-base.js';
 export { RNNCell, LSTMCell, GRUCell, RNNCellBase } from './rnn-cell.js';
 export type { RNNCellOptions } from './rnn-cell.js';
 
@@ -27,35 +27,43 @@ export class RNN extends RNNBase {
   /** `new RNN(i, h, opts)`, or `new RNN(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<RNNOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: RNNOptions | number, b?: Omit<RNNOptions, 'numLayers'>) {
-    const opts = rnnOptions<RNNOptions>('RNN', a, b, arguments.length);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<RNNOptions & { projSize?: number }>('RNN', rest, [...RNN_BASE_KEYS, 'nonlinearity', 'projSize']);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
-    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'nonlinearity']);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new Error(`Unknown nonlinearity '${String(nl)}'`);
     super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
 
-  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
-    const { output, hN } = this.runStack(input, hx, null);
+  declare readonly hiddenStateType: Tensor;
+
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, singleHx('RNN', hx), null);
     return [output, hN];
   }
+}
+
+/** RNN/GRU take one state tensor; a pair is the LSTM form. */
+function singleHx(kind: string, hx: HiddenState | null): Tensor | null {
+  if (hx === null || hx === undefined || hx instanceof Tensor) return hx ?? null;
+  throw new TypeError(`${kind}: hx must be a single Tensor h0 (a pair [h0, c0] is for LSTM)`);
 }
 
 export class GRU extends RNNBase {
   /** `new GRU(i, h, opts)`, or `new GRU(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: GRUOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<GRUOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: GRUOptions | number, b?: Omit<GRUOptions, 'numLayers'>) {
-    const opts = rnnOptions<GRUOptions>('GRU', a, b, arguments.length);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<GRUOptions & { projSize?: number }>('GRU', rest, [...RNN_BASE_KEYS, 'projSize']);
     if ('projSize' in opts) throw new Error('proj_size argument is only supported for LSTM, not RNN or GRU');
-    checkOptionKeys(opts, RNN_BASE_KEYS);
     super('GRU', inputSize, hiddenSize, opts);
   }
 
-  forward(input: RecurrentInput, hx: Tensor | null = null): [RecurrentInput, Tensor] {
-    const { output, hN } = this.runStack(input, hx, null);
+  declare readonly hiddenStateType: Tensor;
+
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, Tensor] {
+    const { output, hN } = this.runStack(input, singleHx('GRU', hx), null);
     return [output, hN];
   }
 }
@@ -64,14 +72,15 @@ export class LSTM extends RNNBase {
   /** `new LSTM(i, h, opts)`, or `new LSTM(i, h, numLayers, opts)` as PyTorch's positional num_layers. */
   constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions);
   constructor(inputSize: number, hiddenSize: number, numLayers: number, opts?: Omit<LSTMOptions, 'numLayers'>);
-  constructor(inputSize: number, hiddenSize: number, a?: LSTMOptions | number, b?: Omit<LSTMOptions, 'numLayers'>) {
-    const opts = rnnOptions<LSTMOptions>('LSTM', a, b, arguments.length);
-    checkOptionKeys(opts, [...RNN_BASE_KEYS, 'projSize']);
+  constructor(inputSize: number, hiddenSize: number, ...rest: unknown[]) {
+    const opts = rnnOptions<LSTMOptions>('LSTM', rest, [...RNN_BASE_KEYS, 'projSize']);
     super('LSTM', inputSize, hiddenSize, opts);
   }
 
+  declare readonly hiddenStateType: [Tensor, Tensor];
+
   /** hx = [h0, c0] (both or neither); h0 has projSize features when projSize > 0, c0 hiddenSize. */
-  forward(input: RecurrentInput, hx: [Tensor, Tensor] | null = null): [RecurrentInput, [Tensor, Tensor]] {
+  protected override forwardImpl(input: RecurrentInput, hx: HiddenState | null): [RecurrentInput, [Tensor, Tensor]] {
     if (hx instanceof Tensor) {
       // PyTorch unpacks a single tensor along dim 0 into (h, c); report it the way it does.
       const d = hx.ndim - 1;

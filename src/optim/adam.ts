@@ -9,6 +9,7 @@ import type { AdamHelper } from './adam-kernel.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { pyFloat, pyNumber } from './py-format.js';
+import { resolveOptions } from '../util/options.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -45,6 +46,13 @@ export function checkAdamOptions(o: { lr: number; eps: number; betas: [number, n
   if (!(0.0 <= o.weightDecay)) throw new Error(`Invalid weight_decay value: ${pyNumber(o.weightDecay)}`);
 }
 
+const ADAM_POSITIONAL = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
+
+/** Adam's / AdamW's options from `(opts)` or PyTorch's positional `(lr, betas, eps, weight_decay, amsgrad)`. */
+export function adamOptions(where: string, args: unknown[]): AdamOptions {
+  return resolveOptions<AdamOptions>(where, args, ADAM_POSITIONAL, [...ADAM_POSITIONAL, 'maximize']);
+}
+
 function adamDefaults(opts: AdamOptions, weightDecay: number): Omit<AdamParamGroup, 'params'> {
   const d = {
     lr: opts.lr ?? 1e-3,
@@ -79,8 +87,11 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   /** Steps taken as one update over the flat span (useFlatBuffers), not per parameter. */
   flatSteps = 0;
 
-  constructor(params: ParamsInput<AdamParamGroup>, opts: AdamOptions = {}) {
-    super(params, adamDefaults(opts, 0));
+  /** `new Adam(params, { lr: 2e-3 })`, or PyTorch's positional `new Adam(params, 2e-3, [0.9, 0.99])`. */
+  constructor(params: ParamsInput<AdamParamGroup>, opts?: AdamOptions);
+  constructor(params: ParamsInput<AdamParamGroup>, lr: number, betas?: [number, number], eps?: number, weightDecay?: number, amsgrad?: boolean);
+  constructor(params: ParamsInput<AdamParamGroup>, ...rest: unknown[]) {
+    super(params, adamDefaults(adamOptions('Adam()', rest), 0));
   }
 
   protected override validateGroup(g: AdamParamGroup): void {

@@ -4,8 +4,11 @@
 // gradients unless errorIfNonfinite is set. Returns the total norm (before clipping).
 import { Tensor } from '../tensor/tensor.js';
 import { pyFloat } from './py-format.js';
+import { resolveOptions } from '../util/options.js';
 
 export interface ClipGradNormOptions {
+  /** p of the p-norm (default 2; Infinity for the max norm). */
+  normType?: number;
   errorIfNonfinite?: boolean;
 }
 
@@ -15,9 +18,14 @@ export interface ClipGradNormOptions {
  * float32 gradients: per-tensor norms and the total are rounded to float32, as torch.norm returns
  * them (the sums themselves are accumulated in double here).
  */
-export function clipGradNorm(
-  params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, opts: ClipGradNormOptions = {},
-): number {
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, opts?: ClipGradNormOptions): number;
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType: number, opts?: Omit<ClipGradNormOptions, 'normType'>): number;
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType: number, errorIfNonfinite: boolean): number;
+export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, ...rest: unknown[]): number {
+  const opts = resolveOptions<ClipGradNormOptions>('clipGradNorm()', rest, ['normType', 'errorIfNonfinite'], ['normType', 'errorIfNonfinite']);
+  const normType = opts.normType ?? 2;
+  if (typeof normType !== 'number') throw new TypeError(`clipGradNorm(): normType must be a number, got ${String(normType)}`);
+  if (typeof maxNorm !== 'number') throw new TypeError(`clipGradNorm(): maxNorm must be a number, got ${String(maxNorm)}`);
   const list = params instanceof Tensor ? [params] : [...params];
   const grads = list.filter((p) => p.grad !== null).map((p) => p.grad!);
   if (grads.length === 0) return 0;

@@ -8,6 +8,7 @@
 // Python's arithmetic is kept where it shows: `%` follows the divisor's sign, and a division or
 // modulo by zero throws ZeroDivisionError's text. PyTorch's warnings are not reproduced.
 // State dicts use PyTorch's attribute names (`last_epoch`, `base_lrs`, `T_max`, `_last_lr`, ...).
+import { resolveOptions } from '../util/options.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup } from './optimizer.js';
 
@@ -152,7 +153,11 @@ export interface LambdaLROptions {
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: Array<(epoch: number) => number>;
 
-  constructor(optimizer: AnyOptimizer, opts: LambdaLROptions) {
+  /** Options as an object, or positionally in PyTorch's order (lrLambda, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts: LambdaLROptions);
+  constructor(optimizer: AnyOptimizer, lrLambda: LambdaLROptions['lrLambda'], lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<LambdaLROptions>('LambdaLR()', rest, ['lrLambda', 'lastEpoch'], ['lrLambda', 'lastEpoch']);
     super(optimizer, opts.lastEpoch ?? -1);
     const n = optimizer.paramGroups.length;
     if (Array.isArray(opts.lrLambda)) {
@@ -185,7 +190,11 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: AnyOptimizer, opts: StepLROptions) {
+  /** Options as an object, or positionally in PyTorch's order (stepSize, gamma, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts: StepLROptions);
+  constructor(optimizer: AnyOptimizer, stepSize: number, gamma?: number, lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<StepLROptions>('StepLR()', rest, ['stepSize', 'gamma', 'lastEpoch'], ['stepSize', 'gamma', 'lastEpoch']);
     super(optimizer, opts.lastEpoch ?? -1);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -216,7 +225,11 @@ export interface ExponentialLROptions {
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  constructor(optimizer: AnyOptimizer, opts: ExponentialLROptions) {
+  /** Options as an object, or positionally in PyTorch's order (gamma, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts: ExponentialLROptions);
+  constructor(optimizer: AnyOptimizer, gamma: number, lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<ExponentialLROptions>('ExponentialLR()', rest, ['gamma', 'lastEpoch'], ['gamma', 'lastEpoch']);
     super(optimizer, opts.lastEpoch ?? -1);
     this.gamma = opts.gamma;
     this._initialStep();
@@ -247,7 +260,11 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
 
-  constructor(optimizer: AnyOptimizer, opts: ConstantLROptions = {}) {
+  /** Options as an object, or positionally in PyTorch's order (factor, totalIters, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts?: ConstantLROptions);
+  constructor(optimizer: AnyOptimizer, factor: number, totalIters?: number, lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<ConstantLROptions>('ConstantLR()', rest, ['factor', 'totalIters', 'lastEpoch'], ['factor', 'totalIters', 'lastEpoch']);
     const factor = opts.factor ?? 1.0 / 3;
     if (factor > 1.0 || factor < 0) throw new Error('Constant multiplicative factor expected to be between 0 and 1.');
     super(optimizer, opts.lastEpoch ?? -1);
@@ -290,7 +307,11 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: AnyOptimizer, opts: LinearLROptions = {}) {
+  /** Options as an object, or positionally in PyTorch's order (startFactor, endFactor, totalIters, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts?: LinearLROptions);
+  constructor(optimizer: AnyOptimizer, startFactor: number, endFactor?: number, totalIters?: number, lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<LinearLROptions>('LinearLR()', rest, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'], ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
     const start = opts.startFactor ?? 1.0 / 3;
     const end = opts.endFactor ?? 1.0;
     if (start > 1.0 || start < 0) throw new Error('Starting multiplicative factor expected to be between 0 and 1.');
@@ -340,7 +361,11 @@ export class CosineAnnealingLR extends LRScheduler {
   TMax: number;
   etaMin: number;
 
-  constructor(optimizer: AnyOptimizer, opts: CosineAnnealingLROptions) {
+  /** Options as an object, or positionally in PyTorch's order (TMax, etaMin, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts: CosineAnnealingLROptions);
+  constructor(optimizer: AnyOptimizer, TMax: number, etaMin?: number, lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<CosineAnnealingLROptions>('CosineAnnealingLR()', rest, ['TMax', 'etaMin', 'lastEpoch'], ['TMax', 'etaMin', 'lastEpoch']);
     super(optimizer, opts.lastEpoch ?? -1);
     this.TMax = opts.TMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -389,7 +414,11 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   readonly milestones: number[];
 
-  constructor(optimizer: AnyOptimizer, opts: SequentialLROptions) {
+  /** Options as an object, or positionally in PyTorch's order (schedulers, milestones, lastEpoch). */
+  constructor(optimizer: AnyOptimizer, opts: SequentialLROptions);
+  constructor(optimizer: AnyOptimizer, schedulers: LRScheduler[], milestones: number[], lastEpoch?: number);
+  constructor(optimizer: AnyOptimizer, ...rest: unknown[]) {
+    const opts = resolveOptions<SequentialLROptions>('SequentialLR()', rest, ['schedulers', 'milestones', 'lastEpoch'], ['schedulers', 'milestones', 'lastEpoch']);
     const { schedulers, milestones } = opts;
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {

@@ -2,6 +2,7 @@
 // options that default to the constructor's, lazily created per-parameter state, and a state dict
 // in PyTorch's layout ({state: {index: {...}}, param_groups: [{lr, ..., params: [indices]}]}) with
 // PyTorch's snake_case keys, typed arrays for the buffers, so a run resumes bit-exactly.
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { FloatArray } from '../tensor/dtype.js';
 
@@ -75,6 +76,8 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
   /** Adds a group; options it doesn't give take the optimizer's defaults. */
   addParamGroup(group: ParamGroupInput<G>): void {
     if (group === null || typeof group !== 'object' || group instanceof Tensor) throw new Error('param group must be a dict');
+    // torch keeps unknown group keys; a misspelt option (weight_decay) would then be silently unused.
+    checkOptions(`${this.constructor.name} param group`, group, ['params', ...Object.keys(this.defaults), 'initialLr']);
     const raw = group.params;
     if (raw instanceof Set) {
       throw new TypeError('optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will change between runs. Please use a list instead.');

@@ -10,6 +10,7 @@ import type { ParamGroup, ParamsInput } from './optimizer.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { fma32 } from './fma32.js';
 import { pyNumber } from './py-format.js';
+import { resolveOptions } from '../util/options.js';
 
 export interface SGDOptions {
   /** Required, as in PyTorch 1.13. */
@@ -93,8 +94,12 @@ function sgdDefaults(opts: SGDOptions): Omit<SGDParamGroup, 'params'> {
 }
 
 export class SGD extends Optimizer<SGDParamGroup, SGDState> {
-  constructor(params: ParamsInput<SGDParamGroup>, opts: SGDOptions) {
-    super(params, sgdDefaults(opts));
+  /** `new SGD(params, { lr: 0.1, momentum: 0.9 })`, or PyTorch's positional `new SGD(params, 0.1, 0.9)`. */
+  constructor(params: ParamsInput<SGDParamGroup>, opts: SGDOptions);
+  constructor(params: ParamsInput<SGDParamGroup>, lr: number, momentum?: number, dampening?: number, weightDecay?: number, nesterov?: boolean);
+  constructor(params: ParamsInput<SGDParamGroup>, ...rest: unknown[]) {
+    const positional = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'];
+    super(params, sgdDefaults(resolveOptions<SGDOptions>('SGD()', rest, positional, [...positional, 'maximize'])));
   }
 
   protected override validateGroup(g: SGDParamGroup): void {

@@ -17,7 +17,9 @@ export interface FactoryOptions {
   generator?: Generator;
 }
 
-type Nested = number | Nested[];
+/** A number, a boolean, or nested arrays of them (all rows of a dimension the same length). */
+export type NestedData = number | boolean | NestedData[];
+type Nested = NestedData;
 
 function inferShape(x: Nested): number[] {
   const shape: number[] = [];
@@ -32,8 +34,8 @@ function inferShape(x: Nested): number[] {
 
 function flattenChecked(x: Nested, shape: number[], out: number[], dim = 0): void {
   if (dim === shape.length) {
-    if (typeof x !== 'number') throw new Error(`tensor(): expected a number at depth ${dim}, got ${typeof x}`);
-    out.push(x);
+    if (typeof x !== 'number' && typeof x !== 'boolean') throw new Error(`tensor(): expected a number or boolean at depth ${dim}, got ${typeof x}`);
+    out.push(x as number);
     return;
   }
   if (!Array.isArray(x) || x.length !== shape[dim]) {
@@ -43,28 +45,50 @@ function flattenChecked(x: Nested, shape: number[], out: number[], dim = 0): voi
 }
 
 /**
- * Makes a tensor from a number, nested arrays or a typed array (copied). A typed array's dtype
- * follows its type unless `dtype` is given; plain numbers default to float32.
+ * The dtype torch.tensor infers from Python values: all booleans → bool, all integers (booleans
+ * count as integers) → int64, anything else → float32 (the default dtype).
+ */
+function inferDtype(values: ArrayLike<number | boolean>, requiresGrad: boolean): DType {
+  // JS has no float literal for whole numbers (1.0 === 1): data that must carry gradients is float.
+  if (requiresGrad) return 'float32';
+  let allBool = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'boolean') continue;
+    allBool = false;
+    if (!Number.isInteger(v)) return 'float32';
+  }
+  return values.length === 0 ? 'float32' : allBool ? 'bool' : 'int64';
+}
+
+/**
+ * Makes a tensor from a number, a boolean, nested arrays or a typed array (copied). Without
+ * `dtype`, plain data gets torch.tensor's dtype (all-integer → int64, all-boolean → bool, else
+ * float32: `tensor([1, 2])` is int64, `tensor([1, 2.5])` float32). JS cannot write 1.0 apart from
+ * 1, so whole-valued float data needs `{ dtype: 'float32' }` — except with `requiresGrad: true`,
+ * which only floating tensors can have, where the default is float32. A typed array's dtype
+ * follows its type (Float32Array → float32, Float64Array → float64, integer arrays → int64).
  */
 export function tensor(data: Nested | ArrayLike<number> | Storage, opts: TensorOptions = {}): Tensor {
+  checkOptions('tensor()', opts, ['shape', 'dtype', 'requiresGrad']);
   let shape: number[];
   let values: ArrayLike<number>;
   let dtype = opts.dtype;
   if (ArrayBuffer.isView(data)) {
     values = data as unknown as ArrayLike<number>;
     shape = opts.shape ?? [values.length];
-    dtype ??= data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array
-      ? dtypeOf(data as Storage)
-      : 'float32';
-  } else if (typeof data === 'number') {
-    values = [data];
+    dtype ??= data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int64';
+  } else if (typeof data === 'number' || typeof data === 'boolean') {
     shape = opts.shape ?? [];
+    dtype ??= inferDtype([data], opts.requiresGrad === true);
+    values = [Number(data)];
   } else if (Array.isArray(data)) {
     const s = inferShape(data as Nested);
     const flat: number[] = [];
     flattenChecked(data as Nested, s, flat);
-    values = flat;
     shape = opts.shape ?? s;
+    dtype ??= inferDtype(flat, opts.requiresGrad === true);
+    values = flat.map(Number); // booleans → 0 / 1
   } else {
     throw new Error(`tensor(): unsupported data of type ${typeof data}`);
   }

@@ -1,12 +1,13 @@
 // Element types. float32 is the default (as in PyTorch); float64 exists so gradients can be
-// checked against finite differences; int64 holds indices, lengths and class targets. int64 is
-// stored in an Int32Array: values outside ±2^31 are rejected when a tensor is made.
-export type DType = 'float32' | 'float64' | 'int64';
+// checked against finite differences; int64 holds indices, lengths and class targets; bool holds
+// masks (0 / 1). int64 is stored in an Int32Array: values outside ±2^31 are rejected when a tensor
+// is made. bool is stored in a Uint8Array.
+export type DType = 'float32' | 'float64' | 'int64' | 'bool';
 export type FloatArray = Float32Array | Float64Array;
-export type Storage = Float32Array | Float64Array | Int32Array;
+export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export function isFloat(dtype: DType): boolean {
-  return dtype !== 'int64';
+  return dtype === 'float32' || dtype === 'float64';
 }
 
 export function allocate(dtype: DType, n: number): Storage {
@@ -17,14 +18,17 @@ export function allocate(dtype: DType, n: number): Storage {
       return new Float64Array(n);
     case 'int64':
       return new Int32Array(n);
+    case 'bool':
+      return new Uint8Array(n);
     default:
-      throw new Error(`unknown dtype '${dtype as string}' (expected float32, float64 or int64)`);
+      throw new Error(`unknown dtype '${dtype as string}' (expected float32, float64, int64 or bool)`);
   }
 }
 
 export function dtypeOf(data: Storage): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Uint8Array) return 'bool';
   return 'int64';
 }
 
@@ -39,6 +43,8 @@ export function storageFrom(dtype: DType, values: ArrayLike<number>): Storage {
       }
       out[i] = v;
     }
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   } else {
     out.set(values as ArrayLike<number>);
   }

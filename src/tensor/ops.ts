@@ -84,6 +84,7 @@ function binary(name: string, a: Operand, b: Operand, f: Binary, df: BinaryGrad)
   if (ta.dtype !== tb.dtype) {
     throw new Error(`${name}: expected both tensors to have the same dtype, got ${ta.dtype} and ${tb.dtype}`);
   }
+  if (ta.dtype === 'bool') throw new Error(`${name}: arithmetic on bool tensors is not supported (convert with .to('int64') or .to('float32'))`);
   const shape = broadcastShapes(ta.shape, tb.shape);
   const n = numel(shape);
   const out = allocate(ta.dtype, n);

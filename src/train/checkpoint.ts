@@ -9,8 +9,8 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
 import type { TrainConfig } from './config.js';
 
-type TypedArray = Float32Array | Float64Array | Int32Array;
-type SafeTensor = { dtype: 'float32' | 'float64' | 'int32' | 'int64'; shape: number[]; data: TypedArray | BigInt64Array };
+type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+type SafeTensor = { dtype: 'float32' | 'float64' | 'int32' | 'int64' | 'bool'; shape: number[]; data: TypedArray | BigInt64Array };
 
 function dtypeName(a: TypedArray): 'float32' | 'float64' | 'int32' {
   return a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : 'int32';

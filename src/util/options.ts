@@ -8,17 +8,18 @@ export function camelCase(key: string): string {
   return key.replace(/_+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Levenshtein distance (small strings only: option names). */
+/** Edit distance with adjacent transpositions (optimal string alignment); option names are short. */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    prev = cur;
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 /** The hint appended to an unknown-key error: the camelCase spelling, a near miss, or the list. */
@@ -70,4 +71,43 @@ export function checkOptions(where: string, opts: unknown, allowed: readonly str
   for (const k of Object.keys(opts)) {
     if (!allowed.includes(k)) throw new Error(`${where} got an unexpected keyword argument '${k}'${optionHint(k, allowed)}`);
   }
+}
+
+/**
+ * Options given PyTorch's positional way, recur's object way, or both: `args` are the arguments
+ * after the required ones. Values before a final plain object fill `positional` names in order (as
+ * PyTorch's positional parameters do; `undefined` skips a slot); the final plain object holds the
+ * rest. Too many positional values, a name given both ways and unknown keys are errors.
+ * `new LSTM(32, 128, 2, { batchFirst: true })` → `{ numLayers: 2, batchFirst: true }`.
+ */
+export function resolveOptions<O extends object>(
+  where: string, args: ArrayLike<unknown>, positional: readonly string[], allowed: readonly string[],
+): O {
+  const out: Record<string, unknown> = {};
+  let named: unknown;
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  const last = n > 0 ? args[n - 1] : undefined;
+  if (n > 0 && (isPlainObject(last) || (positional.length === 0 && last !== undefined))) {
+    named = last;
+    n--;
+  }
+  if (n > positional.length) {
+    if (positional.length === 0) checkOptions(where, args[0], allowed); // throws: not an options object
+    const extra = args[positional.length];
+    throw new TypeError(
+      `${where} takes at most ${positional.length} positional option${positional.length === 1 ? '' : 's'} ` +
+        `(${positional.join(', ')}) before the options object, got ${describeValue(extra)} in position ${positional.length + 1}` +
+        (isPlainObject(extra) ? ' (the options object must be the last argument)' : ''),
+    );
+  }
+  for (let i = 0; i < n; i++) if (args[i] !== undefined) out[positional[i]] = args[i];
+  checkOptions(where, named, allowed);
+  if (named !== undefined) {
+    for (const [k, v] of Object.entries(named as Record<string, unknown>)) {
+      if (Object.hasOwn(out, k)) throw new TypeError(`${where} got multiple values for '${k}' (positionally and in the options)`);
+      out[k] = v;
+    }
+  }
+  return out as O;
 }

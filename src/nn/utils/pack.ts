@@ -9,6 +9,7 @@ import { Tensor, makeResult, gradOf, numel } from '../../tensor/tensor.js';
 import { allocate } from '../../tensor/dtype.js';
 import type { FloatArray } from '../../tensor/dtype.js';
 import { PackedSequence } from './packed-sequence.js';
+import { resolveOptions } from '../../util/options.js';
 
 /** Lengths as PyTorch accepts them: a list, a typed array or a 1-D int64 (or integral float) tensor. */
 export type LengthsLike = readonly number[] | Int32Array | Tensor;
@@ -31,11 +32,12 @@ const SORT_MSG =
 export const NONPOSITIVE_LENGTH_MSG =
   "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0";
 
-/** Unknown option names are an error, as an unexpected keyword argument is in Python. */
-export function checkOptions(opts: object, allowed: readonly string[], fn: string): void {
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new Error(`${fn}() got an unexpected option '${k}' (allowed: ${allowed.join(', ')})`);
-  }
+/**
+ * The options of `fn`: an object, or PyTorch's positional values in `allowed` order
+ * (`packPaddedSequence(x, lengths, true)` is batch_first=True). Unknown keys are an error.
+ */
+export function packOptions<O extends object>(fn: string, args: unknown[], allowed: readonly string[]): O {
+  return resolveOptions<O>(`${fn}()`, args, allowed, allowed);
 }
 
 function depthOf(x: unknown): number {
@@ -106,8 +108,10 @@ export function invertPermutation(perm: Tensor | null): Tensor | null {
  * (descending, **stable**: ties keep their original order; PyTorch's sort is not stable above 16
  * elements, so its order among ties can differ) and the permutation is recorded.
  */
-export function packPaddedSequence(input: Tensor, lengths: LengthsLike, opts: PackPaddedOptions = {}): PackedSequence {
-  checkOptions(opts, ['batchFirst', 'enforceSorted'], 'packPaddedSequence');
+export function packPaddedSequence(input: Tensor, lengths: LengthsLike, opts?: PackPaddedOptions): PackedSequence;
+export function packPaddedSequence(input: Tensor, lengths: LengthsLike, batchFirst: boolean, enforceSorted?: boolean): PackedSequence;
+export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args: unknown[]): PackedSequence {
+  const opts = packOptions<PackPaddedOptions>('packPaddedSequence', args, ['batchFirst', 'enforceSorted']);
   const batchFirst = opts.batchFirst ?? false;
   const enforceSorted = opts.enforceSorted ?? true;
   if (!(input instanceof Tensor)) throw new Error(`packPaddedSequence: input must be a Tensor, got ${typeof input}`);
@@ -208,13 +212,15 @@ function typeName(x: unknown): string {
  * original batch order, `T' = totalLength ?? max(lengths)`, positions past each length set to
  * `paddingValue`; lengths is an int64 tensor in the original order.
  */
-export function padPackedSequence(sequence: PackedSequence, opts: PadPackedOptions = {}): [Tensor, Tensor] {
+export function padPackedSequence(sequence: PackedSequence, opts?: PadPackedOptions): [Tensor, Tensor];
+export function padPackedSequence(sequence: PackedSequence, batchFirst: boolean, paddingValue?: number, totalLength?: number | null): [Tensor, Tensor];
+export function padPackedSequence(sequence: PackedSequence, ...args: unknown[]): [Tensor, Tensor] {
   if (!(sequence instanceof PackedSequence)) {
     throw new Error(
       `'${typeName(sequence)}' object has no attribute 'batch_sizes' (padPackedSequence expects a PackedSequence)`,
     );
   }
-  checkOptions(opts, ['batchFirst', 'paddingValue', 'totalLength'], 'padPackedSequence');
+  const opts = packOptions<PadPackedOptions>('padPackedSequence', args, ['batchFirst', 'paddingValue', 'totalLength']);
   const batchFirst = opts.batchFirst ?? false;
   const paddingValue = opts.paddingValue ?? 0;
   const totalLength = opts.totalLength ?? null;

@@ -6,7 +6,7 @@ import { allocate } from '../../tensor/dtype.js';
 import type { Storage } from '../../tensor/dtype.js';
 import { broadcastIndex, broadcastShapes, select } from '../../tensor/ops.js';
 import { PackedSequence } from './packed-sequence.js';
-import { checkOptions, lengthsToArray, packPaddedSequence, padPackedSequence } from './pack.js';
+import { packOptions, lengthsToArray, packPaddedSequence, padPackedSequence } from './pack.js';
 import type { LengthsLike } from './pack.js';
 
 export interface PadSequenceOptions {
@@ -63,8 +63,10 @@ function broadcastCopyIndex(dst: readonly number[], src: readonly number[]): Int
  * `paddingValue`. dtype and trailing dims come from the first sequence (others are cast, and
  * broadcast like PyTorch's copy_). One autograd node with every sequence as a parent.
  */
-export function padSequence(sequences: Tensor[] | Tensor, opts: PadSequenceOptions = {}): Tensor {
-  checkOptions(opts, ['batchFirst', 'paddingValue'], 'padSequence');
+export function padSequence(sequences: Tensor[] | Tensor, opts?: PadSequenceOptions): Tensor;
+export function padSequence(sequences: Tensor[] | Tensor, batchFirst: boolean, paddingValue?: number): Tensor;
+export function padSequence(sequences: Tensor[] | Tensor, ...rest: unknown[]): Tensor {
+  const opts = packOptions<PadSequenceOptions>('padSequence', rest, ['batchFirst', 'paddingValue']);
   const batchFirst = opts.batchFirst ?? false;
   const paddingValue = opts.paddingValue ?? 0;
   const seqs = toSequenceList(sequences, 'pad_sequence');
@@ -124,8 +126,10 @@ export function padSequence(sequences: Tensor[] | Tensor, opts: PadSequenceOptio
 }
 
 /** Packs a list of sequences `(L_i, *)`: `packPaddedSequence(padSequence(seqs), lengths)`. */
-export function packSequence(sequences: Tensor[], opts: { enforceSorted?: boolean } = {}): PackedSequence {
-  checkOptions(opts, ['enforceSorted'], 'packSequence');
+export function packSequence(sequences: Tensor[], opts?: { enforceSorted?: boolean }): PackedSequence;
+export function packSequence(sequences: Tensor[], enforceSorted: boolean): PackedSequence;
+export function packSequence(sequences: Tensor[], ...rest: unknown[]): PackedSequence {
+  const opts = packOptions<{ enforceSorted?: boolean }>('packSequence', rest, ['enforceSorted']);
   const seqs = toSequenceList(sequences, 'pack_sequence');
   const lengths = seqs.map((s) => s.shape[0]);
   return packPaddedSequence(padSequence(seqs), lengths, { enforceSorted: opts.enforceSorted ?? true });
@@ -136,8 +140,10 @@ export function packSequence(sequences: Tensor[], opts: { enforceSorted?: boolea
  * PyTorch 1.13 it never transposes its argument in place. A length greater than the padded length
  * gives the full padded length (PyTorch's mask semantics). Each result is a differentiable copy.
  */
-export function unpadSequence(padded: Tensor, lengths: LengthsLike, opts: { batchFirst?: boolean } = {}): Tensor[] {
-  checkOptions(opts, ['batchFirst'], 'unpadSequence');
+export function unpadSequence(padded: Tensor, lengths: LengthsLike, opts?: { batchFirst?: boolean }): Tensor[];
+export function unpadSequence(padded: Tensor, lengths: LengthsLike, batchFirst: boolean): Tensor[];
+export function unpadSequence(padded: Tensor, lengths: LengthsLike, ...args: unknown[]): Tensor[] {
+  const opts = packOptions<{ batchFirst?: boolean }>('unpadSequence', args, ['batchFirst']);
   const batchFirst = opts.batchFirst ?? false;
   if (!(padded instanceof Tensor)) throw new Error(`unpadSequence: padded must be a Tensor, got ${pyTypeName(padded)}`);
   if (padded.ndim < 2) {
