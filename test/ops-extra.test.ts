@@ -224,6 +224,8 @@ describe('losses and activations as modules', () => {
     const v = tensor([1, 2, 3], F32);
     expect(() => v.maskedFill(tensor([1, 0, 0], F32), 0)).toThrow('masked_fill only supports boolean masks, but got mask with dtype float32');
     expect(v.maskedFill(tensor([0, 1, 0], { dtype: 'int64' }), -1).tolist()).toEqual([1, -1, 3]);
+    expect(v.maskedFill(tensor([true, false, false]), 9).tolist()).toEqual([9, 2, 3]);
+    expect(zeros([2], { dtype: 'bool' }).fill_(true).tolist()).toEqual([true, true]);
   });
   it('oneHot default infers the class count', () => {
     const o: Tensor = F.oneHot(tensor([0, 2], { dtype: 'int64' }));

@@ -13,7 +13,7 @@ import type { DType } from '../src/index.js';
 // Float data written as integers (torch.tensor would make these int64).
 const F32 = { dtype: 'float32' } as const;
 
-interface Enc { dtype: DType | 'bool'; shape: number[]; data: number[]; requires_grad?: boolean }
+interface Enc { dtype: DType; shape: number[]; data: number[]; requires_grad?: boolean }
 interface Case {
   name: string;
   op: string;
@@ -31,10 +31,8 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/ops_golden.json', imp
   errors: ErrorCase[];
 };
 
-// recur has no bool dtype: a bool mask is an int64 tensor of 0/1, which maskedFill reads as bool.
 function dec(e: Enc): Tensor {
-  const dtype: DType = e.dtype === 'bool' ? 'int64' : e.dtype;
-  return tensor(e.data, { shape: e.shape, dtype, requiresGrad: e.requires_grad ?? false });
+  return tensor(e.data, { shape: e.shape, dtype: e.dtype, requiresGrad: e.requires_grad ?? false });
 }
 
 function lossOpts(args: Record<string, any>, weight?: Tensor): Record<string, any> {
@@ -81,10 +79,10 @@ const OPS: Record<string, Op> = {
 };
 
 function expectClose(what: string, got: Tensor, want: Enc): void {
-  const wantDtype = want.dtype === 'bool' ? 'int64' : want.dtype;
+  const wantDtype = want.dtype;
   expect(got.dtype, `${what} dtype`).toBe(wantDtype);
   expect(got.shape, `${what} shape`).toEqual(want.shape);
-  if (wantDtype === 'int64') {
+  if (wantDtype === 'int64' || wantDtype === 'bool') {
     expect(Array.from(got.data), `${what} values`).toEqual(want.data);
     return;
   }
@@ -154,6 +152,9 @@ const CALLS: Record<string, () => unknown> = {
   'multinomial all-zero weights': () => multinomial(tensor([0, 0], F32), 1),
   'multinomial num_samples 0': () => p.multinomial(0),
   'multinomial int64 input': () => multinomial(long([1, 2]), 1),
+  'multinomial bool input': () => multinomial(tensor([true, false]), 1),
+  'topk bool input': () => tensor([true, false]).topk(1),
+  'nll_loss bool target': () => F.nllLoss(zeros(2, 3), tensor([true, false])),
   'topk k too large': () => x.topk(5),
   'topk dim out of range': () => x.topk(1, 2),
   'max over an empty dim': () => zeros(2, 0).max(1),
@@ -165,8 +166,9 @@ const CALLS: Record<string, () => unknown> = {
   'gather index ndim': () => gather(x, 1, long([0, 1])),
   'gather float index': () => gather(x, 1, tensor([[0]], F32)),
   'gather index out of bounds': () => gather(x, 1, long([[0, 4]])),
+  'gather negative index': () => gather(x, 1, long([[-1]])),
   'gather index larger than input': () => gather(x, 1, zeros([4, 1], { dtype: 'int64' })),
-  'masked_fill mask not broadcastable': () => x.maskedFill(long([1, 0]), 0),
+  'masked_fill mask not broadcastable': () => x.maskedFill(tensor([true, false]), 0),
   'one_hot float input': () => F.oneHot(tensor([1], F32)),
   'one_hot negative class': () => F.oneHot(long([-1, 0])),
   'one_hot class >= num_classes': () => F.oneHot(long([3]), 3),
@@ -180,6 +182,8 @@ const CALLS: Record<string, () => unknown> = {
   'mse_loss bad reduction': () => F.mseLoss(x, x, { reduction: 'avg' as 'mean' }),
   'mse_loss shapes not broadcastable': () => F.mseLoss(x, zeros(3, 5)),
   'chunk 0 chunks': () => x.chunk(0),
+  'chunk of a 0-d tensor': () => tensor(5.5).chunk(2),
+  'split of a 0-d tensor': () => tensor(5.5).split(1),
   'split sizes do not sum': () => x.split([1, 2], 1),
   'arange step 0': () => arange(0, 3, 0),
   'arange wrong sign': () => arange(0, 3, -1),

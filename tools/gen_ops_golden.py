@@ -228,6 +228,13 @@ def build_cases():
          lambda a: a.topk(2))
     case("gather int64", "gather", {"dim": 0}, [(torch.tensor([[1, 2], [3, 4]]), False), (torch.tensor([[1, 0]]), False)],
          lambda a, i: torch.gather(a, 0, i))
+    case("full (2,) True", "full", {"size": [2], "value": True, "dtype": None}, [], lambda: torch.full((2,), True))
+    case("masked_fill bool", "masked_fill", {"value": False},
+         [(torch.tensor([True, False, True]), False), (torch.tensor([True, False, False]), False)], lambda a, m: a.masked_fill(m, False))
+    case("topk 0-d", "topk", {"k": 1, "dim": -1, "largest": True}, [(torch.tensor(5.0), False)], lambda a: a.topk(1))
+    case("max 0-d dim=0", "max", {"dim": 0, "keepdim": False}, [(torch.tensor(5.0), False)], lambda a: tuple(a.max(0)))
+    case("gather 0-d", "gather", {"dim": 0}, [(torch.tensor(5.0), False), (torch.tensor(0), False)],
+         lambda a, i: torch.gather(a, 0, i))
     case("masked_fill int64", "masked_fill", {"value": 7},
          [(torch.tensor([1, 2, 3]), False), (torch.tensor([False, True, False]), False)], lambda a, m: a.masked_fill(m, 7))
     for args in ([5], [1, 4], [0, 1, 0.1], [1, 2.5, 0.5], [10, 0, -3], [0.5, 3], [-1.0, 1.0, 0.25], [3, 3]):
@@ -262,6 +269,9 @@ def build_errors():
         err("multinomial all-zero weights", lambda: torch.multinomial(torch.tensor([0.0, 0.0]), 1)),
         err("multinomial num_samples 0", lambda: torch.multinomial(p, 0)),
         err("multinomial int64 input", lambda: torch.multinomial(torch.tensor([1, 2]), 1)),
+        err("multinomial bool input", lambda: torch.multinomial(torch.tensor([True, False]), 1)),
+        err("topk bool input", lambda: torch.tensor([True, False]).topk(1)),
+        err("nll_loss bool target", lambda: F.nll_loss(torch.randn(2, 3), torch.tensor([True, False]))),
         err("topk k too large", lambda: x.topk(5)),
         err("topk dim out of range", lambda: x.topk(1, dim=2)),
         err("max over an empty dim", lambda: torch.zeros(2, 0).max(1)),
@@ -273,6 +283,7 @@ def build_errors():
         err("gather index ndim", lambda: torch.gather(x, 1, torch.tensor([0, 1]))),
         err("gather float index", lambda: torch.gather(x, 1, torch.tensor([[0.0]]))),
         err("gather index out of bounds", lambda: torch.gather(x, 1, torch.tensor([[0, 4]]))),
+        err("gather negative index", lambda: torch.gather(x, 1, torch.tensor([[-1]]))),
         err("gather index larger than input", lambda: torch.gather(x, 1, torch.zeros(4, 1, dtype=torch.long))),
         err("masked_fill mask not broadcastable", lambda: x.masked_fill(torch.tensor([True, False]), 0.0)),
         err("one_hot float input", lambda: F.one_hot(torch.tensor([1.0]))),
@@ -288,6 +299,8 @@ def build_errors():
         err("mse_loss bad reduction", lambda: F.mse_loss(x, x, reduction="avg")),
         err("mse_loss shapes not broadcastable", lambda: F.mse_loss(x, torch.randn(3, 5))),
         err("chunk 0 chunks", lambda: x.chunk(0)),
+        err("chunk of a 0-d tensor", lambda: torch.tensor(5.0).chunk(2)),
+        err("split of a 0-d tensor", lambda: torch.tensor(5.0).split(1)),
         err("split sizes do not sum", lambda: x.split([1, 2], dim=1)),
         err("arange step 0", lambda: torch.arange(0, 3, 0)),
         err("arange wrong sign", lambda: torch.arange(0, 3, -1)),

@@ -23,7 +23,8 @@ export interface NLLLossOptions {
 
 const NLL_KEYS = ['weight', 'ignoreIndex', 'reduction'] as const;
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const scalarName = (dtype: DType): string => (dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Long');
+const scalarName = (dtype: DType): string =>
+  dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : dtype === 'bool' ? 'Bool' : 'Long';
 
 export interface IndexTargetLayout {
   /** Batch N (1 for a (C) input), classes C, and S = Π d_k of the extra dims. */

@@ -135,20 +135,20 @@ function sizeAndOptions(where: string, args: readonly unknown[], allowed: readon
 function filled(shape: number[], value: number, dtype: DType, requiresGrad: boolean): Tensor {
   const d = allocate(dtype, numel(shape));
   if (dtype === 'int64') storageFrom('int64', [value]); // rejects a non-integer or out-of-range value
-  if (value !== 0) d.fill(value);
+  if (value !== 0) d.fill(dtype === 'bool' ? 1 : value);
   return new Tensor(d, shape, dtype, requiresGrad);
 }
 
 /**
  * A tensor of `size` filled with `value`, as torch.full. Without a dtype the value decides it, as
- * in torch: an integer gives int64, anything else float32.
+ * in torch: a boolean gives bool, an integer int64, anything else float32.
  */
-export function full(size: number[], value: number, opts: FactoryOptions = {}): Tensor {
+export function full(size: number[], value: number | boolean, opts: FactoryOptions = {}): Tensor {
   checkOptions('full()', opts, FILL_KEYS);
   if (!Array.isArray(size)) throw new TypeError(`full() expected the size as an array of numbers, got ${typeof size}`);
-  if (typeof value !== 'number') throw new TypeError(`full() expected a number fill value, got ${typeof value}`);
-  const dtype = opts.dtype ?? (Number.isInteger(value) ? 'int64' : 'float32');
-  return filled(checkShape(size), value, dtype, opts.requiresGrad ?? false);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`full() expected a number or boolean fill value, got ${typeof value}`);
+  const dtype = opts.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int64' : 'float32');
+  return filled(checkShape(size), Number(value), dtype, opts.requiresGrad ?? false);
 }
 
 /** Zeros of the given size (`zeros(2, 3)` or `zeros([2, 3])`), float32 unless `dtype` says otherwise. */

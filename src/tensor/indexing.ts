@@ -1,5 +1,5 @@
-// Index-driven ops: gather, maskedFill, topk and oneHot. Each returns a fresh contiguous tensor; the
-// differentiable ones scatter their gradient back through the indices they read.
+// Index-driven ops: gather, maskedFill, topk, max/min along a dim, and oneHot. Each returns a fresh
+// contiguous tensor; the differentiable ones scatter their gradient back through the indices they read.
 import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
 import { allocate, isFloat } from './dtype.js';
 import { broadcastIndex, broadcastShapes } from './ops.js';
@@ -28,7 +28,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const size = inShape[d];
   const ix = index.data;
   for (let k = 0; k < ix.length; k++) {
-    if (ix[k] < -size || ix[k] >= size) throw new Error(`index ${ix[k]} is out of bounds for dimension ${d} with size ${size}`);
+    if (ix[k] < 0 || ix[k] >= size) throw new Error(`index ${ix[k]} is out of bounds for dimension ${d} with size ${size}`);
   }
   const inStrides = stridesOf(inShape);
   const n = ix.length;
@@ -38,8 +38,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   const counter = new Array<number>(nd).fill(0);
   let base = 0; // offset of the current coordinates with coordinate `d` taken as 0
   for (let k = 0; k < n; k++) {
-    const v = ix[k] < 0 ? ix[k] + size : ix[k];
-    src[k] = base + v * inStrides[d];
+    src[k] = base + ix[k] * inStrides[d];
     for (let a = nd - 1; a >= 0; a--) {
       counter[a]++;
       if (a !== d) base += inStrides[a];
@@ -59,16 +58,18 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 
 /**
  * `input` with `value` wherever `mask` is true, as torch.masked_fill. `mask` is a bool tensor, or
- * an int64 tensor read as nonzero = true (PyTorch 1.13 accepts both); input and mask broadcast
- * against each other. The gradient passes through where the mask is false.
+ * an int64 tensor read as nonzero = true (PyTorch 1.13 accepts both; a float mask, which 1.13
+ * silently ignores, is an error); input and mask broadcast against each other. The gradient passes
+ * through where the mask is false.
  */
-export function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor {
+export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean): Tensor {
   if (!(mask instanceof Tensor)) throw new Error('masked_fill: mask must be a Tensor');
   if (isFloat(mask.dtype)) {
     throw new Error(`masked_fill only supports boolean masks, but got mask with dtype ${mask.dtype}`);
   }
-  if (typeof value !== 'number') throw new Error(`masked_fill: value must be a number, got ${typeof value}`);
-  if (!isFloat(input.dtype) && !Number.isInteger(value)) {
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`masked_fill: value must be a number, got ${typeof value}`);
+  const fill = input.dtype === 'bool' ? (value ? 1 : 0) : Number(value);
+  if (input.dtype === 'int64' && !Number.isInteger(fill)) {
     throw new Error(`masked_fill: value ${value} cannot be stored in an ${input.dtype} tensor`);
   }
   const shape = broadcastShapes(mask.shape, input.shape);
@@ -78,7 +79,7 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor {
   const A = input.data;
   const M = mask.data;
   const out = allocate(input.dtype, n);
-  for (let k = 0; k < n; k++) out[k] = M[im[k]] !== 0 ? value : A[ia[k]];
+  for (let k = 0; k < n; k++) out[k] = M[im[k]] !== 0 ? fill : A[ia[k]];
   return makeResult(out, shape, input.dtype, [input], (g) => {
     const gi = gradOf(input)!;
     for (let k = 0; k < n; k++) if (M[im[k]] === 0) gi[ia[k]] += g[k];
@@ -104,6 +105,7 @@ export interface TopkOptions {
  */
 export function topk(input: Tensor, k: number, opts: TopkOptions = {}): [Tensor, Tensor] {
   const largest = opts.largest ?? true;
+  if (input.dtype === 'bool') throw new Error('"topk_cpu" not implemented for \'Bool\'');
   const d = normDim(opts.dim ?? -1, input.ndim);
   const shape0 = input.ndim === 0 ? [1] : input.shape;
   const [outer, size, inner] = splitAt(shape0, d);

@@ -13,7 +13,7 @@ export interface MultinomialOptions {
   generator?: Generator;
 }
 
-const scalarName = (dtype: string): string => (dtype === 'int64' ? 'Long' : dtype);
+const scalarName = (dtype: string): string => (dtype === 'int64' ? 'Long' : dtype === 'bool' ? 'Bool' : dtype);
 
 /**
  * `numSamples` category indices per row of `input` (1-D: (C) → (numSamples); 2-D: (R, C) →

@@ -257,7 +257,7 @@ export function toDtype(a: Tensor, dtype: DType): Tensor {
   });
 }
 
-export function toNested(data: ArrayLike<number>, shape: readonly number[]): any {
+export function toNested(data: ArrayLike<number | boolean>, shape: readonly number[]): any {
   if (shape.length === 0) return data[0];
   const walk = (dim: number, off: number): any => {
     const n = shape[dim];
@@ -273,6 +273,7 @@ export function toNested(data: ArrayLike<number>, shape: readonly number[]): any
  * sizes, as torch.split. The pieces are copies whose gradients flow back into `a`.
  */
 export function split(a: Tensor, splitSize: number | number[], dim = 0): Tensor[] {
+  if (a.ndim === 0) throw new Error('split expects at least a 1-dimensional tensor');
   const d = normDim(dim, a.ndim);
   const size = a.shape[d];
   if (Array.isArray(splitSize)) {
@@ -304,6 +305,7 @@ export function split(a: Tensor, splitSize: number | number[], dim = 0): Tensor[
  * shorter, so fewer than `chunks` pieces come back when size does not divide evenly.
  */
 export function chunk(a: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (a.ndim === 0) throw new Error('chunk expects at least a 1-dimensional tensor');
   if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normDim(dim, a.ndim);
   const size = a.shape[d];

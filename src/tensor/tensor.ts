@@ -103,9 +103,12 @@ export class Tensor {
     return ops.toNested(this.data, this.shape);
   }
 
-  /** The values as nested arrays of numbers (a number for a 0-d tensor), as torch's `tolist()`. */
+  /**
+   * The values as nested arrays (a single value for a 0-d tensor), as torch's `tolist()`: numbers,
+   * or booleans for a bool tensor.
+   */
   tolist(): any {
-    return ops.toNested(this.data, this.shape);
+    return ops.toNested(this.dtype === 'bool' ? Array.from(this.data, (v) => v !== 0) : this.data, this.shape);
   }
 
   toString(): string {
@@ -154,15 +157,15 @@ export class Tensor {
    * grad can only be filled under noGrad; a tensor inside the autograd graph never (its backward
    * may read the values it had).
    */
-  fill_(value: number): this {
-    if (typeof value !== 'number') throw new TypeError(`fill_(): value must be a number, got ${typeof value}`);
+  fill_(value: number | boolean): this {
+    if (typeof value !== 'number' && typeof value !== 'boolean') throw new TypeError(`fill_(): value must be a number, got ${typeof value}`);
     if (this.requiresGrad && gradEnabled) {
       throw new Error(this.isLeaf
         ? 'a leaf Variable that requires grad is being used in an in-place operation.'
         : 'fill_(): in-place ops on a tensor that is part of the autograd graph are not supported; make a new tensor (or detach() first)');
     }
     if (this.dtype === 'int64' && !Number.isInteger(value)) throw new Error(`fill_(): value ${value} cannot be stored in an int64 tensor`);
-    this.data.fill(value);
+    this.data.fill(this.dtype === 'bool' ? (value ? 1 : 0) : Number(value));
     return this;
   }
 
@@ -235,7 +238,7 @@ export class Tensor {
   split(splitSize: number | number[], dim = 0): Tensor[] { return ops.split(this, splitSize, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
   gather(dim: number, index: Tensor): Tensor { return ops.gather(this, dim, index); }
-  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  maskedFill(mask: Tensor, value: number | boolean): Tensor { return ops.maskedFill(this, mask, value); }
   /** `[values, indices]` of the k largest (or smallest) along `dim` (default -1). */
   topk(k: number, dim?: number | ops.TopkOptions, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
     return ops.topk(this, k, dim, largest, sorted);
