@@ -43,7 +43,7 @@ export interface Example {
 export function randomTrainingExample(random: PyRandom, categoryLines: Record<string, string[]>, allCategories: string[]): Example {
   const category = randomChoice(random, allCategories);
   const line = randomChoice(random, categoryLines[category]);
-  const categoryTensor = tensor([allCategories.indexOf(category)], { dtype: 'int64' });
+  const categoryTensor = tensor([allCategories.indexOf(category)]);
   return { category, line, categoryTensor, lineTensor: lineToTensor(line) };
 }
 

@@ -35,11 +35,11 @@ export function inputTensor(line: string): Tensor {
   return t;
 }
 
-// int64 tensor of second letter to end (EOS) for target
+// int64 tensor (tensor() of integers) of second letter to end (EOS) for target
 export function targetTensor(line: string): Tensor {
   const letterIndexes = [...line.slice(1)].map((c) => allLetters.indexOf(c));
   letterIndexes.push(EOS);
-  return tensor(letterIndexes, { dtype: 'int64' });
+  return tensor(letterIndexes);
 }
 
 /** One step of the tutorial's train(): returns the last output and the loss per letter. */

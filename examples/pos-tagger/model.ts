@@ -24,7 +24,7 @@ export class LSTMTagger extends Module {
     const L = sentence.size(0);
     const embeds = this.word_embeddings.forward(sentence);
     const [lstmOut] = this.lstm.forward(embeds.view(L, 1, -1));
-    const tagSpace = this.hidden2tag.forward((lstmOut as Tensor).view(L, -1));
+    const tagSpace = this.hidden2tag.forward(lstmOut.view(L, -1));
     return F.logSoftmax(tagSpace, 1);
   }
 }

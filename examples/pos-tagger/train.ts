@@ -8,7 +8,7 @@ import { loadWeights } from '../common/weights.js';
 export { LSTMTagger };
 
 export function prepareSequence(seq: string[], toIx: Record<string, number>): Tensor {
-  return tensor(seq.map((w) => toIx[w]), { dtype: 'int64' });
+  return tensor(seq.map((w) => toIx[w])); // integers → int64, as torch.tensor(idxs, dtype=torch.long)
 }
 
 export const trainingData: Array<[string[], string[]]> = [

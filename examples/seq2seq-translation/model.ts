@@ -27,7 +27,7 @@ export class EncoderRNN extends Module {
   forward(input: Tensor): [Tensor, Tensor] {
     const embedded = this.dropout.forward(this.embedding.forward(input));
     const [output, hidden] = this.gru.forward(embedded);
-    return [output as Tensor, hidden];
+    return [output, hidden];
   }
 }
 
@@ -73,7 +73,7 @@ export class AttnDecoderRNN extends Module {
   /** → [log-probs (B, max_length, V), last hidden (1, B, H), attention weights (B, max_length, L)] */
   forward(encoderOutputs: Tensor, encoderHidden: Tensor, targetTensor: Tensor | null = null): [Tensor, Tensor, Tensor] {
     const batchSize = encoderOutputs.size(0);
-    let decoderInput = full([batchSize, 1], SOS_token, { dtype: 'int64' });
+    let decoderInput = full([batchSize, 1], SOS_token); // integer fill → int64, as torch.empty(batch_size, 1, dtype=torch.long).fill_(SOS_token)
     let decoderHidden = encoderHidden;
     const decoderOutputs: Tensor[] = [];
     const attentions: Tensor[] = [];
@@ -100,6 +100,6 @@ export class AttnDecoderRNN extends Module {
     const [context, attnWeights] = this.attention.forward(query, encoderOutputs);
     const inputGru = cat([embedded, context], 2);
     const [output, h] = this.gru.forward(inputGru, hidden);
-    return [this.out.forward(output as Tensor), h, attnWeights];
+    return [this.out.forward(output), h, attnWeights];
   }
 }

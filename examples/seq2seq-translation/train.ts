@@ -5,7 +5,7 @@
 // tutorial's get_dataloader. Run: node examples/run.mjs seq2seq-translation [--n_epochs 80]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, Generator, NLLLoss, PyRandom, manualSeed, noGrad, Tensor } from 'recur';
+import { Adam, Generator, NLLLoss, PyRandom, manualSeed, noGrad, tensor, Tensor } from 'recur';
 import { EncoderRNN, AttnDecoderRNN, SOS_token, EOS_token } from './model.js';
 import { dataDir, unicodeToAscii } from '../common/data.js';
 import { parseFlags } from '../common/args.js';
@@ -117,7 +117,7 @@ export function trainBatch(m: Seq2Seq, inputTensor: Tensor, targetTensor: Tensor
 export function evaluate(m: Seq2Seq, sentence: string, inputLang: Lang, outputLang: Lang, maxLength: number): [string[], Tensor] {
   return noGrad(() => {
     const ids = [...sentence.split(' ').map((w) => inputLang.word2index[w]), EOS_token];
-    const inputTensor = new Tensor(Int32Array.from(ids), [1, ids.length], 'int64');
+    const inputTensor = tensor(ids).view(1, -1);
     const [encoderOutputs, encoderHidden] = m.encoder.forward(inputTensor);
     const [decoderOutputs, , decoderAttn] = m.decoder.forward(encoderOutputs, encoderHidden);
     const [, topi] = decoderOutputs.topk(1);

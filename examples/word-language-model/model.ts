@@ -48,13 +48,8 @@ export class RNNModel extends Module {
   forward(input: Tensor, hidden: Hidden): [Tensor, Hidden] {
     const emb = this.drop.forward(this.encoder.forward(input));
     let output: Tensor;
-    if (this.rnn instanceof LSTM) {
-      const [out, h] = this.rnn.forward(emb, hidden as [Tensor, Tensor]);
-      [output, hidden] = [out as Tensor, h];
-    } else {
-      const [out, h] = this.rnn.forward(emb, hidden as Tensor);
-      [output, hidden] = [out as Tensor, h];
-    }
+    if (this.rnn instanceof LSTM) [output, hidden] = this.rnn.forward(emb, hidden as [Tensor, Tensor]);
+    else [output, hidden] = this.rnn.forward(emb, hidden as Tensor);
     output = this.drop.forward(output);
     let decoded = this.decoder.forward(output);
     decoded = decoded.view(-1, this.ntoken);
