@@ -5,7 +5,7 @@ import {
   LSTM, GRU, RNN, Linear, Dropout, Embedding, RNNCell, LSTMCell, GRUCell, CrossEntropyLoss, Adam, AdamW, SGD,
   StepLR, ExponentialLR, CosineAnnealingLR, LinearLR, ConstantLR, LambdaLR, SequentialLR, clipGradNorm, DataLoader,
   packPaddedSequence, padPackedSequence, padSequence, packSequence, unpadSequence, crossEntropy, embedding,
-  tensor, zeros, randn, full, Generator, Tensor, Module,
+  tensor, zeros, randn, full, Generator, Tensor, Module, arange, gradcheck, RnnClsNet, SeqSumModDataset, PyRandom, saveBytes,
 } from '../src/index.js';
 
 const any = (x: unknown) => x as never;
@@ -100,6 +100,11 @@ describe('every constructor and function with options rejects unknown keys', () 
     ['randn', () => randn([1], any({ seed: 1 })), "got an unexpected keyword argument 'seed'"],
     ['full', () => full([1], 2, any({ device: 'cpu' })), "got an unexpected keyword argument 'device'"],
     ['Module.loadStateDict', () => new Module().loadStateDict({}, any({ assign: true })), "loadStateDict() got an unexpected keyword argument 'assign'"],
+    ['arange', () => arange(3, 5, 1, any({ dtype: 'int64', device: 'cpu' })), "arange() got an unexpected keyword argument 'device'"],
+    ['gradcheck', () => gradcheck((t) => t, [], any({ atoll: 1 })), "(did you mean 'atol'?)"],
+    ['RnnClsNet', () => new RnnClsNet(any({ vocabSize: 3, embedDim: 2, hiddenDim: 2, numLayers: 1, numClasses: 2, num_layers: 1 })), "as 'numLayers'"],
+    ['SeqSumModDataset', () => new SeqSumModDataset(any(new PyRandom(0)), any({ max_seq_len: 3 })), "as 'maxSeqLen'"],
+    ['saveBytes', () => saveBytes({}, any({ metdata: {} })), "(did you mean 'metadata'?)"],
   ];
   for (const [name, fn, msg] of cases) it(name, () => expect(fn).toThrow(msg));
 });

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { select } from '../tensor/ops.js';
 import { Generator, defaultGenerator } from '../tensor/random.js';
+import { checkOptions } from '../util/options.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -37,6 +38,7 @@ export class RnnClsNet extends Module {
 
   constructor(readonly opts: RnnClsNetOptions) {
     super();
+    checkOptions('RnnClsNet()', opts, ['vocabSize', 'embedDim', 'hiddenDim', 'numLayers', 'numClasses', 'cell', 'bidirectional', 'dropout', 'dtype', 'generator']);
     const gen = opts.generator ?? defaultGenerator;
     const dtype = opts.dtype ?? 'float32';
     this.cell = opts.cell ?? 'rnn';

@@ -2,6 +2,7 @@
 // the label is sum mod (maxNumber + 1). Generated on the fly, infinitely unless totalSamples.
 import type { IntRng } from '../data/rng.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkOptions } from '../util/options.js';
 
 export type Sample = [sequence: number[], length: number, target: number];
 
@@ -27,6 +28,7 @@ export class SeqSumModDataset implements Iterable<Sample> {
   readonly totalSamples: number | null;
 
   constructor(readonly rng: IntRng, opts: SeqSumModOptions = {}) {
+    checkOptions('SeqSumModDataset()', opts, ['totalSamples', 'minSeqLen', 'maxSeqLen', 'maxNumber']);
     this.minSeqLen = opts.minSeqLen ?? 2;
     this.maxSeqLen = opts.maxSeqLen ?? 5;
     this.maxNumber = opts.maxNumber ?? 9;

@@ -3,6 +3,7 @@
 //   analytic: backward of Σ out·r ; numeric: (L(x+εe_i) − L(x−εe_i)) / 2ε for every input element.
 import { Tensor, noGrad } from './tensor.js';
 import { Generator } from './random.js';
+import { checkOptions } from '../util/options.js';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -18,6 +19,7 @@ export function gradcheck(
   inputs: Tensor[],
   opts: GradcheckOptions = {},
 ): true {
+  checkOptions('gradcheck()', opts, ['eps', 'atol', 'rtol', 'projections', 'seed']);
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, projections = 2, seed = 0 } = opts;
   for (const x of inputs) {
     if (x.requiresGrad && x.dtype !== 'float64') {

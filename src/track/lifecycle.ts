@@ -29,8 +29,9 @@ export function unregisterRun(run: Run): void {
   active.delete(run);
 }
 
-// The signal received so far, if any (SIGINT/SIGTERM), while handlers were installed.
-export function receivedSignal(): NodeJS.Signals | null {
+// The signal received so far, if any (SIGINT/SIGTERM), while handlers were installed; a string in
+// the public types so that they need no @types/node.
+export function receivedSignal(): string | null {
   return signalSeen;
 }
 

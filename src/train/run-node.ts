@@ -20,7 +20,7 @@ export interface RunOptions {
   json?: boolean;
   /** Where lines go (default process.stdout); progress goes to `err` when it is a TTY. */
   out?: { write(s: string): unknown };
-  err?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  err?: { write(s: string): unknown; isTTY?: boolean };
   /** Install SIGINT/SIGTERM handlers that stop after a checkpoint (default true). */
   handleSignals?: boolean;
   /** Tracking project name. */
@@ -151,7 +151,7 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
     const handlers: Array<[NodeJS.Signals, () => void]> = [['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]];
     if (opts.handleSignals !== false) for (const [s, h] of handlers) process.prependListener(s, h);
 
-    const tty = !json && Boolean((err as NodeJS.WriteStream).isTTY);
+    const tty = !json && Boolean(err.isTTY);
     const bar = tty ? new ProgressBar(config.total_steps, trainer.step, err) : null;
     const t0 = performance.now();
     const startStep = trainer.step;

@@ -61,8 +61,8 @@ function close(what: string, actual: Tensor | null | undefined, expected: GT | n
   }
   if (!actual) fail(`${what}: missing`);
   sameShape(what, actual.shape, expected.shape);
-  if (expected.dtype === 'int64') {
-    if (actual.dtype !== 'int64') fail(`${what}: dtype ${actual.dtype}, expected int64`);
+  if (expected.dtype === 'int64' || expected.dtype === 'bool') {
+    if (actual.dtype !== expected.dtype) fail(`${what}: dtype ${actual.dtype}, expected ${expected.dtype}`);
     equal(what, Array.from(actual.data), expected.data as number[]);
     return;
   }
