@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isPidAlive, writeFileAtomicSync } from '../track/file-store.js';
+import { isPidAlive } from '../track/file-store.js';
+import { writeAtomicFile } from '../track/summary-file.js';
 import type { TrainConfig } from '../train/config.js';
 import { configDiff } from './plan.js';
 import type { Trial } from './plan.js';
@@ -67,7 +68,7 @@ export function readState(dir: string): SweepState | null {
 
 export function writeState(dir: string, s: SweepState): void {
   s.updatedAt = new Date().toISOString();
-  writeFileAtomicSync(path.join(dir, STATE_FILE), JSON.stringify(s, null, 1) + '\n');
+  writeAtomicFile(path.join(dir, STATE_FILE), JSON.stringify(s, null, 1) + '\n');
 }
 
 /**

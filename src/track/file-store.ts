@@ -20,7 +20,7 @@ import path from 'node:path';
 import { appendRows, decodeLine, encodeRow, parseLines } from './metrics.js';
 import { effectiveStatus, parseMeta, type LivenessProbe } from './status.js';
 import { ensureWritableDir } from './writable-dir.js';
-import { SummaryWriter } from './summary-file.js';
+import { SummaryWriter, writeAtomicFile } from './summary-file.js';
 import {
   candidateId,
   compareEntries,
@@ -49,24 +49,6 @@ export function isPidAlive(pid: number): boolean {
 
 export function nodeLivenessProbe(): LivenessProbe {
   return { host: os.hostname(), isPidAlive };
-}
-
-let tmpCounter = 0;
-
-// Writes `text` to `file` so that readers see either the old or the new content.
-export function writeFileAtomicSync(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      /* the temp file may not exist */
-    }
-    throw e;
-  }
 }
 
 export class FileStore implements RunStore {
@@ -162,7 +144,7 @@ export class FileStore implements RunStore {
   }
 
   writeMeta(meta: RunMeta): void {
-    writeFileAtomicSync(path.join(this.runDir(meta.id), META_FILE), JSON.stringify(meta, null, 2) + '\n');
+    writeAtomicFile(path.join(this.runDir(meta.id), META_FILE), JSON.stringify(meta, null, 2) + '\n');
     this.summaries.metaWritten(meta);
   }
 
@@ -240,7 +222,7 @@ export class FileStore implements RunStore {
     if (dropped === 0 && end === text.length) return 0;
     // Appends after this go to the new file, never to the replaced one.
     this.closeRun(id);
-    writeFileAtomicSync(file, kept.map((l) => l + '\n').join(''));
+    writeAtomicFile(file, kept.map((l) => l + '\n').join(''));
     return dropped;
   }
 

@@ -21,6 +21,8 @@ export const SUMMARY_INTERVAL_MS = 1000;
 
 let tmpCounter = 0;
 
+// Writes `text` to `file` so that readers see either the old or the new content (no fsync: a
+// crash may lose the newest write, never leave half a file; summaries behind their log are rebuilt).
 export function writeAtomicFile(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   try {
