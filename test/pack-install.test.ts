@@ -1,7 +1,7 @@
 // The package as a user gets it: `npm pack`, `npm install` of the tarball into a new ESM project
 // (no @types/node), a TypeScript script with a custom model type-checks under strict (library
 // .d.ts files checked too: skipLibCheck false) and runs: it trains, saves and loads.
-// Needs dist/ (npm run build) and npm's cache or registry for the dependencies: npm run test:long.
+// Needs dist/ (npm test builds it first) and npm's cache or registry for the dependencies.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
@@ -46,7 +46,7 @@ const same = again.fc.weight.toArray().flat().every((v: number, i: number) => v 
 console.log(JSON.stringify({ first: losses[0], last: losses[losses.length - 1], repr: model.toString(), same }));
 `;
 
-describe.runIf(process.env.RECUR_LONG === '1')('npm pack → npm install → a custom model in a fresh TypeScript project', () => {
+describe('npm pack → npm install → a custom model in a fresh TypeScript project', () => {
   it('type-checks without @types/node and runs', () => {
     expect(existsSync(join(root, 'dist/index.d.ts')), 'run npm run build first').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'recur-pack-'));

@@ -64,7 +64,7 @@ const RECUR_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
  * `recur <args>`, or `npx recur <args>` when npm exec (npx) launched it. Other scripts keep
  * their path: `node train.js` records `/abs/train.js ...`.
  */
-export function commandLine(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env, bin: string = RECUR_BIN): string[] {
+export function commandLine(argv: readonly string[] = process.argv, env: Readonly<Record<string, string | undefined>> = process.env, bin: string = RECUR_BIN): string[] {
   const script = argv[1];
   if (script === undefined) return [];
   let real = script;
