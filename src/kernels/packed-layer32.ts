@@ -16,7 +16,7 @@
 // Memory: one workspace block per call (allocF32) holds the inputs, Wᵀ, the scratch and the tape;
 // the caller releases it (Layer32.release) after backward, or when its graph is collected.
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
-import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
+import { allocF32, release } from './gemm-wasm.js';
 import { colSum32, gemm32AB, gemm32AtB, transpose32 } from './gemm32.js';
 import { tanh } from './cells/tanh.js';
 import type { CellMode } from './packed-layer.js';
@@ -130,18 +130,13 @@ export class Layer32 {
     for (let t = 1; t < bs.length; t++) this.offs[t] = this.offs[t - 1] + bs[t - 1];
   }
 
-  /** Whether the workspace is in WASM memory (else the caller takes the float64 path). */
-  get inWasm(): boolean {
-    return this.ws !== null && inWasmMemory(this.ws);
-  }
-
   release(): void {
     if (this.ws !== null) release(this.ws);
     this.ws = null;
   }
 
   private workspace(): Float32Array {
-    if (this.ws === null) throw new Error('recurrent layer: backward through a graph whose buffers were already freed (call backward once per forward)');
+    if (this.ws === null) throw new Error('Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward(); recur has no retain_graph: run the forward again');
     return this.ws;
   }
 

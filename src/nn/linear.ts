@@ -8,7 +8,6 @@ import { allocate } from '../tensor/dtype.js';
 import { add, matmul, transpose } from '../tensor/ops.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { describeValue, resolveOptions } from '../util/options.js';
-import { gemm32Available } from '../kernels/gemm32.js';
 import { linear32 } from './linear32.js';
 import { keepsFloat64Numerics } from '../runtime/numerics.js';
 
@@ -62,7 +61,7 @@ export class Linear extends Module {
       const rows = x.ndim >= 2 ? x.data.length / x.shape[x.ndim - 1] : 1;
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.ndim - 1]} and ${this.inFeatures}x${this.outFeatures})`);
     }
-    if (x.dtype === 'float32' && this.weight.dtype === 'float32' && (this.bias === null || this.bias.dtype === 'float32') && !keepsFloat64Numerics(this.weight) && gemm32Available()) {
+    if (x.dtype === 'float32' && this.weight.dtype === 'float32' && (this.bias === null || this.bias.dtype === 'float32') && !keepsFloat64Numerics(this.weight)) {
       const y32 = linear32(this, x, this.weight, this.bias);
       if (y32 !== null) return y32;
     }

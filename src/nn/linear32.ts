@@ -9,7 +9,7 @@ import { workspace } from '../runtime/wasm/workspace.js';
 
 const up4 = (n: number) => (n + 3) & ~3;
 
-/** x [..., K] (float32), weight [N, K], bias [N] | null → [..., N]; null when the workspace does not fit in WASM memory. */
+/** x [..., K] (float32), weight [N, K], bias [N] | null → [..., N]; null for an empty product (the general path handles it). */
 export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor | null {
   const N = weight.shape[0];
   const K = weight.shape[1];
@@ -17,7 +17,6 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   if (M === 0 || N === 0 || K === 0) return null;
   const oX = 0, oW = up4(M * K), oB = oW + up4(K * N), oY = oB + up4(N);
   const ws = workspace(owner, oY + up4(M * N));
-  if (ws === null) return null;
   kernelCounts.linear32++;
   ws.set(x.data as Float32Array, oX);
   transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
@@ -31,7 +30,6 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
     const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;
     const gG = 0, gW = up4(M * N), gX = gW + up4(N * K), gO = gX + up4(M * K);
     const w = workspace(owner, gO + up4(Math.max(M * K, N * K, N)));
-    if (w === null) throw new Error('Linear: WASM memory is full (backward)');
     w.set(g as Float32Array, gG);
     if (dX !== null) {
       w.set(weight.data as Float32Array, gW);

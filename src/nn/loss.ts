@@ -16,7 +16,7 @@ import { Module } from './module.js';
 import { Tensor, makeResult, gradOf, numel } from '../tensor/tensor.js';
 import type { DType, FloatArray } from '../tensor/dtype.js';
 import { allocate, isFloat } from '../tensor/dtype.js';
-import { indexTargetLayout } from './nll-loss.js';
+import { indexTargetLayout, scalarName } from './nll-loss.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -31,7 +31,6 @@ export interface CrossEntropyOptions {
 }
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const scalarName = (dtype: DType): string => (dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : 'Long');
 /** C++ `<<` of a double (6 significant digits). */
 const cppDouble = (x: number): string => String(Number(x.toPrecision(6)));
 

@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { Parameter } from './parameter.js';
 import { checkOptions } from '../util/options.js';
+import { disposeWorkspace } from '../runtime/wasm/workspace.js';
 
 /**
  * A tensor as a state dict may hold it: a recur Tensor, or a plain `{ shape, data }` record such as
@@ -78,7 +79,6 @@ const REGISTERING: ProxyHandler<Module> = {
     return Reflect.deleteProperty(target, key);
   },
 };
-import { disposeWorkspace } from '../runtime/wasm/workspace.js';
 
 export class Module {
   /** True in training mode (dropout active); set by train() / eval(). */

@@ -23,7 +23,8 @@ export interface NLLLossOptions {
 
 const NLL_KEYS = ['weight', 'ignoreIndex', 'reduction'] as const;
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-const scalarName = (dtype: DType): string =>
+/** c10's ScalarType name of a dtype, as PyTorch's messages print it. */
+export const scalarName = (dtype: DType): string =>
   dtype === 'float32' ? 'Float' : dtype === 'float64' ? 'Double' : dtype === 'bool' ? 'Bool' : 'Long';
 
 export interface IndexTargetLayout {

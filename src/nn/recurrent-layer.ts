@@ -9,7 +9,6 @@ import {
 } from '../kernels/packed-layer.js';
 import type { LayerGrads, LayerShape } from '../kernels/packed-layer.js';
 import { Layer32 } from '../kernels/packed-layer32.js';
-import { gemm32Available } from '../kernels/gemm32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { keepsFloat64Numerics } from '../runtime/numerics.js';
 
@@ -73,9 +72,8 @@ export function recurrentLayer(
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
   const bs = Int32Array.from(batchSizes as ArrayLike<number>);
-  if (dtype === 'float32' && shape.projSize === 0 && noise === null && rows > 0 && !keepsFloat64Numerics(w.wIh) && gemm32Available()) {
-    const fast = recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null);
-    if (fast !== null) return fast;
+  if (dtype === 'float32' && shape.projSize === 0 && noise === null && rows > 0 && !keepsFloat64Numerics(w.wIh)) {
+    return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null);
   }
   const tape = needGrad ? allocTape(shape, rows) : null;
   packedLayerForward(
@@ -123,20 +121,16 @@ export function recurrentLayer(
 /**
  * The float32 path (packed-layer32.ts): SIMD float32 products, float32 cells, the workspace and
  * tape in WASM memory — released after backward, or when the graph is collected (a second backward
- * through the same graph is an error, as in PyTorch without retain_graph). Null when the workspace
- * did not fit in WASM memory (the float64 path then runs).
+ * through the same graph is an error, as in PyTorch without retain_graph). Without WASM, or with its
+ * memory full, the same code runs on plain arrays and the kernels' JS twins: the same bits.
  */
 function recurrentLayer32(
   shape: LayerShape, w: LayerWeights, x: Tensor, bs: Int32Array, reverse: boolean, h0: Tensor, c0: Tensor | null,
   needGrad: boolean, parents: Tensor[], flat: FloatArray, yShape: number[], hShape: number[], cShape: number[] | null,
-): LayerResult | null {
+): LayerResult {
   const H = shape.hiddenSize;
   const B = hShape[0];
   const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse);
-  if (!layer.inWasm) {
-    layer.release();
-    return null;
-  }
   const f32 = (t: Tensor | null) => (t === null ? null : (t.data as Float32Array));
   const params = { wIh: f32(w.wIh)!, wHh: f32(w.wHh)!, bIh: f32(w.bIh), bHh: f32(w.bHh) };
   const nY = yShape[0] * yShape[1];

@@ -1,5 +1,6 @@
 // Grow-only WASM workspaces owned by an object (a module): workspace(owner, n) returns a float32
-// view of at least n elements in WASM memory, the same block while it is big enough, a bigger one
+// view of at least n elements in WASM memory (a plain Float32Array when WASM is unavailable or its
+// memory is full: the kernels then run their JS twins, with the same bits), the same block while it is big enough, a bigger one
 // (the old given back) when it is not. The block is given back by disposeWorkspace(owner) (what a
 // module's dispose() calls) or, failing that, when the owner is garbage-collected.
 import { allocF32, inWasmMemory, release } from '../../kernels/gemm-wasm.js';
@@ -7,8 +8,8 @@ import { allocF32, inWasmMemory, release } from '../../kernels/gemm-wasm.js';
 const blocks = new WeakMap<object, Float32Array>();
 const collected = new FinalizationRegistry<Float32Array>((block) => release(block));
 
-/** A float32 block of ≥ n elements in WASM memory owned by `owner`, or null when the memory is full. */
-export function workspace(owner: object, n: number): Float32Array | null {
+/** A float32 block of ≥ n elements owned by `owner` (in WASM memory when there is room). */
+export function workspace(owner: object, n: number): Float32Array {
   const have = blocks.get(owner);
   if (have !== undefined && have.length >= n) return have;
   if (have !== undefined) {
@@ -17,9 +18,8 @@ export function workspace(owner: object, n: number): Float32Array | null {
     blocks.delete(owner);
   }
   const next = allocF32(Math.max(n, have !== undefined ? Math.ceil(have.length * 1.5) : 0), false); // a scratch: written before read
-  if (!inWasmMemory(next)) return null;
   blocks.set(owner, next);
-  collected.register(owner, next, owner);
+  if (inWasmMemory(next)) collected.register(owner, next, owner);
   return next;
 }
 
