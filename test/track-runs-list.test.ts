@@ -49,16 +49,19 @@ async function cli(...args: string[]): Promise<{ out: string[]; err: string[] }>
 
 describe('recur runs at scale', () => {
   it('fits 120 columns, shortening names in the middle; --wide shows everything', async () => {
-    const { out } = await cli('runs', '--root', root, '--limit', '0');
+    const { out } = await cli('runs', '--root', root, '--limit', '0', '--sort', 'started');
     expect(out).toHaveLength(1 + 24);
     for (const l of out) expect([...l].length).toBeLessThanOrEqual(120);
     expect(out[1]).toMatch(/^a_rather_long_.*….*gru_lr0\.001_seed-0 /);
     expect(out[1]).toMatch(/cell=gru lr=0\.001/);
-    const wide = (await cli('runs', '--root', root, '--limit', '0', '--wide')).out;
+    const wide = (await cli('runs', '--root', root, '--limit', '0', '--wide', '--sort', 'started')).out;
     expect(wide[1]).toContain('a_rather_long_experiment_name_for_gru_lr0.001_seed-0');
     expect(wide[1]).toContain('cell=gru lr=0.001');
     expect(Math.max(...wide.map((l) => l.length))).toBeGreaterThan(120);
     expect(truncateMiddle('abcdefghij', 6)).toBe('ab…hij');
+    // The default order is newest first.
+    const newest = (await cli('runs', '--root', root, '--limit', '1', '--wide')).out[1];
+    expect(newest.split(' ')[0]).toBe(wide[24].split(' ')[0]);
   });
 
   it('filters like the dashboard, sorts and pages', async () => {
@@ -69,14 +72,16 @@ describe('recur runs at scale', () => {
     expect(byName).toHaveLength(3);
     const sorted = (await cli('runs', '--root', root, '--sort', '-best.accuracy', '--limit', '3', '--wide')).out.slice(1);
     expect(sorted[0]).toMatch(/_lr0\.01_seed-3/);
-    const p1 = await cli('runs', '--root', root, '--limit', '10');
+    const p1 = await cli('runs', '--root', root, '--limit', '10', '--sort', 'started');
     expect(p1.out).toHaveLength(11);
     expect(p1.err.join('\n')).toMatch(/runs 1-10 of 24, sorted by started; --page 2 for more/);
-    const p3 = await cli('runs', '--root', root, '--limit', '10', '--page', '3');
+    const p3 = await cli('runs', '--root', root, '--limit', '10', '--page', '3', '--sort', 'started');
     expect(p3.out).toHaveLength(5);
     expect(p3.out[1]).toMatch(/_lstm_lr0\.01_seed-0 /);
-    const json = JSON.parse((await cli('runs', '--root', root, '--filter', 'seed=2 cell~ST', '--json')).out.join('\n'));
+    const json = JSON.parse((await cli('runs', '--root', root, '--filter', 'seed=2 cell~ST', '--json', '--sort', 'started')).out.join('\n'));
     expect(json.map((r: { id: string }) => r.id)).toEqual([0.001, 0.005, 0.01].map((lr) => `a_rather_long_experiment_name_for_lstm_lr${lr}_seed-2`));
+    // --json lists every matching run unless --limit is given.
+    expect(JSON.parse((await cli('runs', '--root', root, '--json')).out.join('\n'))).toHaveLength(24);
   });
 
   it('says what is wrong with a bad filter, sort or page', async () => {

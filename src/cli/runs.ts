@@ -82,6 +82,7 @@ export interface ListOptions {
   wide?: boolean;
   width?: number; // columns to fit (default 120); ignored with `wide`
   now?: number;
+  among?: readonly IndexEntry[]; // the runs whose differing config keys CONFIG shows (default: entries)
 }
 
 // Shortens `s` to `w` characters keeping its start and end ("sota_warmup_lr…seed-3"): run names
@@ -105,7 +106,7 @@ const CONFIG_MIN = 16;
 export function listTable(entries: readonly IndexEntry[], o: ListOptions = {}): string[] {
   const now = o.now ?? Date.now();
   const wide = !!o.wide;
-  const metas = entries.map((e) => e.meta).filter((m): m is RunMeta => m !== null);
+  const metas = (o.among ?? entries).map((e) => e.meta).filter((m): m is RunMeta => m !== null);
   const varying = varyingConfigKeys(metas);
   type Col = { h: string; right?: boolean; get: (e: IndexEntry, c: ReturnType<typeof runColumns>) => string };
   const cols: Col[] = [
@@ -285,12 +286,12 @@ export function register(program: Command): void {
     .option('--json', 'print JSON instead of a table (the listed page of runs)')
     .option('--status <status>', 'only runs with this status (running, finished, failed, interrupted, corrupt)')
     .option('--filter <expr>', "only runs matching every term, as in the dashboard: 'lr>=0.005 cell=gru', a bare word matches the name (glob * ?), best.accuracy>0.9, status!=finished")
-    .option('--sort <key>', "sort by started (default), name, status, steps, rows, seed, duration, a config key, best.METRIC or last.METRIC; '-key' or 'key:desc' for descending", 'started')
-    .option('--limit <n>', 'runs per page (0: all)', '50')
+    .option('--sort <key>', "sort by started, name, status, steps, rows, seed, duration, a config key, best.METRIC or last.METRIC; '-key' or 'key:desc' for descending", '-started')
+    .option('--limit <n>', 'runs per page (0: all; default 50, all with --json)')
     .option('--page <k>', 'page to show (1 = first)', '1')
     .option('--wide', 'every column (rows, last accuracy, params, start time) and nothing truncated')
-    .action(async (opts: { save_dir: string; json?: boolean; status?: string; filter?: string; sort: string; limit: string; page: string; wide?: boolean }) => {
-      const limit = parseNumberArg('--limit', opts.limit, { integer: true, min: 0 });
+    .action(async (opts: { save_dir: string; json?: boolean; status?: string; filter?: string; sort: string; limit?: string; page: string; wide?: boolean }) => {
+      const limit = opts.limit === undefined ? (opts.json ? 0 : 50) : parseNumberArg('--limit', opts.limit, { integer: true, min: 0 });
       const page = parseNumberArg('--page', opts.page, { integer: true, min: 1 });
       const statuses = ['running', 'finished', 'failed', 'interrupted', 'corrupt'];
       if (opts.status && !statuses.includes(opts.status)) throw new CliError(`--status must be one of ${statuses.join(', ')}, got '${opts.status}'`);
@@ -304,12 +305,15 @@ export function register(program: Command): void {
       const matched = list.length;
       const from = limit === 0 ? 0 : (page - 1) * limit;
       const shown = limit === 0 ? list : list.slice(from, from + limit);
-      if (opts.json) return void console.log(JSON.stringify(shown.map(view), null, 2));
-      if (total === 0) return void console.log(`no runs under ${path.resolve(opts.save_dir)}`);
-      if (matched === 0) return void console.log(`no runs match (of ${total} under ${path.resolve(opts.save_dir)})`);
-      if (shown.length === 0) throw new CliError(`--page ${page} is past the last page (${Math.ceil(matched / limit)}) of ${matched} runs`);
-      const width = process.stdout.isTTY && process.stdout.columns ? Math.max(60, process.stdout.columns) : 120;
-      console.log(listTable(shown, { wide: opts.wide, width, now }).join('\n'));
+      if (shown.length === 0 && matched > 0) throw new CliError(`--page ${page} is past the last page (${Math.ceil(matched / limit)}) of ${matched} runs`);
+      if (opts.json) console.log(JSON.stringify(shown.map(view), null, 2));
+      else if (total === 0) return void console.log(`no runs under ${path.resolve(opts.save_dir)}`);
+      else if (matched === 0) return void console.log(`no runs match (of ${total} under ${path.resolve(opts.save_dir)})`);
+      else {
+        const width = process.stdout.isTTY && process.stdout.columns ? Math.max(60, process.stdout.columns) : 120;
+        // CONFIG shows the keys that differ among every matched run, not just this page's.
+        console.log(listTable(shown, { wide: opts.wide, width, now, among: list }).join('\n'));
+      }
       if (shown.length < matched) {
         // On stderr: a pipe gets only the table.
         const more = from + shown.length < matched ? `; --page ${page + 1} for more, --limit 0 for all` : '';

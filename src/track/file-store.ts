@@ -247,7 +247,12 @@ export class FileStore implements RunStore {
     if (size > 0) {
       const last = Buffer.alloc(1);
       fs.readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+      if (last[0] !== 0x0a) {
+        // A killed writer's partial line is closed off: a summary loaded before this no longer
+        // covers the log byte for byte, so it is rebuilt from the log on the next append.
+        this.summaries.forget(id);
+        fs.writeSync(fd, '\n');
+      }
     }
     this.fds.set(id, fd);
     return fd;

@@ -105,7 +105,9 @@ export class RunsApi {
     } else fromLog.push(...keys);
     if (fromLog.length) {
       const chunk = await this.store.readMetrics(id, 0);
-      cursor = chunk.cursor;
+      // With some keys from the sketch, the client must poll from where the sketch ends, or rows
+      // appended between the two reads would never reach those keys (it replaces repeated steps).
+      cursor = fromLog.length < keys.length ? Math.min(cursor, chunk.cursor) : chunk.cursor;
       const start = e.meta ? Date.parse(e.meta.startedAt) : NaN;
       for (const k of fromLog) {
         const xs: number[] = [];

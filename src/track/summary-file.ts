@@ -281,6 +281,11 @@ export class SummaryWriter {
     });
   }
 
+  // Drops the run's state unwritten (its log changed under it; state() rebuilds it from the log).
+  forget(id: string): void {
+    this.runs.delete(id);
+  }
+
   // Writes what is pending and forgets the run (the log's descriptor is being closed).
   close(id: string): void {
     const st = this.runs.get(id);
