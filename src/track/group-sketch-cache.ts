@@ -242,11 +242,14 @@ function decodeNumbers(a: unknown): number[] {
   });
 }
 
-// The stored answer to query `q` over `members` (in their order), or null.
+// The stored answer to query `q` (JSON of [keys, points]) over `members` (in their order), or null.
 export function readGroupSeries(root: string, group: string, q: string, members: readonly IndexEntry[]): GroupSeriesAnswer | null {
   if (!members.every(cacheable)) return null;
+  const keys = (JSON.parse(q) as [string[], number])[0];
   for (const e of readSeriesEntries(seriesFile(root, group), group)) {
     if (!e || e.q !== q || !sameRuns(e, members) || !e.series || typeof e.series !== 'object') continue;
+    const got = Object.keys(e.series);
+    if (got.length !== keys.length || !keys.every((k) => Object.hasOwn(e.series, k))) return null;
     try {
       const series: GroupSeriesAnswer['series'] = {};
       for (const [k, s] of Object.entries(e.series)) {
