@@ -5,9 +5,10 @@
 //   /api/groups/:group/series?keys=&points=&runs=   mean and min–max band of a group's runs
 //
 // Series are answered from the runs' sketches (run-sketch.ts) when the chart wants fewer points
-// than a series has; from the log, at full resolution up to `points`, for a window (x0/x1), an x
+// than a series has (a group's from its file of member sketches, group-sketch-cache.ts); from the log, at full resolution up to `points`, for a window (x0/x1), an x
 // axis of time, or a series short enough to send whole.
 import type { FileStore } from './file-store.js';
+import { groupMemberSketches, readGroupSeries, writeGroupSeries, type GroupSeriesAnswer } from './group-sketch-cache.js';
 import { coarsenTo, downsample, groupSketches, sketchSeries, type Series } from './run-sketch.js';
 import { fullJson, type IndexEntry, type SummaryIndex } from './summary-index.js';
 
@@ -58,6 +59,8 @@ export class RunsApi {
     readonly store: FileStore,
     readonly index: SummaryIndex,
     readonly root: string,
+    // persist: false keeps the group sketch files (group-sketch-cache.ts) from being written.
+    private readonly opts: { persist?: boolean } = {},
   ) {}
 
   // The body of /api/runs. Built from each run's cached JSON, so a warm listing costs a copy.
@@ -128,7 +131,8 @@ export class RunsApi {
     await this.index.refresh();
     const points = intParam(query, 'points', DEFAULT_POINTS, 1, MAX_POINTS);
     const only = listParam(query, 'runs');
-    let members = this.index.list().filter((e) => e.summary.group === group);
+    const all = this.index.list().filter((e) => e.summary.group === group);
+    let members = all;
     if (only) {
       const want = new Set(only);
       members = members.filter((e) => want.has(e.id));
@@ -138,13 +142,16 @@ export class RunsApi {
     const memo = `${group}|${keys.join(',')}|${points}|${members.map((m) => `${m.id}@${m.version}`).join(',')}`;
     const hit = this.groupCache.get(memo);
     if (hit) return hit;
-    const sketches = members.map((m) => this.index.sketches(m.id, keys).sketches);
-    const series: Record<string, unknown> = {};
-    for (const k of keys) {
-      const g = groupSketches(sketches.map((s) => s.get(k)).filter((s) => s !== undefined), points);
-      series[k] = g;
+    const persist = this.opts.persist !== false;
+    const q = JSON.stringify([keys, points]);
+    let out = persist ? readGroupSeries(this.index.store.root, group, q, members) : null;
+    if (!out) {
+      const sketches = groupMemberSketches(this.index, group, all, members, keys, persist);
+      const series: GroupSeriesAnswer['series'] = {};
+      for (const k of keys) series[k] = groupSketches(sketches.map((s) => s.get(k)).filter((s) => s !== undefined), points);
+      out = { group, runs: members.map((m) => m.id), series };
+      if (persist) writeGroupSeries(this.index.store.root, group, q, members, out, this.index);
     }
-    const out = { group, runs: members.map((m) => m.id), series };
     this.groupCache.set(memo, out);
     while (this.groupCache.size > 500) this.groupCache.delete(this.groupCache.keys().next().value as string);
     return out;

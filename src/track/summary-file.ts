@@ -23,7 +23,7 @@ let tmpCounter = 0;
 
 // Writes `text` to `file` so that readers see either the old or the new content (no fsync: a
 // crash may lose the newest write, never leave half a file; summaries behind their log are rebuilt).
-export function writeAtomicFile(file: string, text: string): void {
+export function writeAtomicFile(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
   try {
     fs.writeFileSync(tmp, text);
