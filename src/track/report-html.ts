@@ -109,7 +109,7 @@ export function reportHtml(runs: readonly ReportRun[], o: ReportOptions = {}): s
   return out.join('\n');
 }
 
-// ---- A report of many runs: one mean line and min–max band per group of runs ------------------
+// A report of many runs: one mean line and min–max band per group of runs.
 
 export interface GroupedReportRun {
   id: string;

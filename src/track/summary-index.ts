@@ -47,7 +47,7 @@ export interface IndexEntry {
   startMs: number;
 }
 
-// The shape `RunIndex.list()` had, for callers that format tables from meta + stats.
+// A run as the CLI's tables and compare views read it: its meta and per-metric stats.
 export interface IndexedRunView {
   id: string;
   meta: RunMeta | null;
@@ -457,8 +457,8 @@ export class SummaryIndex {
 // The API object plus the fields the dashboard page reads when it does not ask for compact=1
 // (meta, stats, log cursor, corruptLines, error).
 export function fullJson(e: IndexEntry): Buffer {
-  const legacy = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
-  return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(legacy).slice(1))]);
+  const full = { meta: e.meta, status: e.status, stats: e.data.stats, cursor: e.data.cursor, corruptLines: e.data.corruptLines, ...(e.error ? { error: e.error } : {}) };
+  return Buffer.concat([e.json.subarray(0, e.json.length - 1), Buffer.from(',' + JSON.stringify(full).slice(1))]);
 }
 
 export function view(e: IndexEntry): IndexedRunView {
