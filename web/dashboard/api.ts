@@ -2,29 +2,11 @@
 // src/track/server.ts): run summaries with a poll cursor, downsampled series per run and per seed
 // group, rows appended since a cursor, and the CSV export.
 import { decodeRowObject } from '../../src/track/metrics.js';
-import type { MetricRow, RunMeta, RunStatus } from '../../src/track/types.js';
+import type { MetricRow, RunMeta } from '../../src/track/types.js';
+import type { RunSummary } from '../../src/track/run-summary.js';
 
-export interface RunSummary {
-  id: string;
-  name: string;
-  project?: string;
-  status: RunStatus | 'corrupt';
-  reason?: string;
-  seed?: number;
-  config: Record<string, unknown>;
-  group: string;
-  groupLabel: string;
-  params?: number;
-  rows: number;
-  firstStep?: number;
-  lastStep?: number;
-  startedAt?: string;
-  endedAt?: string;
-  updatedAt: string;
-  metrics: string[];
-  last: Record<string, number | null>;
-  best: Record<string, { value: number; step: number }>;
-}
+// The server's run summary, one per run in /api/runs.
+export type { RunSummary } from '../../src/track/run-summary.js';
 
 export interface RunList {
   cursor: string;
