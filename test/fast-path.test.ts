@@ -2,7 +2,8 @@
 // Linear, float32) runs the float32 SIMD kernels (shown by the kernel counter), agrees with the same
 // model in float64 within the golden float32 tolerances (atol 1e-5, rtol 1e-4) in outputs, final
 // states and every gradient, gives the same bits run to run, and keeps the WASM memory bounded when
-// 10,000 models are made and dropped. The article's RnnClsNet keeps its float64 numerics.
+// 10,000 models are made and dropped, and flat when they are disposed (no garbage collection
+// needed). The article's RnnClsNet keeps its float64 numerics.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -159,6 +160,34 @@ describe('WASM memory of float32 models', () => {
     // alive between two collections.
     expect(peak).toBeLessThan(600 * perModel);
     expect(wasmReservedBytes() - start).toBeLessThan(100 * perModel);
+  }, 120_000);
+});
+
+describe('dispose() gives WASM memory back without the garbage collector', () => {
+  it('10,000 models created, run (forward and backward) and disposed: the reserved memory stays flat', () => {
+    // No gc() and no await: only dispose() (and backward's release of the layer tapes) can give
+    // memory back here, and the collector gets no turn to run finalizers.
+    const start = wasmReservedBytes();
+    let perModel = 0;
+    let peak = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const gen = new Generator(i);
+      const rnn = new GRU(4, 8, { generator: gen });
+      const head = new Linear(8, 3, { generator: gen });
+      const before = wasmReservedBytes();
+      const [out] = rnn.forward(randn([3, 2, 4], { generator: gen }));
+      sum(head.forward(out as Tensor)).backward();
+      if (i === 0) perModel = wasmReservedBytes() - before;
+      expect(workspaceSize(head)).toBeGreaterThan(0);
+      rnn.dispose();
+      head.dispose();
+      expect(workspaceSize(head)).toBe(0);
+      peak = Math.max(peak, wasmReservedBytes() - start);
+    }
+    expect(perModel).toBeGreaterThan(0);
+    // Flat: what one model holds at most, not a count of models (kept, 10,000 would hold 10,000×).
+    expect(peak).toBeLessThanOrEqual(2 * perModel);
+    expect(wasmReservedBytes() - start).toBeLessThanOrEqual(perModel);
   }, 120_000);
 });
 

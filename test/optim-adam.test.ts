@@ -208,7 +208,7 @@ describe('Adam behaviour', () => {
   it('zeroGrad sets gradients to null (or zeros with setToNone=false)', () => {
     const a = tensor([1, 2], { requiresGrad: true });
     const opt = new Adam([a]);
-    a.grad = tensor([1, 1]);
+    a.grad = tensor([1, 1], { dtype: 'float32' });
     opt.zeroGrad(false);
     expect(Array.from(a.grad!.data)).toEqual([0, 0]);
     opt.zeroGrad();

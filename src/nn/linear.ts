@@ -4,7 +4,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { allocate } from '../tensor/dtype.js';
+import { allocate, isFloat } from '../tensor/dtype.js';
 import { add, matmul, transpose } from '../tensor/ops.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { describeValue, resolveOptions } from '../util/options.js';
@@ -24,6 +24,19 @@ export function uniformParam(shape: number[], bound: number, dtype: DType, gen: 
   const d = allocate(dtype, n);
   for (let i = 0; i < n; i++) d[i] = gen.uniform(-bound, bound);
   return new Parameter(new Tensor(d, shape, dtype));
+}
+
+/**
+ * PyTorch's dtype errors for x·Wᵀ + b (addmm(bias, x, Wᵀ) checks bias against W first, then x
+ * against W), with the dtypes appended: no operand is ever cast to another's dtype.
+ */
+function checkLinearDtypes(x: Tensor, weight: Tensor, bias: Tensor | null): void {
+  if (bias !== null && bias.dtype !== weight.dtype) {
+    throw new Error(`self and mat2 must have the same dtype (Linear: bias is ${bias.dtype}, weight is ${weight.dtype})`);
+  }
+  if (x.dtype !== weight.dtype && isFloat(x.dtype)) {
+    throw new Error(`mat1 and mat2 must have the same dtype (Linear: input is ${x.dtype}, weight is ${weight.dtype})`);
+  }
 }
 
 export class Linear extends Module {
@@ -61,6 +74,7 @@ export class Linear extends Module {
       const rows = x.ndim >= 2 ? x.data.length / x.shape[x.ndim - 1] : 1;
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.ndim - 1]} and ${this.inFeatures}x${this.outFeatures})`);
     }
+    checkLinearDtypes(x, this.weight, this.bias);
     if (x.dtype === 'float32' && this.weight.dtype === 'float32' && (this.bias === null || this.bias.dtype === 'float32') && !keepsFloat64Numerics(this.weight)) {
       const y32 = linear32(this, x, this.weight, this.bias);
       if (y32 !== null) return y32;

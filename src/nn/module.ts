@@ -68,6 +68,18 @@ function addIndent(s: string, n: number): string {
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((s, i) => s === b[i]);
 
+/**
+ * Counts every change to any module's set of parameters or sub-modules (a registration, a
+ * replacement, a deletion), so a holder of parameter references (the fused trainer step) can tell
+ * in O(1) that none changed since it last looked.
+ */
+let registrations = 0;
+
+/** The number of parameter / sub-module registration changes so far, across all modules. */
+export function registrationCount(): number {
+  return registrations;
+}
+
 /** Registers Module / Parameter values written to fields; see the header comment. */
 const REGISTERING: ProxyHandler<Module> = {
   defineProperty(target, key, desc) {
@@ -96,6 +108,9 @@ export class Module {
 
   /** @internal Called by the proxy before a field `name` is (re)defined with `value`. */
   _onAssign(name: string, value: unknown): void {
+    if (value instanceof Parameter || value instanceof Module || (value === null && (this._parameters.has(name) || this._modules.has(name)))) {
+      registrations++;
+    }
     if (value instanceof Parameter) {
       this._buffers.delete(name);
       this._nonPersistent.delete(name);
@@ -126,6 +141,7 @@ export class Module {
 
   /** @internal Called by the proxy when a field is deleted (torch's __delattr__). */
   _onDelete(name: string): void {
+    registrations++;
     this._parameters.delete(name);
     this._buffers.delete(name);
     this._nonPersistent.delete(name);
@@ -143,6 +159,7 @@ export class Module {
       throw new TypeError(`cannot assign '${torchTypeName(param)}' object to parameter '${name}' (torch.nn.Parameter or None required)`);
     }
     if (param !== null) param.requiresGrad_(true);
+    registrations++;
     this._parameters.set(name, param);
     return param;
   }
@@ -169,6 +186,7 @@ export class Module {
     checkName('module', name);
     if (module !== null && !(module instanceof Module)) throw new TypeError(`${torchTypeName(module)} is not a Module subclass`);
     if (this._parameters.has(name) || this._buffers.has(name)) throw new Error(`attribute '${name}' already exists`);
+    registrations++;
     this._modules.set(name, module);
     return module;
   }
@@ -298,6 +316,7 @@ export class Module {
    * `state` may hold Tensors or `{ shape, data }` records (parseSafetensors(...).tensors). Strict by
    * default: missing and unexpected keys are an error; a shape mismatch always is. One error lists
    * every problem, with torch's text. `options` may be the boolean `strict` (torch's positional).
+   * Everything is checked before anything is copied: a failed load leaves every tensor as it was.
    */
   loadStateDict(state: Readonly<Record<string, TensorLike>>, options: LoadStateDictOptions | boolean = {}): IncompatibleKeys {
     const opts = typeof options === 'boolean' ? { strict: options } : options;
@@ -322,6 +341,13 @@ export class Module {
         );
       } else if (src.data.length !== p.data.length) {
         throw new Error(`loadStateDict: "${k}" has shape [${src.shape.join(', ')}] but ${src.data.length} values`);
+      } else if (p.data instanceof Int32Array) {
+        for (let i = 0; i < src.data.length; i++) {
+          const v = Number(src.data[i]);
+          if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) {
+            throw new Error(`loadStateDict: "${k}"[${i}] = ${v} does not fit an int64 tensor (recur stores int64 in 32 bits)`);
+          }
+        }
       }
     }
     if (strict && unexpectedKeys.length) problems.unshift(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
@@ -334,17 +360,8 @@ export class Module {
       const data = state[k].data;
       const dst = p.data;
       if (dst === data) continue;
-      if (dst instanceof Int32Array) {
-        for (let i = 0; i < dst.length; i++) {
-          const v = Number(data[i]);
-          if (!Number.isInteger(v) || v > 2147483647 || v < -2147483648) {
-            throw new Error(`loadStateDict: "${k}"[${i}] = ${v} does not fit an int64 tensor (recur stores int64 in 32 bits)`);
-          }
-          dst[i] = v;
-        }
-      } else {
-        for (let i = 0; i < dst.length; i++) dst[i] = Number(data[i]);
-      }
+      // Every value was checked above: the copy cannot stop half-way.
+      for (let i = 0; i < dst.length; i++) dst[i] = Number(data[i]);
     }
     return { missingKeys, unexpectedKeys };
   }
@@ -363,12 +380,34 @@ export class Module {
 
   /**
    * Gives back the WASM memory this module and its submodules hold for the float32 kernels (their
-   * workspaces; graphs still alive keep their own tapes until backward or collection). The module
-   * stays usable: a later call takes new memory. Without dispose() the memory is given back when
-   * the module is garbage-collected.
+   * workspaces), and ends their use: a later forward() on this module or any submodule throws
+   * `<Name>: used after dispose()` instead of taking new memory. Parameters, buffers, stateDict()
+   * and loadStateDict() keep working, so the weights can still be read and saved. A graph built
+   * before dispose() still runs its backward (memory it takes then is given back when the module
+   * is garbage-collected). Without dispose() the memory is given back at garbage collection.
    */
   dispose(): void {
-    for (const [, m] of this.namedModules()) disposeWorkspace(m);
+    for (const [, m] of this.namedModules()) {
+      disposeWorkspace(m);
+      if (m._disposed) continue;
+      m._disposed = true;
+      // An own `forward` shadows the class's: every call path into the module goes through it.
+      const name = m._getName();
+      Object.defineProperty(m, 'forward', {
+        value: () => {
+          throw new Error(`${name}: used after dispose()`);
+        },
+        configurable: true, enumerable: false, writable: true,
+      });
+    }
+  }
+
+  /** @internal Set by dispose(). */
+  _disposed = false;
+
+  /** True once dispose() was called on this module or a module holding it. */
+  get disposed(): boolean {
+    return this._disposed;
   }
 
   /**

@@ -311,6 +311,14 @@ export class RNNBase extends Module {
     }
     if (!packed && T === 0) throw new Error('Expected sequence length to be larger than 0 in RNN');
     const dtype = this.dtype;
+    const odd = this.flatWeightsNames.find((n) => this.getParameter(n).dtype !== dtype);
+    if (odd !== undefined) {
+      // Weights of two dtypes: PyTorch's message depends on the input's dtype; the weight whose
+      // dtype differs from the input's is named.
+      const torchMsg = x.dtype === 'float64' ? 'expected scalar type Double but found Float' : 'self and mat2 must have the same dtype';
+      const name = this.flatWeightsNames.find((n) => this.getParameter(n).dtype !== x.dtype) ?? odd;
+      throw new Error(`${torchMsg} (${this.kind}: ${name} is ${this.getParameter(name).dtype}, the input is ${x.dtype})`);
+    }
     if (x.dtype !== dtype || (hx !== null && hx.dtype !== dtype) || (cx !== null && cx.dtype !== dtype)) {
       throw new Error('mat1 and mat2 must have the same dtype');
     }

@@ -77,6 +77,9 @@ export class RNNCellBase extends Module {
     }
     const dtype = this.weight_ih.dtype;
     if (x.dtype !== dtype || (states ?? []).some((h) => h.dtype !== dtype)) throw new Error('mat1 and mat2 must have the same dtype');
+    for (const [wn, w] of [['weight_hh', this.weight_hh], ['bias_ih', this.bias_ih], ['bias_hh', this.bias_hh]] as const) {
+      if (w !== null && w.dtype !== dtype) throw new Error(`self and mat2 must have the same dtype (${name}: ${wn} is ${w.dtype}, the input and weight_ih are ${dtype})`);
+    }
     const lstm = this.mode === 'LSTM';
     if (states === null) {
       states = [zeros([B, this.hiddenSize], { dtype })];

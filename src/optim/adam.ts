@@ -115,11 +115,13 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     for (let i = 0; i < ps.length; i++) {
       const d = ps[i].data;
       if (!(d instanceof Float32Array) || d.buffer !== params.buffer || d.byteOffset !== params.byteOffset + off[i] * 4) {
-        throw new Error('useFlatBuffers: parameters must be consecutive float32 views of the flat buffer');
+        throw new Error(`useFlatBuffers: parameter ${i} (shape [${ps[i].shape.join(', ')}], ${ps[i].dtype}) is not the float32 view of the flat buffer at element ${off[i]}; parameters must be consecutive float32 views of it`);
       }
       off[i + 1] = off[i] + d.length;
     }
-    if (off[ps.length] !== params.length || grads.length !== params.length) throw new Error('useFlatBuffers: size mismatch');
+    if (off[ps.length] !== params.length || grads.length !== params.length) {
+      throw new Error(`useFlatBuffers: the parameters hold ${off[ps.length]} values, the flat parameter buffer ${params.length}, the flat gradient buffer ${grads.length}`);
+    }
     // In WASM memory when it has room (the Adam kernel then updates the span in place). Never
     // released: the state's exp_avg/exp_avg_sq stay views of them.
     const m = allocF32(params.length);

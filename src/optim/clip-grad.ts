@@ -16,7 +16,8 @@ export interface ClipGradNormOptions {
  * Clips the gradients of `params` (a tensor or a list) to total p-norm `maxNorm`; `normType` may
  * be `Infinity`. Parameters without a gradient are ignored; none at all → returns 0.
  * float32 gradients: per-tensor norms and the total are rounded to float32, as torch.norm returns
- * them (the sums themselves are accumulated in double here).
+ * them (the sums themselves are accumulated in double here); with any float64 gradient the total
+ * is float64, as torch.stack of the norms promotes.
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, opts?: ClipGradNormOptions): number;
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType: number, opts?: Omit<ClipGradNormOptions, 'normType'>): number;
@@ -29,8 +30,11 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   const list = params instanceof Tensor ? [params] : [...params];
   const grads = list.filter((p) => p.grad !== null).map((p) => p.grad!);
   if (grads.length === 0) return 0;
-  const f32 = grads[0].dtype === 'float32';
-  const rd = f32 ? Math.fround : (x: number) => x;
+  // Each norm in its gradient's dtype; the total in float64 when any gradient is float64 (torch.stack
+  // promotes), and each gradient multiplied by the coefficient cast to its own dtype.
+  const id = (x: number) => x;
+  const f32 = grads.every((g) => g.dtype === 'float32');
+  const rd = f32 ? Math.fround : id;
   const pnorm = (xs: ArrayLike<number>): number => {
     if (normType === Infinity) {
       let m = 0;
@@ -57,7 +61,7 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     for (let i = 0; i < xs.length; i++) s += Math.abs(xs[i]) ** normType;
     return s ** (1 / normType);
   };
-  const norms = grads.map((g) => rd(pnorm(g.data)));
+  const norms = grads.map((g) => (g.dtype === 'float32' ? Math.fround : id)(pnorm(g.data)));
   const total = normType === Infinity ? (norms.length === 1 ? norms[0] : rd(pnorm(norms))) : rd(pnorm(norms));
   if (opts.errorIfNonfinite && !Number.isFinite(total)) {
     throw new Error(
@@ -71,7 +75,8 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   const clamped = coef > 1 ? 1 : coef;
   for (const g of grads) {
     const d = g.data;
-    for (let i = 0; i < d.length; i++) d[i] = d[i] * clamped; // typed array store rounds float32
+    const c = g.dtype === 'float32' ? Math.fround(clamped) : clamped;
+    for (let i = 0; i < d.length; i++) d[i] = d[i] * c; // typed array store rounds float32
   }
   return total;
 }

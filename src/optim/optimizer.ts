@@ -118,11 +118,36 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
   /** One update of every parameter that has a gradient; `closure` re-evaluates the loss first. */
   step(closure?: () => number): number | undefined {
     const loss = closure ? closure() : undefined;
+    this.checkGrads();
     for (const group of this.paramGroups) this.stepGroup(group);
     return loss;
   }
 
   protected abstract stepGroup(group: G): void;
+
+  /**
+   * Every gradient against its parameter (shape, dtype), before any update: a mismatch found in
+   * the middle of a step would leave some parameters updated and others not. Parameters are
+   * named by their index in stateDict() order (and their `name`, when set).
+   */
+  private checkGrads(): void {
+    let i = 0;
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        const gr = p.grad;
+        if (gr !== null) {
+          const same = gr.shape.length === p.shape.length && gr.shape.every((v, k) => v === p.shape[k]);
+          if (!same || gr.dtype !== p.dtype || gr.data.length !== p.data.length) {
+            throw new Error(
+              `${this.constructor.name}: the gradient of parameter ${i}${p.name ? ` ('${p.name}')` : ''} has shape [${gr.shape.join(', ')}] (${gr.dtype}, ${gr.data.length} values), ` +
+                `the parameter has shape [${p.shape.join(', ')}] (${p.dtype}, ${p.data.length} values); no parameter was updated`,
+            );
+          }
+        }
+        i++;
+      }
+    }
+  }
 
   /** Parameters in state-dict order (index = position across all groups). */
   protected orderedParams(): Tensor[] {

@@ -37,8 +37,7 @@ export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
   requiresGrad: boolean;
-  /** Accumulated gradient of a leaf tensor (like PyTorch, non-leaf tensors keep none). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   /** Inputs of the op that made this tensor (empty for leaves). */
   _prev: Tensor[] = [];
   _backward: BackwardFn | null = null;
@@ -58,6 +57,27 @@ export class Tensor {
       throw new Error('Only Tensors of floating point dtype can require gradients');
     }
     this.requiresGrad = requiresGrad;
+  }
+
+  /**
+   * Accumulated gradient of a leaf tensor (like PyTorch, non-leaf tensors keep none). Assigning
+   * one of another dtype or shape is an error, with PyTorch's text and both shapes: an optimizer
+   * would otherwise meet the mismatch in the middle of a step.
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null && g !== undefined) {
+      if (!(g instanceof Tensor)) throw new TypeError(`assigned grad expected to be a Tensor or None but got grad of type ${typeof g}`);
+      if (g.dtype !== this.dtype) throw new Error(`assigned grad has data of a different type (grad ${g.dtype}, tensor ${this.dtype})`);
+      const a = g.shape, b = this.shape;
+      if (a.length !== b.length || a.some((v, i) => v !== b[i])) {
+        throw new Error(`assigned grad has data of a different size (grad [${a.join(', ')}], tensor [${b.join(', ')}])`);
+      }
+    }
+    this._grad = g ?? null;
   }
 
   get ndim(): number {

@@ -12,6 +12,9 @@ import type { ShardLink } from '../kernels/rnn-cls-shard.js';
 import type { PhaseClock } from '../kernels/phase-clock.js';
 import { Tensor } from '../tensor/tensor.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
+import { registrationCount } from '../nn/module.js';
+import type { Module } from '../nn/module.js';
+import { NONPOSITIVE_LENGTH_MSG } from '../nn/utils/pack.js';
 
 /** Why the fused path cannot run this model (null: it can). Inference ignores dropout. */
 export function fusedUnsupported(model: RnnClsNet, training: boolean): string | null {
@@ -19,7 +22,7 @@ export function fusedUnsupported(model: RnnClsNet, training: boolean): string | 
   if (r.bidirectional) return 'bidirectional';
   if (training && r.dropout > 0) return 'dropout';
   if (r.projSize > 0) return 'proj_size';
-  if (r.dtype !== 'float32' || model.embedding.weight.dtype !== 'float32') return 'dtype';
+  if (model.parameters().some((p) => p.dtype !== 'float32')) return 'dtype';
   if (model.embedding.maxNorm !== null || model.embedding.scaleGradByFreq) return 'embedding options';
   if (model.embedding.paddingIdx === null) return 'no padding index';
   return null;
@@ -52,11 +55,21 @@ export class FusedRnnClsNet {
   private readonly gradArrays: ClsNetArrays;
   private readonly gradTensors: Tensor[];
   private readonly params: Tensor[];
+  /** Per parameter: its dotted name, the module holding it and its name there (see checkBound). */
+  private readonly where: Array<{ name: string; owner: Module; local: string }>;
+  /** registrationCount() when checkBound last found every parameter in place (-1: never). */
+  private checkedAt = -1;
 
   constructor(readonly model: RnnClsNet) {
     const why = fusedUnsupported(model, true);
     if (why !== null) throw new Error(`fused RnnClsNet path: unsupported model (${why})`);
-    this.params = model.parameters();
+    const named = model.namedParameters();
+    this.params = named.map(([, p]) => p);
+    const owners = new Map(model.namedModules());
+    this.where = named.map(([name]) => {
+      const dot = name.lastIndexOf('.');
+      return { name, owner: owners.get(dot < 0 ? '' : name.slice(0, dot))!, local: name.slice(dot + 1) };
+    });
     const total = this.params.reduce((s, p) => s + p.data.length, 0);
     // In WASM memory (while it has room), where the kernels can read them in place: predict's
     // weight check compares them without a copy. Never released: the parameters stay views of it.
@@ -94,17 +107,89 @@ export class FusedRnnClsNet {
    * Returns the loss. `noise`: state noise, flat [L, rows, H] (see RnnClsNetKernel.trainStep).
    */
   step(inputs: Tensor, lengths: Tensor, targets: Tensor, noise: Float32Array | null = null): number {
+    this.checkBound();
+    checkBatch(inputs, lengths, targets, this.model.embedding.numEmbeddings);
     const loss = this.kernel.trainStep(inputs.data, inputs.shape[1], lengths.data, targets.data, this.gradArrays, noise);
     for (let i = 0; i < this.params.length; i++) this.params[i].grad = this.gradTensors[i];
     return loss;
+  }
+
+  /**
+   * Throws, naming the parameter and both shapes, when the model no longer trains through the
+   * flat buffers: a parameter replaced by another tensor (`model.fc.weight = new Parameter(...)`)
+   * or given other storage (`p.data = ...`) after this was built — the kernel would go on training
+   * the old values while the model shows the new ones. Runs before the kernel: nothing changes.
+   */
+  checkBound(): void {
+    if (this.model.disposed) throw new Error('RnnClsNet: used after dispose()');
+    // Which tensor each name holds is looked up again only after some module's registrations
+    // changed (lookups through the modules' proxies cost ~0.5 µs each).
+    const recheck = registrationCount() !== this.checkedAt;
+    let o = 0;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
+      const { name, owner, local } = this.where[i];
+      const n = this.gradTensors[i].data.length; // the parameter's span of the flat buffers
+      let now: Tensor | null = p;
+      if (recheck) {
+        try {
+          now = owner.getParameter(local);
+        } catch {
+          now = null;
+        }
+      }
+      if (now !== p) {
+        const what = now === null ? 'was removed' : `was replaced (the new one has shape [${now.shape.join(', ')}], ${now.dtype})`;
+        throw new Error(
+          `FusedRnnClsNet: parameter '${name}' ${what} after the fused step was built; the fused buffer holds shape [${p.shape.join(', ')}]. ` +
+            'Copy new values into the existing parameters (loadStateDict, p.data.set) or build a new fused step for the new ones',
+        );
+      }
+      const d = p.data;
+      if (d.buffer !== this.flatParams.buffer || d.byteOffset !== this.flatParams.byteOffset + 4 * o) {
+        throw new Error(
+          `FusedRnnClsNet: the storage of parameter '${name}' (shape [${p.shape.join(', ')}]) was replaced after the fused step was built ` +
+            `(it now has ${d.length} values, the fused buffer holds ${n} for shape [${this.gradTensors[i].shape.join(', ')}]). ` +
+            'Copy new values into the existing storage (loadStateDict, p.data.set) instead',
+        );
+      }
+      o += n;
+    }
+    this.checkedAt = registrationCount();
+  }
+}
+
+/**
+ * The checks the autograd path makes on a padded batch (nn.Embedding, pack_padded_sequence), with
+ * their messages: the kernel reads tokens[b·T + t] for t < lengths[b] and targets[b] without them.
+ */
+function checkBatch(inputs: Tensor, lengths: Tensor, targets: Tensor, vocab: number): void {
+  if (inputs.ndim !== 2) throw new Error(`FusedRnnClsNet: inputs must be [batch, time] token ids, got shape [${inputs.shape.join(', ')}]`);
+  const [B, T] = inputs.shape;
+  if (lengths.ndim !== 1) throw new Error(`'lengths' argument should be a 1D CPU int64 tensor, but got ${lengths.ndim}D cpu Long tensor`);
+  if (lengths.shape[0] !== B) throw new Error(`Expected \`len(lengths)\` to be equal to batch_size, but got ${lengths.shape[0]} (batch_size=${B})`);
+  if (targets.ndim !== 1 || targets.shape[0] !== B) {
+    throw new Error(`Expected input batch_size (${B}) to match target batch_size (${targets.ndim === 1 ? targets.shape[0] : targets.shape.join('x')}).`);
+  }
+  const x = inputs.data;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (!(v >= 0 && v < vocab) || !Number.isInteger(v)) throw new Error(`index out of range in self (index ${v}, num_embeddings ${vocab})`);
+  }
+  const len = lengths.data;
+  for (let b = 0; b < B; b++) {
+    const l = len[b];
+    if (!(l > 0)) throw new Error(NONPOSITIVE_LENGTH_MSG);
+    if (!Number.isInteger(l) || l > T) throw new Error(`FusedRnnClsNet: lengths[${b}] = ${l} is not a length within the padded length ${T}`);
   }
 }
 
 /** Inference kernels per model, rebuilt when a parameter's storage was replaced. */
 const inference = new WeakMap<RnnClsNet, { kernel: RnnClsNetKernel; params: Tensor[]; data: unknown[] }>();
 
-/** A forward-only kernel bound to the model's current parameter arrays, or null if unsupported. */
+/** A forward-only kernel bound to the model's current parameter arrays, or null if unsupported (or disposed). */
 export function inferenceKernel(model: RnnClsNet): RnnClsNetKernel | null {
+  if (model.disposed) return null; // the module path then reports the use after dispose()
   const hit = inference.get(model);
   if (hit) {
     let same = true;

@@ -145,6 +145,9 @@ export class Trainer {
   }
 
   trainStep(): StepResult {
+    // A step that cannot run fails before it draws its batch: the data stream stays where it was.
+    if (this.fused !== null) this.fused.checkBound();
+    else if (this.model.disposed) throw new Error('RnnClsNet: used after dispose()');
     const clock = this.phaseClock;
     clock?.start();
     const samples = this.nextBatch();
