@@ -15,9 +15,9 @@
 //             rnnB(b, H, sv, dg, dh, dy, relu)
 //
 // Numerics: each f32x4 lane runs the twin's scalar operations in the twin's order, every one an
-// IEEE float32 operation (f32x4.add/sub/mul/div/min/max/nearest; no fused multiply-add in WASM
-// SIMD 1.0, no relaxed SIMD), so the bits are the twin's (test/cells32.test.ts). tanh, σ and exp
-// are src/kernels/cells/tanh32.ts on lanes ($tanh, $sig, $exp, constants read from that file):
+// IEEE float32 operation (f32x4.add/sub/mul/div; pmin/pmax, which the twin writes as comparisons;
+// no fused multiply-add in WASM SIMD 1.0, no relaxed SIMD), so the bits are the twin's (test/cells32.test.ts). tanh, σ and exp
+// are src/kernels/cells/tanh32.ts on lanes ($tanh, $sig, each with exp written in; constants read from that file):
 // both branches of tanh are computed and one selected per lane (v128.bitselect) — the same value
 // the twin's `if` picks. Columns go four at a time; the last H mod 4 columns of a row run the same
 // code on a vector whose missing lanes are 0 ($ld: lane loads; $st: lane stores), so nothing
@@ -46,6 +46,7 @@ const splat = (x) => { const v = String(f32(x)); return `(v128.const f32x4 ${v} 
 const P = constant('EXP32_P');
 const T = constant('TANH32_T');
 const C1 = constant('EXP32_C1'), C2 = constant('EXP32_C2'), LOG2E = constant('LOG2E32');
+const MAGIC = constant('EXP32_MAGIC');
 const SMALL = constant('TANH32_SMALL'), BIG = constant('TANH32_BIG'), SIGMIN = constant('SIG32_MIN');
 
 const g = (n) => `(local.get $${n})`;
@@ -56,33 +57,37 @@ const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
 /** Horner over coefficients c (highest first) in v: ((c0·v + c1)·v + c2)…, each step a mul then an add. */
 const horner = (c, v) => c.slice(1).reduce((acc, ci) => add(mul(acc, v), splat(ci)), splat(c[0]));
 
-// e^x on lanes, tanh32.ts's exp32.
-const expFn = `(func $exp (param $x v128) (result v128) (local $k v128) (local $r v128) (local $ki v128) (local $k1 v128)
-    ${set('k', `(f32x4.nearest ${mul(g('x'), splat(LOG2E))})`)}
+// e^x on lanes, tanh32.ts's exp32: statements that set local $e from local $x (written into the
+// bodies of $tanh and $sig, one call fewer per value; locals $t $k $r $ki $k1).
+const expLocals = '(local $t v128) (local $k v128) (local $r v128) (local $ki v128) (local $k1 v128) (local $e v128)';
+const expStmts = `${set('t', add(mul(g('x'), splat(LOG2E)), splat(MAGIC)))}
+    ${set('k', sub(g('t'), splat(MAGIC)))}
     ${set('r', sub(sub(g('x'), mul(g('k'), splat(C1))), mul(g('k'), splat(C2))))}
-    ${set('ki', `(i32x4.trunc_sat_f32x4_s ${g('k')})`)}
+    ${set('ki', `(i32x4.sub ${g('t')} ${splat(MAGIC)})`)}
     ${set('k1', `(i32x4.shr_s ${g('ki')} (i32.const 1))`)}
-    (f32x4.mul
+    ${set('e', `(f32x4.mul
       ${mul(add(add(mul(horner(P, g('r')), mul(g('r'), g('r'))), g('r')), splat(1)), `(i32x4.shl (i32x4.add ${g('k1')} (v128.const i32x4 127 127 127 127)) (i32.const 23))`)}
-      (i32x4.shl (i32x4.add (i32x4.sub ${g('ki')} ${g('k1')}) (v128.const i32x4 127 127 127 127)) (i32.const 23))))`;
+      (i32x4.shl (i32x4.add (i32x4.sub ${g('ki')} ${g('k1')}) (v128.const i32x4 127 127 127 127)) (i32.const 23)))`)}`;
 
 // tanh on lanes: both of tanh32's branches, one selected; x's sign bit or-ed onto |tanh x|.
-const tanhFn = `(func $tanh (param $x v128) (result v128) (local $a v128) (local $z v128) (local $m v128) (local $e v128)
-    ${set('a', `(f32x4.abs ${g('x')})`)}
+const tanhFn = `(func $tanh (param $v v128) (result v128) (local $a v128) (local $z v128) (local $x v128) ${expLocals}
+    ${set('a', `(f32x4.abs ${g('v')})`)}
     ${set('z', mul(g('a'), g('a')))}
-    ${set('m', `(f32x4.min ${g('a')} ${splat(BIG)})`)}
-    ${set('e', `(call $exp ${add(g('m'), g('m'))})`)}
+    ${set('x', `(f32x4.pmin ${g('a')} ${splat(BIG)})`)}
+    ${set('x', add(g('x'), g('x')))}
+    ${expStmts}
     (v128.or
       (v128.bitselect
         ${add(g('a'), mul(mul(g('a'), g('z')), horner(T, g('z'))))}
         ${sub(splat(1), `(f32x4.div ${splat(2)} ${add(g('e'), splat(1))})`)}
         (f32x4.lt ${g('a')} ${splat(SMALL)}))
-      (v128.and ${g('x')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`;
+      (v128.and ${g('v')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`;
 
 // σ on lanes: e = e^max(−|x|, −104); (x ≥ 0 ? 1 : e) / (1 + e).
-const sigFn = `(func $sig (param $x v128) (result v128) (local $e v128)
-    ${set('e', `(call $exp (f32x4.max (f32x4.neg (f32x4.abs ${g('x')})) ${splat(SIGMIN)}))`)}
-    (f32x4.div (v128.bitselect ${splat(1)} ${g('e')} (f32x4.ge ${g('x')} (v128.const i32x4 0 0 0 0))) ${add(splat(1), g('e'))}))`;
+const sigFn = `(func $sig (param $v v128) (result v128) (local $x v128) ${expLocals}
+    ${set('x', `(f32x4.pmax (f32x4.neg (f32x4.abs ${g('v')})) ${splat(SIGMIN)})`)}
+    ${expStmts}
+    (f32x4.div (v128.bitselect ${splat(1)} ${g('e')} (f32x4.ge ${g('v')} (v128.const i32x4 0 0 0 0))) ${add(splat(1), g('e'))}))`;
 
 // The last m (1–3) columns: lanes ≥ m are 0 on load and not stored.
 const tailFns = `(func $ld (param $p i32) (param $m i32) (result v128) (local $v v128)
@@ -188,7 +193,6 @@ const head = (what) => `;; Generated by tools/gen-cells32-wasm.mjs: do not edit 
 (module
   (import "env" "mem" (memory 1 65536))`;
 export const watF = `${head('Forward cells.')}
-  ${expFn}
   ${tanhFn}
   ${sigFn}
   ${tailFns}
@@ -203,12 +207,27 @@ export const watB = `${head('Backward cells.')}
   ${rnnB})
 `;
 
+const leb = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
+const bytesOf = (str) => { const b = [...Buffer.from(str, 'utf8')]; return [...leb(b.length), ...b]; };
+/**
+ * A "name" custom section with the function names only (subsection 1), "cells32." + the WAT
+ * name, in definition order: profiles (npm run bench:profile) then name the cell kernels instead of
+ * wasm-function[i], which the gemm modules' functions share.
+ */
+function nameSection(text) {
+  const names = [...text.matchAll(/\(func \$(\w+)/g)].map((m) => m[1]);
+  const sub = [...leb(names.length), ...names.flatMap((n, i) => [...leb(i), ...bytesOf(`cells32.${n}`)])];
+  const body = [...bytesOf('name'), 1, ...leb(sub.length), ...sub];
+  return Uint8Array.from([0, ...leb(body.length), ...body]);
+}
+
 async function assemble(name, text) {
   const wabt = await wabtInit();
   const mod = wabt.parseWat(name, text, { simd: true });
   mod.validate();
-  const { buffer } = mod.toBinary({});
+  const bin = mod.toBinary({}).buffer;
   mod.destroy();
+  const buffer = Buffer.concat([bin, nameSection(text)]);
   if (buffer.length > 4096) throw new Error(`${name} module is ${buffer.length} bytes: over the 4 KiB browsers compile synchronously`);
   return Buffer.from(buffer).toString('base64');
 }
@@ -233,6 +252,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log('cells32f.wat, cells32b.wat and cells32-module.ts match the generator');
   } else {
     for (const [n, text] of files) writeFileSync(out(n), text);
-    console.log(`wrote cells32f.wat (${Buffer.from(f, 'base64').length} bytes), cells32b.wat (${Buffer.from(b, 'base64').length} bytes), cells32-module.ts`);
+    console.log(`wrote cells32f.wat, cells32b.wat and cells32-module.ts (modules: ${Buffer.from(f, "base64").length} and ${Buffer.from(b, "base64").length} bytes)`);
   }
 }

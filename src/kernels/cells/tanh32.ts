@@ -3,18 +3,20 @@
 // Math.fround) and the f32x4 lanes of the WASM module (tools/gen-cells32-wasm.mjs, which imports
 // the constants below). The float32 cells of a model with a float32 dtype run on them.
 //
-//   exp x:   k = roundTiesToEven(x·log2 e),  r = (x − k·C1) − k·C2  (C1 + C2 = ln 2, C1 has 9
-//            bits so k·C1 is exact),  e^r = ((P(r)·r²) + r) + 1  (P: Cephes expf, degree 5),
-//            e^x = e^r · 2^k1 · 2^k2 with k1 = k >> 1, k2 = k − k1 (two exact scalings while the
-//            result is normal, one rounding into the subnormals below 2^−126).
+//   exp x:   k = roundTiesToEven(x·log2 e), as (x·log2 e + 1.5·2^23) − 1.5·2^23 (the SIMD version
+//            takes the integer k from the bits of the sum);  r = (x − k·C1) − k·C2  (C1 + C2 = ln 2,
+//            C1 has 9 bits so k·C1 is exact);  e^r = ((P(r)·r²) + r) + 1  (P: Cephes expf, degree
+//            5);  e^x = e^r · 2^k1 · 2^k2 with k1 = k >> 1, k2 = k − k1 (two exact scalings while
+//            the result is normal, one rounding into the subnormals below 2^−126).
 //   tanh x:  a = |x|;  a < 0.625: a + (a·a²)·T(a²)  (T: Cephes tanhf, degree 4 — no cancellation,
-//            tiny a gives a itself); else 1 − 2 / (e^{2·min(a, 9.5)} + 1)  (tanh 9.5 rounds to 1);
-//            the sign of x copied onto the result (tanh −0 = −0).
-//   σ(x):    e = e^{−|x|} (argument clamped at −104: e^−104 rounds to 0);  σ = 1 / (1 + e) for
-//            x ≥ 0, e / (1 + e) for x < 0 — no cancellation on either side, subnormal results for
-//            x < −87.
+//            tiny a gives a itself);  else 1 − 2 / (e^{2m} + 1), m = (9.5 < a ? 9.5 : a) (as
+//            f32x4.pmin; tanh 9.5 rounds to 1);  the sign of x copied onto the result (tanh −0 = −0).
+//   σ(x):    m = −|x| clamped at −104 (as f32x4.pmax; e^−104 rounds to 0), e = e^m;
+//            σ = 1 / (1 + e) for x ≥ 0, e / (1 + e) for x < 0 — no cancellation on either side,
+//            subnormal results for x < −87.
 // Accuracy (test/cells32.test.ts, dense sweeps against Math.tanh and 1 / (1 + Math.exp(−x)) in
-// double): tanh within 2 ulp of float32, σ within 2 ulp; ±Inf give ±1 (σ: 1, 0), NaN gives NaN.
+// double): tanh within 1.33 ulp of float32, σ within 2.32 ulp (largest for x < 0, where e's own
+// error carries through); ±Inf give ±1 (σ: 1, 0), NaN gives NaN.
 
 const f = Math.fround;
 
@@ -42,20 +44,15 @@ const C1 = f(EXP32_C1), C2 = f(EXP32_C2), LOG2E = f(LOG2E32);
 /** 2^k as a float32 value for integer k in [−75, 64] (exact). */
 const POW2 = new Float32Array(140).map((_, i) => 2 ** (i - 75));
 
-/** Round to nearest, ties to even (f32x4.nearest), for |v| < 2^31. */
-function nearest(v: number): number {
-  let k = Math.round(v); // ties up
-  if (k - v === 0.5 && (k & 1) !== 0) k -= 1;
-  return k;
-}
+/** 1.5·2^23: float32 v + MAGIC is v rounded to an integer (ties to even) for |v| < 2^22. */
+export const EXP32_MAGIC = 12582912;
 
 /**
- * e^x in float32 for float32 x in [−104, 19] (the two callers' ranges; NaN gives NaN). The SIMD
- * version converts k with a saturating truncation (NaN → 0), so NaN here takes k = 0 too.
+ * e^x in float32 for float32 x in [−104, 19] (the two callers' ranges; NaN gives NaN).
  */
 export function exp32(x: number): number {
-  let k = nearest(f(x * LOG2E));
-  if (k !== k) k = 0;
+  let k = f(f(f(x * LOG2E) + EXP32_MAGIC) - EXP32_MAGIC);
+  if (k !== k) k = 0; // NaN x: any k gives NaN (the table index must be an integer)
   let r = f(x - f(k * C1));
   r = f(r - f(k * C2));
   const z = f(r * r);
@@ -83,7 +80,7 @@ export function tanh32(x: number): number {
     p = f(f(p * z) + t4);
     t = f(a + f(f(a * z) * p));
   } else {
-    const m = Math.min(a, TANH32_BIG); // NaN stays NaN
+    const m = TANH32_BIG < a ? TANH32_BIG : a; // NaN stays NaN
     const e = exp32(f(m + m));
     t = f(1 - f(2 / f(e + 1)));
   }
@@ -92,7 +89,8 @@ export function tanh32(x: number): number {
 
 /** σ(x) = 1 / (1 + e^−x) in float32 arithmetic (float32 x; see the header). */
 export function sigmoid32(x: number): number {
-  const e = exp32(Math.max(-Math.abs(x), SIG32_MIN)); // NaN stays NaN
+  const m = -Math.abs(x);
+  const e = exp32(m < SIG32_MIN ? SIG32_MIN : m); // NaN stays NaN
   const d = f(1 + e);
   return f((x >= 0 ? 1 : e) / d);
 }
