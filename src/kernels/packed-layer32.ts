@@ -8,20 +8,19 @@
 // the walk the weight gradients are one product each over all rows: dW_ih += dGIᵀ·X,
 // dW_hh += dGHᵀ·Hprev, the bias gradients column sums, dX = dGI·W_ih.
 //
-// Cells: each value is computed in double from float32 operands and stored as float32 (one
-// rounding per stored value). tanh is recur's own (cells/tanh.ts, within 4 ulp of Math.tanh, the
-// same bits on every engine); σ(v) = 1 / (1 + e^−v) with e^−v from the same tanh:
-// σ(v) = (1 + tanh(v/2)) / 2.
+// Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
+// their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
+// and 2.32 ulp). The forward cell writes h into the state block; the step's h rows are then copied
+// to y.
+// The backward cell adds the step's dY rows (copied next to dh) into dh itself.
 //
 // Memory: one workspace block per call (allocF32) holds the inputs, Wᵀ, the scratch and the tape;
 // the caller releases it (Layer32.release) after backward, or when its graph is collected.
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
 import { allocF32, release } from './gemm-wasm.js';
 import { colSum32, gemm32AB, gemm32AtB, transpose32 } from './gemm32.js';
-import { tanh } from './cells/tanh.js';
+import { gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
 import type { CellMode } from './packed-layer.js';
-
-const sigmoid = (v: number): number => 0.5 + 0.5 * tanh(0.5 * v);
 
 export interface Layer32Params {
   wIh: Float32Array; // [GH, In]
@@ -33,64 +32,6 @@ export interface Layer32Params {
 /** Saved width per row: RNN h (1), LSTM i f g o tanh(c) c (6), GRU r z n gh_n (4) — in units of H. */
 const SAVED: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 6, GRU: 4 };
 const GATES: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
-
-/**
- * b rows of the LSTM cell: gates gi (at gi, row stride 4H) + gh (at gh, stride 4H) → the state
- * h, c (at hs, cs, stride H) in place, the saved i f g o tanh(c) c (at sv, stride 6H), y (at yo).
- */
-function lstmRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, cs0: number, yo: number): void {
-  const GH = 4 * H, S = 6 * H;
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, cs = cs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const ig = sigmoid(w[gi + k] + w[gh + k]);
-      const fg = sigmoid(w[gi + H + k] + w[gh + H + k]);
-      const gg = tanh(w[gi + 2 * H + k] + w[gh + 2 * H + k]);
-      const og = sigmoid(w[gi + 3 * H + k] + w[gh + 3 * H + k]);
-      const c = Math.fround(fg * w[cs + k] + ig * gg);
-      const tc = Math.fround(tanh(c));
-      w[cs + k] = c;
-      w[sv + k] = ig; w[sv + H + k] = fg; w[sv + 2 * H + k] = gg; w[sv + 3 * H + k] = og;
-      w[sv + 4 * H + k] = tc;
-      w[sv + 5 * H + k] = c;
-      const h = og * tc;
-      w[hs + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
-
-/** b rows of the GRU cell (gates r z n, saved r z n gh_n at sv, stride 4H). */
-function gruRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number): void {
-  const GH = 3 * H, S = 4 * H;
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const r = Math.fround(sigmoid(w[gi + k] + w[gh + k]));
-      const z = Math.fround(sigmoid(w[gi + H + k] + w[gh + H + k]));
-      const ghn = w[gh + 2 * H + k];
-      const n = Math.fround(tanh(w[gi + 2 * H + k] + r * ghn));
-      w[sv + k] = r; w[sv + H + k] = z; w[sv + 2 * H + k] = n; w[sv + 3 * H + k] = ghn;
-      const h = (1 - z) * n + z * w[hs + k];
-      w[hs + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
-
-/** b rows of the Elman cell, tanh or relu (saved h at sv, stride H). */
-function rnnRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number, relu: boolean): void {
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * H, gh = gh0 + i * H, sv = sv0 + i * H, hs = hs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const v = w[gi + k] + w[gh + k];
-      const h = relu ? (v > 0 ? v : 0) : tanh(v);
-      w[hs + k] = h;
-      w[sv + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
 
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
@@ -168,12 +109,13 @@ export class Layer32 {
       gemm32AB(w, oHp + r0 * H, w, this.oWhhT, bhh, w, oGH, b, H, GH, 1);
       if (mode === 'LSTM') {
         w.copyWithin(oCp + r0 * H, oC, oC + b * H);
-        lstmRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, oC, r0 * H);
+        lstmRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, oC);
       } else if (mode === 'GRU') {
-        gruRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, r0 * H);
+        gruRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH);
       } else {
-        rnnRows(w, y, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, r0 * H, mode === 'RNN_RELU');
+        rnnRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, mode === 'RNN_RELU');
       }
+      y.set(w.subarray(oH, oH + b * H), r0 * H);
     }
     hN.set(w.subarray(oH, oH + B * H));
     if (cN !== null) cN.set(w.subarray(oC, oC + B * H));
@@ -197,12 +139,13 @@ export class Layer32 {
     const gru = mode === 'GRU';
     // dGH per row is needed for dW_hh after the walk: GRU's differs from dGI (the n block), kept in
     // a block of its own; the others share dGI. Whh (not transposed) is the product's right operand.
-    const extra = allocF32((gru ? rows * GH : 0) + GH * H + B * H + 8, false);
+    const extra = allocF32((gru ? rows * GH : 0) + GH * H + 2 * B * H + 8, false);
     try {
       const oWhh = 0;
       extra.set(p.wHh, oWhh);
       const oDh = GH * H;
-      const oDgh = oDh + B * H; // GRU only
+      const oDy = oDh + B * H; // the step's dY rows
+      const oDgh = oDy + B * H; // GRU only
       const dh = oDh;
       extra.set(dhN.subarray(0, B * H), dh);
       // dc lives in the state block oC of the workspace (free after forward)
@@ -211,50 +154,15 @@ export class Layer32 {
         const t = this.reverse ? s : T - 1 - s;
         const b = bs[t];
         const r0 = this.offs[t];
-        for (let i = 0; i < b; i++) {
-          const yr = (r0 + i) * H, d = dh + i * H;
-          for (let k = 0; k < H; k++) extra[d + k] += dY[yr + k];
-        }
+        extra.set(dY.subarray(r0 * H, (r0 + b) * H), oDy);
         if (mode === 'LSTM') {
-          for (let i = 0; i < b; i++) {
-            const sv = oSave + (r0 + i) * S, dg = oGI + (r0 + i) * GH, d = dh + i * H, dc = oC + i * H, cp = oCp + (r0 + i) * H;
-            for (let k = 0; k < H; k++) {
-              const ig = w[sv + k], fg = w[sv + H + k], gg = w[sv + 2 * H + k], og = w[sv + 3 * H + k], tc = w[sv + 4 * H + k];
-              const dhk = extra[d + k];
-              w[dc + k] = w[dc + k] + dhk * og * (1 - tc * tc);
-              const dct = w[dc + k];
-              w[dg + k] = dct * gg * ig * (1 - ig);
-              w[dg + H + k] = dct * w[cp + k] * fg * (1 - fg);
-              w[dg + 2 * H + k] = dct * ig * (1 - gg * gg);
-              w[dg + 3 * H + k] = dhk * tc * og * (1 - og);
-              w[dc + k] = dct * fg;
-            }
-          }
+          lstmBackRows32(w, extra, b, H, oSave + r0 * S, oGI + r0 * GH, oCp + r0 * H, oC, dh, oDy);
           gemm32AB(w, oGI + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 0);
         } else if (gru) {
-          for (let i = 0; i < b; i++) {
-            const sv = oSave + (r0 + i) * S, dgi = oGI + (r0 + i) * GH, dgh = oDgh + (r0 + i) * GH, d = dh + i * H, hp = oHp + (r0 + i) * H;
-            for (let k = 0; k < H; k++) {
-              const r = w[sv + k], z = w[sv + H + k], n = w[sv + 2 * H + k], ghn = w[sv + 3 * H + k];
-              const dhk = extra[d + k];
-              const dan = dhk * (1 - z) * (1 - n * n);
-              const daz = dhk * (w[hp + k] - n) * z * (1 - z);
-              const dar = dan * ghn * r * (1 - r);
-              w[dgi + k] = dar; w[dgi + H + k] = daz; w[dgi + 2 * H + k] = dan;
-              extra[dgh + k] = dar; extra[dgh + H + k] = daz; extra[dgh + 2 * H + k] = dan * r;
-              extra[d + k] = dhk * z;
-            }
-          }
+          gruBackRows32(w, extra, b, H, oSave + r0 * S, oHp + r0 * H, oGI + r0 * GH, oDgh + r0 * GH, dh, oDy);
           gemm32AB(extra, oDgh + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 2);
         } else {
-          const relu = mode === 'RNN_RELU';
-          for (let i = 0; i < b; i++) {
-            const sv = oSave + (r0 + i) * S, dg = oGI + (r0 + i) * GH, d = dh + i * H;
-            for (let k = 0; k < H; k++) {
-              const hv = w[sv + k];
-              w[dg + k] = relu ? (hv > 0 ? extra[d + k] : 0) : extra[d + k] * (1 - hv * hv);
-            }
-          }
+          rnnBackRows32(w, extra, b, H, oSave + r0 * S, oGI + r0 * GH, dh, oDy, mode === 'RNN_RELU');
           gemm32AB(w, oGI + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 0);
         }
       }

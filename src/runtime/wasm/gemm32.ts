@@ -27,7 +27,7 @@ export function gemm32Kernel(): Tiles32 | null {
 }
 
 /** Calls of each SIMD kernel since the process started (or the last resetKernelCounts). */
-export const kernelCounts = { gemm32: 0, linear32: 0, layer32Forward: 0, layer32Backward: 0 };
+export const kernelCounts = { gemm32: 0, linear32: 0, layer32Forward: 0, layer32Backward: 0, cells32: 0 };
 
 export function resetKernelCounts(): void {
   for (const k of Object.keys(kernelCounts) as (keyof typeof kernelCounts)[]) kernelCounts[k] = 0;

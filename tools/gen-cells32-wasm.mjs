@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+// Generates the float32 recurrent-cell modules: src/runtime/wasm/cells32f.wat (forward) and
+// cells32b.wat (backward) — the text, committed for review — and src/runtime/wasm/cells32-module.ts
+// (both modules' bytes as base64, so neither the build nor the browser bundle needs an assembler).
+// Run after editing this file (or the constants in src/kernels/cells/tanh32.ts):
+//   node tools/gen-cells32-wasm.mjs            write the three files
+//   node tools/gen-cells32-wasm.mjs --check    only verify that the committed files are what this
+//                                              generator makes (needs the `wabt` dev dependency)
+//
+// Kernels: b rows of one time step of a cell, over float32 buffers in the imported memory (byte
+// addresses of row 0; row strides follow from H). The math, the buffers and their shapes are those
+// of the JS twins in src/kernels/cells32-naive.ts:
+//   forward:  lstmF(b, H, gi, gh, sv, hs, cs)   gruF(b, H, gi, gh, sv, hs)   rnnF(b, H, gi, gh, sv, hs, relu)
+//   backward: lstmB(b, H, sv, dg, cp, dc, dh, dy)   gruB(b, H, sv, hp, dgi, dgh, dh, dy)
+//             rnnB(b, H, sv, dg, dh, dy, relu)
+//
+// Numerics: each f32x4 lane runs the twin's scalar operations in the twin's order, every one an
+// IEEE float32 operation (f32x4.add/sub/mul/div; pmin/pmax, which the twin writes as comparisons;
+// no fused multiply-add in WASM SIMD 1.0, no relaxed SIMD), so the bits are the twin's (test/cells32.test.ts). tanh, σ and exp
+// are src/kernels/cells/tanh32.ts on lanes ($tanh, $sig, each with exp written in; constants read from that file):
+// both branches of tanh are computed and one selected per lane (v128.bitselect) — the same value
+// the twin's `if` picks. Columns go four at a time; the last H mod 4 columns of a row run the same
+// code on a vector whose missing lanes are 0 ($ld: lane loads; $st: lane stores), so nothing
+// outside the buffers is read or written.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import wabtInit from 'wabt';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const out = (name) => join(root, 'src', 'runtime', 'wasm', name);
+
+// Constants of src/kernels/cells/tanh32.ts (decimal literals there), each used as a float32.
+const src = readFileSync(join(root, 'src', 'kernels', 'cells', 'tanh32.ts'), 'utf8');
+const constant = (name) => {
+  const m = new RegExp(`export const ${name} = ([^;]+);`).exec(src);
+  if (m === null) throw new Error(`src/kernels/cells/tanh32.ts: no ${name}`);
+  return JSON.parse(m[1]);
+};
+const f32 = (x) => {
+  const v = Math.fround(x);
+  if (!Number.isFinite(v)) throw new Error(`bad constant ${x}`);
+  return v;
+};
+const splat = (x) => { const v = String(f32(x)); return `(v128.const f32x4 ${v} ${v} ${v} ${v})`; };
+const P = constant('EXP32_P');
+const T = constant('TANH32_T');
+const C1 = constant('EXP32_C1'), C2 = constant('EXP32_C2'), LOG2E = constant('LOG2E32');
+const MAGIC = constant('EXP32_MAGIC');
+const SMALL = constant('TANH32_SMALL'), BIG = constant('TANH32_BIG'), SIGMIN = constant('SIG32_MIN');
+
+const g = (n) => `(local.get $${n})`;
+const set = (n, e) => `(local.set $${n} ${e})`;
+const add = (a, b) => `(f32x4.add ${a} ${b})`;
+const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
+const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
+/** Horner over coefficients c (highest first) in v: ((c0·v + c1)·v + c2)…, each step a mul then an add. */
+const horner = (c, v) => c.slice(1).reduce((acc, ci) => add(mul(acc, v), splat(ci)), splat(c[0]));
+
+// e^x on lanes, tanh32.ts's exp32: statements that set local $e from local $x (written into the
+// bodies of $tanh and $sig, one call fewer per value; locals $t $k $r $ki $k1).
+const expLocals = '(local $t v128) (local $k v128) (local $r v128) (local $ki v128) (local $k1 v128) (local $e v128)';
+const expStmts = `${set('t', add(mul(g('x'), splat(LOG2E)), splat(MAGIC)))}
+    ${set('k', sub(g('t'), splat(MAGIC)))}
+    ${set('r', sub(sub(g('x'), mul(g('k'), splat(C1))), mul(g('k'), splat(C2))))}
+    ${set('ki', `(i32x4.sub ${g('t')} ${splat(MAGIC)})`)}
+    ${set('k1', `(i32x4.shr_s ${g('ki')} (i32.const 1))`)}
+    ${set('e', `(f32x4.mul
+      ${mul(add(add(mul(horner(P, g('r')), mul(g('r'), g('r'))), g('r')), splat(1)), `(i32x4.shl (i32x4.add ${g('k1')} (v128.const i32x4 127 127 127 127)) (i32.const 23))`)}
+      (i32x4.shl (i32x4.add (i32x4.sub ${g('ki')} ${g('k1')}) (v128.const i32x4 127 127 127 127)) (i32.const 23)))`)}`;
+
+// tanh on lanes: both of tanh32's branches, one selected; x's sign bit or-ed onto |tanh x|.
+const tanhFn = `(func $tanh (param $v v128) (result v128) (local $a v128) (local $z v128) (local $x v128) ${expLocals}
+    ${set('a', `(f32x4.abs ${g('v')})`)}
+    ${set('z', mul(g('a'), g('a')))}
+    ${set('x', `(f32x4.pmin ${g('a')} ${splat(BIG)})`)}
+    ${set('x', add(g('x'), g('x')))}
+    ${expStmts}
+    (v128.or
+      (v128.bitselect
+        ${add(g('a'), mul(mul(g('a'), g('z')), horner(T, g('z'))))}
+        ${sub(splat(1), `(f32x4.div ${splat(2)} ${add(g('e'), splat(1))})`)}
+        (f32x4.lt ${g('a')} ${splat(SMALL)}))
+      (v128.and ${g('v')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`;
+
+// σ on lanes: e = e^max(−|x|, −104); (x ≥ 0 ? 1 : e) / (1 + e).
+const sigFn = `(func $sig (param $v v128) (result v128) (local $x v128) ${expLocals}
+    ${set('x', `(f32x4.pmax (f32x4.neg (f32x4.abs ${g('v')})) ${splat(SIGMIN)})`)}
+    ${expStmts}
+    (f32x4.div (v128.bitselect ${splat(1)} ${g('e')} (f32x4.ge ${g('v')} (v128.const i32x4 0 0 0 0))) ${add(splat(1), g('e'))}))`;
+
+// The last m (1–3) columns: lanes ≥ m are 0 on load and not stored.
+const tailFns = `(func $ld (param $p i32) (param $m i32) (result v128) (local $v v128)
+    ${set('v', '(v128.load32_zero (local.get $p))')}
+    (if (i32.gt_u (local.get $m) (i32.const 1)) (then ${set('v', '(v128.load32_lane offset=4 1 (local.get $p) (local.get $v))')}))
+    (if (i32.gt_u (local.get $m) (i32.const 2)) (then ${set('v', '(v128.load32_lane offset=8 2 (local.get $p) (local.get $v))')}))
+    (local.get $v))
+  (func $st (param $p i32) (param $v v128) (param $m i32)
+    (v128.store32_lane 0 (local.get $p) (local.get $v))
+    (if (i32.gt_u (local.get $m) (i32.const 1)) (then (v128.store32_lane offset=4 1 (local.get $p) (local.get $v))))
+    (if (i32.gt_u (local.get $m) (i32.const 2)) (then (v128.store32_lane offset=8 2 (local.get $p) (local.get $v)))))`;
+
+/**
+ * One kernel: `ptrs` are [name, row stride in units of H] byte-address parameters (row 0), `extra`
+ * further i32 parameters, `temps` v128 locals, `body(L, S)` the per-vector statements where
+ * L(p, j) loads the vector at column block j·H of buffer p and S(p, j, v) stores one.
+ */
+function kernel(name, ptrs, extra, temps, body) {
+  const params = ['$b', '$H', ...ptrs.map(([p]) => `$${p}`), ...extra.map((p) => `$${p}`)].map((p) => `(param ${p} i32)`).join(' ');
+  const js = [...new Set(ptrs.flatMap(([, s]) => Array.from({ length: s }, (_, j) => j)).filter((j) => j > 0))];
+  const at = (p, j) => (j === 0 ? `(i32.add ${g(p)} ${g('k')})` : `(i32.add (i32.add ${g(p)} ${g('k')}) ${g(`h${j}`)})`);
+  const vec = body((p, j) => `(v128.load ${at(p, j)})`, (p, j, v) => `(v128.store ${at(p, j)} ${v})`);
+  const tail = body((p, j) => `(call $ld ${at(p, j)} ${g('m')})`, (p, j, v) => `(call $st ${at(p, j)} ${v} ${g('m')})`);
+  return `(func $${name} (export "${name}") ${params}
+    (local $i i32) (local $k i32) (local $kn i32) (local $m i32) ${js.map((j) => `(local $h${j} i32)`).join(' ')}
+    ${temps.map((t) => `(local $${t} v128)`).join(' ')}
+    ${js.map((j) => set(`h${j}`, `(i32.mul ${g('H')} (i32.const ${4 * j}))`)).join('\n    ')}
+    ${set('kn', `(i32.shl (i32.and ${g('H')} (i32.const -4)) (i32.const 2))`)}
+    ${set('m', `(i32.and ${g('H')} (i32.const 3))`)}
+    (block $rows (loop $row (br_if $rows (i32.ge_s ${g('i')} ${g('b')}))
+      ${set('k', '(i32.const 0)')}
+      (block $vd (loop $v (br_if $vd (i32.ge_s ${g('k')} ${g('kn')}))
+        ${vec.join('\n        ')}
+        ${set('k', `(i32.add ${g('k')} (i32.const 16))`)} (br $v)))
+      (if ${g('m')} (then
+        ${tail.join('\n        ')}))
+      ${ptrs.map(([p, s]) => set(p, `(i32.add ${g(p)} (i32.mul ${g('H')} (i32.const ${4 * s})))`)).join('\n      ')}
+      ${set('i', `(i32.add ${g('i')} (i32.const 1))`)} (br $row))))`;
+}
+
+const sig = (v) => `(call $sig ${v})`;
+const tanh = (v) => `(call $tanh ${v})`;
+const one = splat(1);
+
+const lstmF = kernel('lstmF', [['gi', 4], ['gh', 4], ['sv', 6], ['hs', 1], ['cs', 1]], [], ['ig', 'fg', 'gg', 'og', 'c', 'tc'], (L, S) => [
+  set('ig', sig(add(L('gi', 0), L('gh', 0)))),
+  set('fg', sig(add(L('gi', 1), L('gh', 1)))),
+  set('gg', tanh(add(L('gi', 2), L('gh', 2)))),
+  set('og', sig(add(L('gi', 3), L('gh', 3)))),
+  set('c', add(mul(g('fg'), L('cs', 0)), mul(g('ig'), g('gg')))),
+  set('tc', tanh(g('c'))),
+  S('sv', 0, g('ig')), S('sv', 1, g('fg')), S('sv', 2, g('gg')), S('sv', 3, g('og')), S('sv', 4, g('tc')), S('sv', 5, g('c')),
+  S('cs', 0, g('c')),
+  S('hs', 0, mul(g('og'), g('tc'))),
+]);
+
+const gruF = kernel('gruF', [['gi', 3], ['gh', 3], ['sv', 4], ['hs', 1]], [], ['r', 'z', 'ghn', 'n'], (L, S) => [
+  set('r', sig(add(L('gi', 0), L('gh', 0)))),
+  set('z', sig(add(L('gi', 1), L('gh', 1)))),
+  set('ghn', L('gh', 2)),
+  set('n', tanh(add(L('gi', 2), mul(g('r'), g('ghn'))))),
+  S('sv', 0, g('r')), S('sv', 1, g('z')), S('sv', 2, g('n')), S('sv', 3, g('ghn')),
+  S('hs', 0, add(mul(sub(L('hs', 0), g('n')), g('z')), g('n'))),
+]);
+
+const rnnF = kernel('rnnF', [['gi', 1], ['gh', 1], ['sv', 1], ['hs', 1]], ['relu'], ['v', 'h'], (L, S) => [
+  set('v', add(L('gi', 0), L('gh', 0))),
+  set('h', `(if (result v128) ${g('relu')} (then (v128.and ${g('v')} (f32x4.gt ${g('v')} (v128.const i32x4 0 0 0 0)))) (else ${tanh(g('v'))}))`),
+  S('hs', 0, g('h')), S('sv', 0, g('h')),
+]);
+
+const lstmB = kernel('lstmB', [['sv', 6], ['dg', 4], ['cp', 1], ['dc', 1], ['dh', 1], ['dy', 1]], [], ['ig', 'fg', 'gg', 'og', 'tc', 'dhk', 'dct'], (L, S) => [
+  set('ig', L('sv', 0)), set('fg', L('sv', 1)), set('gg', L('sv', 2)), set('og', L('sv', 3)), set('tc', L('sv', 4)),
+  set('dhk', add(L('dh', 0), L('dy', 0))),
+  set('dct', add(L('dc', 0), mul(mul(g('dhk'), g('og')), sub(one, mul(g('tc'), g('tc')))))),
+  S('dg', 0, mul(mul(mul(g('dct'), g('gg')), g('ig')), sub(one, g('ig')))),
+  S('dg', 1, mul(mul(mul(g('dct'), L('cp', 0)), g('fg')), sub(one, g('fg')))),
+  S('dg', 2, mul(mul(g('dct'), g('ig')), sub(one, mul(g('gg'), g('gg'))))),
+  S('dg', 3, mul(mul(mul(g('dhk'), g('tc')), g('og')), sub(one, g('og')))),
+  S('dc', 0, mul(g('dct'), g('fg'))),
+]);
+
+const gruB = kernel('gruB', [['sv', 4], ['hp', 1], ['dgi', 3], ['dgh', 3], ['dh', 1], ['dy', 1]], [], ['r', 'z', 'n', 'dhk', 'omz', 'dan', 'daz', 'dar'], (L, S) => [
+  set('r', L('sv', 0)), set('z', L('sv', 1)), set('n', L('sv', 2)),
+  set('dhk', add(L('dh', 0), L('dy', 0))),
+  set('omz', sub(one, g('z'))),
+  set('dan', mul(mul(g('dhk'), g('omz')), sub(one, mul(g('n'), g('n'))))),
+  set('daz', mul(mul(mul(g('dhk'), sub(L('hp', 0), g('n'))), g('z')), g('omz'))),
+  set('dar', mul(mul(mul(g('dan'), L('sv', 3)), g('r')), sub(one, g('r')))),
+  S('dgi', 0, g('dar')), S('dgi', 1, g('daz')), S('dgi', 2, g('dan')),
+  S('dgh', 0, g('dar')), S('dgh', 1, g('daz')), S('dgh', 2, mul(g('dan'), g('r'))),
+  S('dh', 0, mul(g('dhk'), g('z'))),
+]);
+
+const rnnB = kernel('rnnB', [['sv', 1], ['dg', 1], ['dh', 1], ['dy', 1]], ['relu'], ['hv', 'dhk'], (L, S) => [
+  set('hv', L('sv', 0)),
+  set('dhk', add(L('dh', 0), L('dy', 0))),
+  S('dg', 0, `(if (result v128) ${g('relu')} (then (v128.and ${g('dhk')} (f32x4.gt ${g('hv')} (v128.const i32x4 0 0 0 0)))) (else ${mul(g('dhk'), sub(one, mul(g('hv'), g('hv'))))}))`),
+]);
+
+const head = (what) => `;; Generated by tools/gen-cells32-wasm.mjs: do not edit (see there, and the JS twins in
+;; src/kernels/cells32-naive.ts, for the kernels and their numerics). ${what}
+(module
+  (import "env" "mem" (memory 1 65536))`;
+export const watF = `${head('Forward cells.')}
+  ${tanhFn}
+  ${sigFn}
+  ${tailFns}
+  ${lstmF}
+  ${gruF}
+  ${rnnF})
+`;
+export const watB = `${head('Backward cells.')}
+  ${tailFns}
+  ${lstmB}
+  ${gruB}
+  ${rnnB})
+`;
+
+const leb = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
+const bytesOf = (str) => { const b = [...Buffer.from(str, 'utf8')]; return [...leb(b.length), ...b]; };
+/**
+ * A "name" custom section with the function names only (subsection 1), "cells32." + the WAT
+ * name, in definition order: profiles (npm run bench:profile) then name the cell kernels instead of
+ * wasm-function[i], which the gemm modules' functions share.
+ */
+function nameSection(text) {
+  const names = [...text.matchAll(/\(func \$(\w+)/g)].map((m) => m[1]);
+  const sub = [...leb(names.length), ...names.flatMap((n, i) => [...leb(i), ...bytesOf(`cells32.${n}`)])];
+  const body = [...bytesOf('name'), 1, ...leb(sub.length), ...sub];
+  return Uint8Array.from([0, ...leb(body.length), ...body]);
+}
+
+async function assemble(name, text) {
+  const wabt = await wabtInit();
+  const mod = wabt.parseWat(name, text, { simd: true });
+  mod.validate();
+  const bin = mod.toBinary({}).buffer;
+  mod.destroy();
+  const buffer = Buffer.concat([bin, nameSection(text)]);
+  if (buffer.length > 4096) throw new Error(`${name} module is ${buffer.length} bytes: over the 4 KiB browsers compile synchronously`);
+  return Buffer.from(buffer).toString('base64');
+}
+
+const ts = (f, b) => `// Generated by tools/gen-cells32-wasm.mjs from cells32f.wat and cells32b.wat: do not edit.
+export const CELLS32F_WASM_BASE64 =
+  '${f}';
+export const CELLS32B_WASM_BASE64 =
+  '${b}';
+`;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const f = await assemble('cells32f.wat', watF);
+  const b = await assemble('cells32b.wat', watB);
+  const files = [['cells32f.wat', watF], ['cells32b.wat', watB], ['cells32-module.ts', ts(f, b)]];
+  if (process.argv.includes('--check')) {
+    const stale = files.filter(([n, text]) => readFileSync(out(n), 'utf8') !== text).map(([n]) => n);
+    if (stale.length) {
+      console.error(`out of date: ${stale.join(', ')} (run node tools/gen-cells32-wasm.mjs)`);
+      process.exit(1);
+    }
+    console.log('cells32f.wat, cells32b.wat and cells32-module.ts match the generator');
+  } else {
+    for (const [n, text] of files) writeFileSync(out(n), text);
+    console.log(`wrote cells32f.wat, cells32b.wat and cells32-module.ts (modules: ${Buffer.from(f, "base64").length} and ${Buffer.from(b, "base64").length} bytes)`);
+  }
+}
