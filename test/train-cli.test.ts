@@ -162,7 +162,10 @@ describe('recur train --threads', () => {
     expect(two.stdout).toMatch(/steps\/s, 2 threads\), saved in/);
     expect(one.stdout).not.toMatch(/threads/);
     expectSameWeights(modelAt(path.join(root, 'two'), 150), modelAt(path.join(root, 'one'), 150));
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'two', 'meta.json'), 'utf8')).summary.threads).toBe(2);
+    const twoMeta = JSON.parse(fs.readFileSync(path.join(root, 'two', 'meta.json'), 'utf8'));
+    expect(twoMeta.summary.threads).toBe(2);
+    // the kernel variant is recorded (this machine has WASM SIMD; RECUR_NO_WASM=1 gives 'js')
+    expect(twoMeta.summary.kernels).toBe('wasm-simd128');
     // a model too small to split stays on one thread, and says so
     const small = recur(['train', ...TINY, '--save_dir', root, '--run_name', 'small', '--threads', '2']);
     expect(small.code, small.stderr).toBe(0);

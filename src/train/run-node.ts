@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { NonFiniteOutputError, Trainer, usableReason } from './trainer.js';
 import { startShardThread } from './shard-thread-node.js';
+import { kernelVariant } from '../runtime/wasm/variant.js';
 import type { StepResult } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import { validateConfig } from './config.js';
@@ -276,6 +277,7 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
       steps_per_s: stepsPerSecond,
       params: nParams,
       threads: threadsUsed,
+      kernels: kernelVariant(),
       ...(opts.tags ?? {}),
     });
     await run.finish(status, reason);
