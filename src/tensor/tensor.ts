@@ -44,6 +44,12 @@ export class Tensor {
   _backward: BackwardFn | null = null;
   /** Gradient buffer used only while backward() runs. */
   _g: FloatArray | null = null;
+  /**
+   * A part of a multi-output result (splitResult): its gradient buffer is the slice of the whole's
+   * at `_gradOffset`, so gradients added into the part are in place for the whole's backward.
+   */
+  _gradBase: Tensor | null = null;
+  _gradOffset = 0;
   /** Optional name for error messages and debugging. */
   name?: string;
 
@@ -317,23 +323,56 @@ export function makeResult(
 /** The gradient buffer of `t` during backward (allocated as zeros), or null if `t` needs none. */
 export function gradOf(t: Tensor): FloatArray | null {
   if (!t.requiresGrad) return null;
-  if (t._g === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+  if (t._g === null) {
+    const base = t._gradBase;
+    t._g = base !== null
+      ? gradOf(base)!.subarray(t._gradOffset, t._gradOffset + t.data.length)
+      : allocate(t.dtype, t.data.length) as FloatArray;
+  }
   return t._g;
+}
+
+/**
+ * Adds `g` (a gradient with exactly `t`'s element count and dtype) into `t`'s gradient buffer. When
+ * `t` has none yet, `g` itself becomes it, without a copy: for ops whose backward hands its own
+ * incoming gradient on unchanged (reshape, clone). `g` must be a buffer nobody else writes or reads
+ * afterwards — a tensor's own `_g`, which backward() drops once that tensor's backward has run.
+ */
+export function passGrad(t: Tensor, g: FloatArray): void {
+  if (!t.requiresGrad) return;
+  const dst = t._g;
+  if (dst === null && t._gradBase === null && g.length === t.data.length && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
+    t._g = g;
+    return;
+  }
+  const d = gradOf(t)!;
+  if (dst === null) d.set(g.subarray(0, d.length)); // a fresh (zero) buffer, e.g. a splitResult part's slice
+  else for (let k = 0; k < d.length; k++) d[k] += g[k];
 }
 
 /**
  * Splits the flat result of a multi-output op (e.g. an RNN layer giving output, h_n and c_n) into
  * tensors that share its storage. Their gradients flow back into `whole`, whose backward then runs
- * once with all of them.
+ * once with all of them: a part's gradient buffer is the slice of the whole's (gradOf), so what its
+ * consumers add is in place and the part's own backward has nothing left to do.
  */
 export function splitResult(whole: Tensor, parts: Array<{ offset: number; shape: number[] }>): Tensor[] {
   return parts.map(({ offset, shape }) => {
     const n = numel(shape);
     const view = whole.data.subarray(offset, offset + n) as Storage;
-    return makeResult(view, shape, whole.dtype, [whole], (g) => {
-      const dst = gradOf(whole);
-      if (dst === null) return;
-      for (let k = 0; k < n; k++) dst[offset + k] += g[k];
+    const part = makeResult(view, shape, whole.dtype, [whole], (g) => {
+      if (!whole.requiresGrad) return;
+      const fresh = whole._g === null;
+      const dst = gradOf(whole)!;
+      if (g.buffer === dst.buffer && g.byteOffset === dst.byteOffset + offset * dst.BYTES_PER_ELEMENT) return;
+      // The first part to arrive copies into the fresh (zero) buffer; later ones add.
+      if (fresh) dst.set(g.subarray(0, n), offset);
+      else for (let k = 0; k < n; k++) dst[offset + k] += g[k];
     });
+    if (part.requiresGrad) {
+      part._gradBase = whole;
+      part._gradOffset = offset;
+    }
+    return part;
   });
 }
