@@ -25,6 +25,8 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   const y = (ws.slice(oY, oY + M * N) as Float32Array);
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
   return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
+    // x's gradient: a copy of the product when x has none yet (a fresh zero buffer), else a sum.
+    const dXFresh = x._g === null;
     const dX = gradOf(x) as Float32Array | null;
     const dW = gradOf(weight) as Float32Array | null;
     const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;
@@ -34,7 +36,8 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
     if (dX !== null) {
       w.set(weight.data as Float32Array, gW);
       gemm32AB(w, gG, w, gW, null, w, gO, M, N, K, 0); // dY [M, N]·W [N, K]
-      for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
+      if (dXFresh) dX.set(w.subarray(gO, gO + M * K));
+      else for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
     }
     if (dW !== null) {
       w.set(x.data as Float32Array, gX);
