@@ -117,3 +117,35 @@ describe('Linear float32: input gradient first or later', () => {
     expect(Array.from(b.grad!.data)).toEqual(Array.from(a.grad!.data));
   });
 });
+
+describe('gradient buffer pool', () => {
+  const model = () => {
+    const g = new Generator(5);
+    return { lin: new Linear(64, 300, { generator: g }), x: randn([128, 64], { dtype: 'float32', generator: g }) };
+  };
+  it('a warm pool gives the same gradients as fresh memory, and leaves own their .grad', () => {
+    const { lin, x } = model();
+    const grads: number[][][] = [];
+    for (let run = 0; run < 3; run++) {
+      const xl = new Tensor(x.data.slice(), [128, 64], 'float32', true);
+      // Intermediates of 128·300 floats (150 KiB) come from the pool from the second run on.
+      const h = reshape(lin.forward(xl), [128 * 300]);
+      sum(mul(h, h)).backward();
+      grads.push([Array.from(xl.grad!.data), Array.from(lin.weight.grad!.data)]);
+      for (const t of [xl, lin.weight, lin.bias!]) {
+        expect(t.grad!.data.byteLength).toBe(t.grad!.data.buffer.byteLength);
+      }
+      lin.zeroGrad();
+    }
+    expect(grads[1]).toEqual(grads[0]);
+    expect(grads[2]).toEqual(grads[0]);
+  });
+  it('a leaf reached through reshape from a pooled intermediate keeps a copy of its own', () => {
+    const x = randn([200, 100], { dtype: 'float32', generator: gen }).requiresGrad_();
+    const y = mul(x, 3); // intermediate [200, 100]: 80 KB, a pool buffer
+    const leafy = reshape(x, [20000]);
+    sum(add(reshape(y, [20000]), leafy)).backward();
+    expect(x.grad!.data.byteLength).toBe(x.grad!.data.buffer.byteLength);
+    expect(Array.from(new Set(x.grad!.data))).toEqual([4]);
+  });
+});

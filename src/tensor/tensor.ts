@@ -4,6 +4,7 @@
 import * as ops from './ops.js';
 import type { DType, FloatArray, Storage } from './dtype.js';
 import { allocate, isFloat } from './dtype.js';
+import { isPoolBuffer, recycleGradBuffers, takeGradBuffer } from './grad-pool.js';
 
 export type { DType, FloatArray, Storage } from './dtype.js';
 
@@ -145,17 +146,25 @@ export class Tensor {
       const t = order[i];
       if (t._g !== null && t._backward !== null) t._backward(t._g);
     }
+    // Leaves keep their buffer as .grad (or add it into the one they have); the intermediate
+    // tensors' buffers go back to the pool for the next backward.
+    const kept = new Set<ArrayBufferLike>();
+    const dropped: FloatArray[] = [];
     for (const t of order) {
-      if (t._backward === null && t.requiresGrad && t._g !== null) {
-        if (t.grad === null) t.grad = new Tensor(t._g, [...t.shape], t.dtype);
-        else {
+      const g = t._g;
+      if (g === null) continue;
+      if (t._backward === null && t.requiresGrad) {
+        if (t.grad === null) {
+          t.grad = new Tensor(g, [...t.shape], t.dtype);
+          kept.add(g.buffer);
+        } else {
           const acc = t.grad.data as FloatArray;
-          const g = t._g;
           for (let k = 0; k < acc.length; k++) acc[k] += g[k];
         }
-      }
+      } else dropped.push(g);
       t._g = null;
     }
+    recycleGradBuffers(dropped, kept);
   }
 
   /**
@@ -298,7 +307,8 @@ function topoOrder(root: Tensor): Tensor[] {
 /**
  * Creates the result of an op. When grad mode is on and any parent requires grad, the result
  * records `parents` and `backward`, which receives d(loss)/d(result) as a flat buffer and adds
- * into the parents' buffers obtained with `gradOf(parent)`.
+ * into the parents' buffers obtained with `gradOf(parent)`. The buffer it receives is valid during
+ * that call only (it is recycled after the backward pass): keep a copy, not the buffer.
  */
 export function makeResult(
   data: Storage,
@@ -325,9 +335,11 @@ export function gradOf(t: Tensor): FloatArray | null {
   if (!t.requiresGrad) return null;
   if (t._g === null) {
     const base = t._gradBase;
-    t._g = base !== null
-      ? gradOf(base)!.subarray(t._gradOffset, t._gradOffset + t.data.length)
-      : allocate(t.dtype, t.data.length) as FloatArray;
+    if (base !== null) t._g = gradOf(base)!.subarray(t._gradOffset, t._gradOffset + t.data.length);
+    // A leaf's buffer becomes its .grad: its own memory. An intermediate's is dropped after
+    // backward: a recycled one (grad-pool.ts).
+    else if (t._backward === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+    else t._g = takeGradBuffer(t.dtype as 'float32' | 'float64', t.data.length);
   }
   return t._g;
 }
@@ -336,12 +348,13 @@ export function gradOf(t: Tensor): FloatArray | null {
  * Adds `g` (a gradient with exactly `t`'s element count and dtype) into `t`'s gradient buffer. When
  * `t` has none yet, `g` itself becomes it, without a copy: for ops whose backward hands its own
  * incoming gradient on unchanged (reshape, clone). `g` must be a buffer nobody else writes or reads
- * afterwards — a tensor's own `_g`, which backward() drops once that tensor's backward has run.
+ * afterwards — a tensor's own `_g`, which backward() drops once that tensor's backward has run. A
+ * leaf takes a copy of a pool buffer (its .grad must be its own memory).
  */
 export function passGrad(t: Tensor, g: FloatArray): void {
   if (!t.requiresGrad) return;
   const dst = t._g;
-  if (dst === null && t._gradBase === null && g.length === t.data.length && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
+  if (dst === null && t._gradBase === null && g.length === t.data.length && (t._backward !== null || !isPoolBuffer(g)) && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
     t._g = g;
     return;
   }
