@@ -129,11 +129,13 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingFunction
   }
   const w = weight.data;
   const out = allocate(weight.dtype, P * D);
-  // Row copies as plain loops: a subarray view per row costs more than the copy for small D.
-  for (let p = 0, o = 0; p < P; p++) {
-    const src = idx[p] * D;
-    for (let j = 0; j < D; j++) out[o++] = w[src + j];
-  }
+  if (D < 256) {
+    // Short rows as plain loops: a subarray view per row costs more than its copy.
+    for (let p = 0, o = 0; p < P; p++) {
+      const src = idx[p] * D;
+      for (let j = 0; j < D; j++) out[o++] = w[src + j];
+    }
+  } else for (let p = 0; p < P; p++) out.set(w.subarray(idx[p] * D, idx[p] * D + D), p * D);
   const scaleByFreq = opts.scaleGradByFreq ?? false;
   return makeResult(out, [...input.shape, D], weight.dtype, [weight], (g) => {
     const gw = gradOf(weight);
