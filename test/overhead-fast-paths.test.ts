@@ -5,7 +5,7 @@
 // [N, C] without weights or smoothing gives the same bits as the general path (class weights of
 // ones); Linear's float32 input gradient is the same whether it is the first or a later one to arrive.
 import { describe, expect, it } from 'vitest';
-import { Tensor } from '../src/tensor/tensor.js';
+import { Tensor, splitResult } from '../src/tensor/tensor.js';
 import { permute, reshape, mul, sum, add } from '../src/tensor/ops.js';
 import { randn, tensor, ones } from '../src/tensor/create.js';
 import { Generator } from '../src/tensor/random.js';
@@ -147,5 +147,18 @@ describe('gradient buffer pool', () => {
     sum(add(reshape(y, [20000]), leafy)).backward();
     expect(x.grad!.data.byteLength).toBe(x.grad!.data.buffer.byteLength);
     expect(Array.from(new Set(x.grad!.data))).toEqual([4]);
+  });
+});
+
+describe('splitResult parts accumulate in the whole\'s slice', () => {
+  it('a part reached through reshape after the whole\'s own consumer added into that slice', () => {
+    const x = randn([10], { dtype: 'float64', generator: gen }).requiresGrad_();
+    const whole = mul(x, 1);
+    const [p0, p1] = splitResult(whole, [{ offset: 0, shape: [4] }, { offset: 4, shape: [6] }]);
+    const w = randn([10], { dtype: 'float64', generator: gen });
+    // The whole's direct consumer runs first in backward, then the parts' consumers.
+    add(add(sum(reshape(p0, [2, 2])), sum(mul(p1, 3))), sum(mul(whole, w))).backward();
+    const want = Array.from(w.data, (v, i) => v + (i < 4 ? 1 : 3));
+    expect(Array.from(x.grad!.data)).toEqual(want);
   });
 });

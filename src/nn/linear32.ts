@@ -2,7 +2,7 @@
 // module's grow-only WASM workspace (src/runtime/wasm/workspace.ts), and its backward as two more:
 // dX = dY·W, dW += dYᵀ·X, db += column sums of dY. Each call copies its operands into the workspace
 // first, so the workspace holds nothing between calls (a module used twice in one graph is fine).
-import { Tensor, gradOf, makeResult } from '../tensor/tensor.js';
+import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
 import { colSum32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
@@ -26,7 +26,7 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
   return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
     // x's gradient: a copy of the product when x has none yet (a fresh zero buffer), else a sum.
-    const dXFresh = x._g === null;
+    const dXFresh = hasNoGrad(x);
     const dX = gradOf(x) as Float32Array | null;
     const dW = gradOf(weight) as Float32Array | null;
     const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;

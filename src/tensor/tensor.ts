@@ -358,9 +358,19 @@ export function passGrad(t: Tensor, g: FloatArray): void {
     t._g = g;
     return;
   }
+  const fresh = hasNoGrad(t);
   const d = gradOf(t)!;
-  if (dst === null) d.set(g.subarray(0, d.length)); // a fresh (zero) buffer, e.g. a splitResult part's slice
+  if (fresh) d.set(g.subarray(0, d.length)); // a leaf's fresh (zero) buffer: a copy is the sum
   else for (let k = 0; k < d.length; k++) d[k] += g[k];
+}
+
+/**
+ * True when gradOf(t) is about to make t a new buffer of zeros, so a backward may copy its
+ * contribution instead of adding it. Not for a splitResult part: its slice of the whole's buffer may
+ * already hold what the whole's direct consumers added.
+ */
+export function hasNoGrad(t: Tensor): boolean {
+  return t._g === null && t._gradBase === null;
 }
 
 /**
