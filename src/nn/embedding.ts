@@ -129,8 +129,13 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingFunction
   }
   const w = weight.data;
   const out = allocate(weight.dtype, P * D);
-  if (D === 1) for (let p = 0; p < P; p++) out[p] = w[idx[p]];
-  else for (let p = 0; p < P; p++) out.set(w.subarray(idx[p] * D, idx[p] * D + D), p * D);
+  if (D < 256) {
+    // Short rows as plain loops: a subarray view per row costs more than its copy.
+    for (let p = 0, o = 0; p < P; p++) {
+      const src = idx[p] * D;
+      for (let j = 0; j < D; j++) out[o++] = w[src + j];
+    }
+  } else for (let p = 0; p < P; p++) out.set(w.subarray(idx[p] * D, idx[p] * D + D), p * D);
   const scaleByFreq = opts.scaleGradByFreq ?? false;
   return makeResult(out, [...input.shape, D], weight.dtype, [weight], (g) => {
     const gw = gradOf(weight);

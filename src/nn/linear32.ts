@@ -2,7 +2,7 @@
 // module's grow-only WASM workspace (src/runtime/wasm/workspace.ts), and its backward as two more:
 // dX = dY·W, dW += dYᵀ·X, db += column sums of dY. Each call copies its operands into the workspace
 // first, so the workspace holds nothing between calls (a module used twice in one graph is fine).
-import { Tensor, gradOf, makeResult } from '../tensor/tensor.js';
+import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
 import { colSum32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
@@ -25,6 +25,8 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   const y = (ws.slice(oY, oY + M * N) as Float32Array);
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
   return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
+    // x's gradient: a copy of the product when x has none yet (a fresh zero buffer), else a sum.
+    const dXFresh = hasNoGrad(x);
     const dX = gradOf(x) as Float32Array | null;
     const dW = gradOf(weight) as Float32Array | null;
     const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;
@@ -34,7 +36,8 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
     if (dX !== null) {
       w.set(weight.data as Float32Array, gW);
       gemm32AB(w, gG, w, gW, null, w, gO, M, N, K, 0); // dY [M, N]·W [N, K]
-      for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
+      if (dXFresh) dX.set(w.subarray(gO, gO + M * K));
+      else for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
     }
     if (dW !== null) {
       w.set(x.data as Float32Array, gX);

@@ -110,6 +110,7 @@ function indexTargetLoss(
   ls: number,
 ): Tensor {
   const { N, C, S, w } = indexTargetLayout(input, target, weight, ignoreIndex);
+  if (S === 1 && w === null && !(ls > 0)) return rowsLoss(input, target, N, C, reduction, ignoreIndex);
   const E = N * S;
   const y = target.data;
   const eps = ls > 0 ? ls : 0;
@@ -160,6 +161,63 @@ function indexTargetLoss(
           let d = a * p + k * (sumW * p - (w === null ? 1 : w[c]));
           if (c === t) d -= a;
           gx[i] += d;
+        }
+      }
+    }
+  });
+}
+
+/**
+ * The common case of indexTargetLoss: rows [N, C] (S = 1), no class weights, no smoothing. One
+ * pass per row for lse and the loss, and a backward without the weight and smoothing terms: the
+ * same values as the general path (there ∂ = a·p + k·(C·p − 1) with k = ge·0, a zero unless ge is
+ * not finite, in which case this takes the general formula too).
+ */
+function rowsLoss(input: Tensor, target: Tensor, N: number, C: number, reduction: Reduction, ignoreIndex: number): Tensor {
+  const x = input.data as FloatArray;
+  const y = target.data;
+  const lse = new Float64Array(N);
+  const loss = new Float64Array(reduction === 'none' ? N : 0);
+  let total = 0;
+  let denom = 0;
+  for (let e = 0; e < N; e++) {
+    const base = e * C;
+    let m = -Infinity;
+    for (let c = 0; c < C; c++) if (x[base + c] > m) m = x[base + c];
+    let z = 0;
+    for (let c = 0; c < C; c++) z += Math.exp(x[base + c] - m);
+    const le = m === -Infinity ? -Infinity : m + Math.log(z);
+    lse[e] = le;
+    const t = y[e];
+    if (t === ignoreIndex) continue;
+    const l = le - x[base + t];
+    if (reduction === 'none') loss[e] = l;
+    total += l;
+    denom += 1;
+  }
+  const out = reductionOutput(loss, total, denom, reduction, target.shape, input.dtype);
+  return makeResult(out.data, out.shape, input.dtype, [input], (g) => {
+    const gx = gradOf(input);
+    if (gx === null) return;
+    for (let e = 0; e < N; e++) {
+      const t = y[e];
+      if (t === ignoreIndex) continue;
+      const ge = reduction === 'none' ? g[e] : reduction === 'sum' ? g[0] : g[0] / denom;
+      const base = e * C;
+      const le = lse[e];
+      const k = ge * 0;
+      if (k === 0) {
+        for (let c = 0; c < C; c++) {
+          let d = ge * Math.exp(x[base + c] - le);
+          if (c === t) d -= ge;
+          gx[base + c] += d;
+        }
+      } else {
+        for (let c = 0; c < C; c++) {
+          const p = Math.exp(x[base + c] - le);
+          let d = ge * p + k * (C * p - 1);
+          if (c === t) d -= ge;
+          gx[base + c] += d;
         }
       }
     }

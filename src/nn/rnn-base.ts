@@ -176,6 +176,23 @@ export class RNNBase extends Module {
     return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
+  /**
+   * A zero initial state [B, n] for calls without hx, kept between calls: the layers only read it
+   * and it never requires grad, so one (per shape and dtype) serves every forward.
+   */
+  private zeroState(B: number, n: number, dtype: DType): Tensor {
+    const key = `${dtype}:${B}:${n}`;
+    let z = this.zeroStates.get(key);
+    if (z === undefined) {
+      if (this.zeroStates.size >= 8) this.zeroStates.clear();
+      z = zeros([B, n], { dtype });
+      this.zeroStates.set(key, z);
+    }
+    return z;
+  }
+
+  private readonly zeroStates = new Map<string, Tensor>();
+
   /** The parameters of each (layer, direction), in order (PyTorch's `all_weights`). */
   get allWeights(): Tensor[][] {
     const out: Tensor[][] = [];
@@ -336,8 +353,8 @@ export class RNNBase extends Module {
     }
 
     // 5. The stack.
-    const zeroH = hx === null ? zeros([B, Hout], { dtype }) : null;
-    const zeroC = lstm && cx === null ? zeros([B, H], { dtype }) : null;
+    const zeroH = hx === null ? this.zeroState(B, Hout, dtype) : null;
+    const zeroC = lstm && cx === null ? this.zeroState(B, H, dtype) : null;
     const hNs: Tensor[] = [];
     const cNs: Tensor[] = [];
     let layerIn = rows;

@@ -3,6 +3,7 @@
 // As in PyTorch the multiplication always happens, so a NaN/inf total norm spreads into the
 // gradients unless errorIfNonfinite is set. Returns the total norm (before clipping).
 import { Tensor } from '../tensor/tensor.js';
+import type { FloatArray } from '../tensor/dtype.js';
 import { pyFloat } from './py-format.js';
 import { resolveOptions } from '../util/options.js';
 
@@ -61,7 +62,9 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     for (let i = 0; i < xs.length; i++) s += Math.abs(xs[i]) ** normType;
     return s ** (1 / normType);
   };
-  const norms = grads.map((g) => (g.dtype === 'float32' ? Math.fround : id)(pnorm(g.data)));
+  // Each gradient's 2-norm by a monomorphic loop over its float32/float64 storage (the same sum, in
+  // the same order, as pnorm), rounded to the gradient's dtype.
+  const norms = grads.map((g) => (g.dtype === 'float32' ? Math.fround : id)(normType === 2 ? norm2(g.data as FloatArray) : pnorm(g.data)));
   const total = normType === Infinity ? (norms.length === 1 ? norms[0] : rd(pnorm(norms))) : rd(pnorm(norms));
   if (opts.errorIfNonfinite && !Number.isFinite(total)) {
     throw new Error(
@@ -73,10 +76,16 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   // tensor is `tensor.reciprocal() * number` in PyTorch. clamp(max=1) keeps NaN.
   const coef = rd(rd(1 / rd(total + rd(1e-6))) * rd(maxNorm));
   const clamped = coef > 1 ? 1 : coef;
-  for (const g of grads) {
-    const d = g.data;
-    const c = g.dtype === 'float32' ? Math.fround(clamped) : clamped;
-    for (let i = 0; i < d.length; i++) d[i] = d[i] * c; // typed array store rounds float32
-  }
+  for (const g of grads) scaleInPlace(g.data as FloatArray, g.dtype === 'float32' ? Math.fround(clamped) : clamped);
   return total;
+}
+
+function norm2(xs: FloatArray): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i] * xs[i];
+  return Math.sqrt(s);
+}
+
+function scaleInPlace(d: FloatArray, c: number): void {
+  for (let i = 0; i < d.length; i++) d[i] = d[i] * c; // typed array store rounds float32
 }

@@ -1,8 +1,8 @@
 // Shape and indexing ops (reshape, permute, narrow, select, indexSelect, cat, stack, ...): each a
 // copy into a fresh contiguous buffer (reshape shares storage) with a closure that scatters the
 // gradient back.
-import { Tensor, makeResult, gradOf, normDim, numel } from './tensor.js';
-import type { DType, Storage } from './dtype.js';
+import { Tensor, makeResult, gradOf, normDim, numel, passGrad } from './tensor.js';
+import type { DType, FloatArray, Storage } from './dtype.js';
 import { allocate, isFloat, storageFrom } from './dtype.js';
 
 function fmt(shape: readonly number[]): string {
@@ -36,11 +36,9 @@ export function reshape(a: Tensor, shape: number[]): Tensor {
   if (numel(target) !== n || target.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new Error(`shape '${fmt(shape)}' is invalid for input of size ${n}`);
   }
-  // Shares storage: a reshape of a contiguous tensor is free.
-  return makeResult(a.data, target, a.dtype, [a], (g) => {
-    const ga = gradOf(a);
-    if (ga) for (let k = 0; k < n; k++) ga[k] += g[k];
-  });
+  // Shares storage: a reshape of a contiguous tensor is free, and its backward hands the gradient
+  // on (the same buffer when `a` has none yet).
+  return makeResult(a.data, target, a.dtype, [a], (g) => passGrad(a, g));
 }
 
 export function permute(a: Tensor, dims: number[]): Tensor {
@@ -50,29 +48,124 @@ export function permute(a: Tensor, dims: number[]): Tensor {
   const p = dims.map((d) => normDim(d, a.ndim));
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const outShape = p.map((d) => a.shape[d]);
-  const inStrides = stridesOf(a.shape);
-  // src[k] for each output element k, walking the output in row-major order.
-  const permStrides = p.map((d) => inStrides[d]);
+  const walk = permuteWalk(a.shape, p);
   const n = a.data.length;
-  const src = new Int32Array(n);
-  const counter = new Array<number>(outShape.length).fill(0);
+  const out = allocate(a.dtype, n);
+  permuteGather(a.data, out, walk);
+  return makeResult(out, outShape, a.dtype, [a], (g) => {
+    const ga = gradOf(a);
+    if (ga !== null) permuteScatterAdd(g, ga, walk);
+  });
+}
+
+/**
+ * A permutation as a walk over the input: the output, in row-major order, is blocks of `inner`
+ * contiguous input elements; block (i_0, …, i_{k-1}) of the block grid `sizes` [k] starts at input
+ * offset Σ i_j·strides[j]. Output dims of size 1 are dropped, output dims that are adjacent in the
+ * input too are merged, and the trailing run with input stride 1 is the block: transpose(0, 1) of
+ * [B, T, E] is the grid [T, B], strides [E, T·E], blocks of E.
+ */
+interface PermuteWalk {
+  sizes: number[];
+  strides: number[];
+  inner: number;
+}
+
+function permuteWalk(shape: readonly number[], p: readonly number[]): PermuteWalk {
+  const inStrides = stridesOf(shape);
+  const sizes: number[] = [];
+  const strides: number[] = [];
+  for (let d = 0; d < p.length; d++) {
+    const sz = shape[p[d]];
+    const st = inStrides[p[d]];
+    if (sz === 1) continue;
+    const last = sizes.length - 1;
+    if (last >= 0 && strides[last] === st * sz) {
+      sizes[last] *= sz;
+      strides[last] = st;
+    } else {
+      sizes.push(sz);
+      strides.push(st);
+    }
+  }
+  let inner = 1;
+  if (sizes.length > 0 && strides[strides.length - 1] === 1) {
+    inner = sizes.pop()!;
+    strides.pop();
+  }
+  return { sizes, strides, inner };
+}
+
+/** y[k] (row-major output) = x[walk's input offset of k]; x and y hold the same element count. */
+function permuteGather(x: Storage, y: Storage, walk: PermuteWalk): void {
+  const { sizes, strides, inner } = walk;
+  const k = sizes.length;
+  if (k === 0) {
+    y.set(x);
+    return;
+  }
+  let o = 0;
+  if (k === 1) {
+    const n0 = sizes[0], s0 = strides[0];
+    for (let i = 0, off = 0; i < n0; i++, off += s0) for (let e = 0; e < inner; e++) y[o++] = x[off + e];
+    return;
+  }
+  if (k === 2) {
+    const n0 = sizes[0], n1 = sizes[1], s0 = strides[0], s1 = strides[1];
+    for (let i = 0; i < n0; i++) {
+      for (let j = 0, off = i * s0; j < n1; j++, off += s1) for (let e = 0; e < inner; e++) y[o++] = x[off + e];
+    }
+    return;
+  }
+  const counter = new Array<number>(k).fill(0);
+  const blocks = x.length / inner;
   let off = 0;
-  for (let k = 0; k < n; k++) {
-    src[k] = off;
-    for (let d = outShape.length - 1; d >= 0; d--) {
+  for (let b = 0; b < blocks; b++) {
+    for (let e = 0; e < inner; e++) y[o++] = x[off + e];
+    for (let d = k - 1; d >= 0; d--) {
       counter[d]++;
-      off += permStrides[d];
-      if (counter[d] < outShape[d]) break;
-      off -= permStrides[d] * counter[d];
+      off += strides[d];
+      if (counter[d] < sizes[d]) break;
+      off -= strides[d] * counter[d];
       counter[d] = 0;
     }
   }
-  const out = allocate(a.dtype, n);
-  for (let k = 0; k < n; k++) out[k] = a.data[src[k]];
-  return makeResult(out, outShape, a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let k = 0; k < n; k++) ga[src[k]] += g[k];
-  });
+}
+
+/** The backward of permuteGather: gx[walk's input offset of k] += g[k]. */
+function permuteScatterAdd(g: FloatArray, gx: FloatArray, walk: PermuteWalk): void {
+  const { sizes, strides, inner } = walk;
+  const k = sizes.length;
+  let o = 0;
+  if (k === 0) {
+    for (let e = 0; e < g.length; e++) gx[e] += g[e];
+    return;
+  }
+  if (k === 1) {
+    const n0 = sizes[0], s0 = strides[0];
+    for (let i = 0, off = 0; i < n0; i++, off += s0) for (let e = 0; e < inner; e++) gx[off + e] += g[o++];
+    return;
+  }
+  if (k === 2) {
+    const n0 = sizes[0], n1 = sizes[1], s0 = strides[0], s1 = strides[1];
+    for (let i = 0; i < n0; i++) {
+      for (let j = 0, off = i * s0; j < n1; j++, off += s1) for (let e = 0; e < inner; e++) gx[off + e] += g[o++];
+    }
+    return;
+  }
+  const counter = new Array<number>(k).fill(0);
+  const blocks = g.length / inner;
+  let off = 0;
+  for (let b = 0; b < blocks; b++) {
+    for (let e = 0; e < inner; e++) gx[off + e] += g[o++];
+    for (let d = k - 1; d >= 0; d--) {
+      counter[d]++;
+      off += strides[d];
+      if (counter[d] < sizes[d]) break;
+      off -= strides[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
 }
 
 export function stridesOf(shape: readonly number[]): number[] {
@@ -240,10 +333,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
 
 export function clone(a: Tensor): Tensor {
   const out = a.data.slice() as Storage;
-  return makeResult(out, [...a.shape], a.dtype, [a], (g) => {
-    const ga = gradOf(a)!;
-    for (let k = 0; k < g.length; k++) ga[k] += g[k];
-  });
+  return makeResult(out, [...a.shape], a.dtype, [a], (g) => passGrad(a, g));
 }
 
 export function toDtype(a: Tensor, dtype: DType): Tensor {

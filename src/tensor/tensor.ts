@@ -4,6 +4,7 @@
 import * as ops from './ops.js';
 import type { DType, FloatArray, Storage } from './dtype.js';
 import { allocate, isFloat } from './dtype.js';
+import { isPoolBuffer, recycleGradBuffers, takeGradBuffer } from './grad-pool.js';
 
 export type { DType, FloatArray, Storage } from './dtype.js';
 
@@ -43,6 +44,12 @@ export class Tensor {
   _backward: BackwardFn | null = null;
   /** Gradient buffer used only while backward() runs. */
   _g: FloatArray | null = null;
+  /**
+   * A part of a multi-output result (splitResult): its gradient buffer is the slice of the whole's
+   * at `_gradOffset`, so gradients added into the part are in place for the whole's backward.
+   */
+  _gradBase: Tensor | null = null;
+  _gradOffset = 0;
   /** Optional name for error messages and debugging. */
   name?: string;
 
@@ -159,17 +166,25 @@ export class Tensor {
       const t = order[i];
       if (t._g !== null && t._backward !== null) t._backward(t._g);
     }
+    // Leaves keep their buffer as .grad (or add it into the one they have); the intermediate
+    // tensors' buffers go back to the pool for the next backward.
+    const kept = new Set<ArrayBufferLike>();
+    const dropped: FloatArray[] = [];
     for (const t of order) {
-      if (t._backward === null && t.requiresGrad && t._g !== null) {
-        if (t.grad === null) t.grad = new Tensor(t._g, [...t.shape], t.dtype);
-        else {
+      const g = t._g;
+      if (g === null) continue;
+      if (t._backward === null && t.requiresGrad) {
+        if (t.grad === null) {
+          t.grad = new Tensor(g, [...t.shape], t.dtype);
+          kept.add(g.buffer);
+        } else {
           const acc = t.grad.data as FloatArray;
-          const g = t._g;
           for (let k = 0; k < acc.length; k++) acc[k] += g[k];
         }
-      }
+      } else dropped.push(g);
       t._g = null;
     }
+    recycleGradBuffers(dropped, kept);
   }
 
   /**
@@ -312,7 +327,8 @@ function topoOrder(root: Tensor): Tensor[] {
 /**
  * Creates the result of an op. When grad mode is on and any parent requires grad, the result
  * records `parents` and `backward`, which receives d(loss)/d(result) as a flat buffer and adds
- * into the parents' buffers obtained with `gradOf(parent)`.
+ * into the parents' buffers obtained with `gradOf(parent)`. The buffer it receives is valid during
+ * that call only (it is recycled after the backward pass): keep a copy, not the buffer.
  */
 export function makeResult(
   data: Storage,
@@ -337,23 +353,69 @@ export function makeResult(
 /** The gradient buffer of `t` during backward (allocated as zeros), or null if `t` needs none. */
 export function gradOf(t: Tensor): FloatArray | null {
   if (!t.requiresGrad) return null;
-  if (t._g === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+  if (t._g === null) {
+    const base = t._gradBase;
+    if (base !== null) t._g = gradOf(base)!.subarray(t._gradOffset, t._gradOffset + t.data.length);
+    // A leaf's buffer becomes its .grad: its own memory. An intermediate's is dropped after
+    // backward: a recycled one (grad-pool.ts).
+    else if (t._backward === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+    else t._g = takeGradBuffer(t.dtype as 'float32' | 'float64', t.data.length);
+  }
   return t._g;
+}
+
+/**
+ * Adds `g` (a gradient with exactly `t`'s element count and dtype) into `t`'s gradient buffer. When
+ * `t` has none yet, `g` itself becomes it, without a copy: for ops whose backward hands its own
+ * incoming gradient on unchanged (reshape, clone). `g` must be a buffer nobody else writes or reads
+ * afterwards — a tensor's own `_g`, which backward() drops once that tensor's backward has run. A
+ * leaf takes a copy of a pool buffer (its .grad must be its own memory).
+ */
+export function passGrad(t: Tensor, g: FloatArray): void {
+  if (!t.requiresGrad) return;
+  const dst = t._g;
+  if (dst === null && t._gradBase === null && g.length === t.data.length && (t._backward !== null || !isPoolBuffer(g)) && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
+    t._g = g;
+    return;
+  }
+  const fresh = hasNoGrad(t);
+  const d = gradOf(t)!;
+  if (fresh) d.set(g.subarray(0, d.length)); // a leaf's fresh (zero) buffer: a copy is the sum
+  else for (let k = 0; k < d.length; k++) d[k] += g[k];
+}
+
+/**
+ * True when gradOf(t) is about to make t a new buffer of zeros, so a backward may copy its
+ * contribution instead of adding it. Not for a splitResult part: its slice of the whole's buffer may
+ * already hold what the whole's direct consumers added.
+ */
+export function hasNoGrad(t: Tensor): boolean {
+  return t._g === null && t._gradBase === null;
 }
 
 /**
  * Splits the flat result of a multi-output op (e.g. an RNN layer giving output, h_n and c_n) into
  * tensors that share its storage. Their gradients flow back into `whole`, whose backward then runs
- * once with all of them.
+ * once with all of them: a part's gradient buffer is the slice of the whole's (gradOf), so what its
+ * consumers add is in place and the part's own backward has nothing left to do.
  */
 export function splitResult(whole: Tensor, parts: Array<{ offset: number; shape: number[] }>): Tensor[] {
   return parts.map(({ offset, shape }) => {
     const n = numel(shape);
     const view = whole.data.subarray(offset, offset + n) as Storage;
-    return makeResult(view, shape, whole.dtype, [whole], (g) => {
-      const dst = gradOf(whole);
-      if (dst === null) return;
-      for (let k = 0; k < n; k++) dst[offset + k] += g[k];
+    const part = makeResult(view, shape, whole.dtype, [whole], (g) => {
+      if (!whole.requiresGrad) return;
+      const fresh = whole._g === null;
+      const dst = gradOf(whole)!;
+      if (g.buffer === dst.buffer && g.byteOffset === dst.byteOffset + offset * dst.BYTES_PER_ELEMENT) return;
+      // The first part to arrive copies into the fresh (zero) buffer; later ones add.
+      if (fresh) dst.set(g.subarray(0, n), offset);
+      else for (let k = 0; k < n; k++) dst[offset + k] += g[k];
     });
+    if (part.requiresGrad) {
+      part._gradBase = whole;
+      part._gradOffset = offset;
+    }
+    return part;
   });
 }

@@ -174,6 +174,12 @@ export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args:
   const out = allocate(input.dtype, total * F);
   if (F === 1) {
     for (let k = 0; k < total; k++) out[k] = src[rowOf[k]];
+  } else if (F < 256) {
+    // Short rows as plain loops: a subarray view per row costs more than its copy.
+    for (let k = 0, o = 0; k < total; k++) {
+      const s = rowOf[k] * F;
+      for (let j = 0; j < F; j++) out[o++] = src[s + j];
+    }
   } else {
     for (let k = 0; k < total; k++) out.set(src.subarray(rowOf[k] * F, rowOf[k] * F + F), k * F);
   }
