@@ -9,7 +9,8 @@
 //   node bench/run.mjs --repeat 3      each case 3 times, recur and PyTorch alternating: the median
 //                                      ratio and its range (a shared machine's drift shows as range)
 //   node bench/run.mjs --threads 1     recur's training on one thread (default: as `recur train`,
-//                                      two where the machine has two cores; `large` always one)
+//                                      two where the machine has two cores; `large` always one;
+//                                      charlm: its recurrent layers, default RECUR_THREADS or two)
 //
 // Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
 // `/usr/bin/python3 bench/torch_bench.py`), so each peak RSS is that case's alone. A rate is the
@@ -101,10 +102,14 @@ function timed(fn, windows, windowSec, warmupSec) {
 async function runChild(name, a) {
   const c = CASES[name];
   if (c.kind === 'charlm') {
+    // The user model's recurrent layers: --threads, else RECUR_THREADS, else two where the machine
+    // has two cores (the package's Node entry; the worker starts with the first big enough layer).
+    const recur = await import('recur');
+    if (a.threads) recur.setNumThreads(a.threads);
     const { charlmStep } = await import('./charlm.mjs');
     const step = charlmStep(c.cell, c.variable);
     const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: 1, maxRssKB: process.resourceUsage().maxRSS }));
+    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'gemm') {

@@ -1,4 +1,6 @@
-// Node-only entry ('recur/node'): run directories, checkpoints on disk, the tracker's file store.
+// Node-only entry ('recur/node'): run directories, checkpoints on disk, the tracker's file store;
+// importing it installs the float32 layers' second thread (as the package's Node entry does).
+import './runtime/threads/start-node.js';
 export { runTraining, readRunConfig, RunError } from './train/run-node.js';
 export { startShardThread, defaultThreads } from './train/shard-thread-node.js';
 export type { RunOptions, RunResult } from './train/run-node.js';

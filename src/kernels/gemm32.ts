@@ -37,13 +37,18 @@ export function gemm32AB(
   gemm32(A, aOff, K, 1, B, bOff, N, bias, C, cOff, M, K, N, mode);
 }
 
-/** C[M, N] (at cOff) += A[R, M]ᵀ·B[R, N], summed over r increasing (in row tiles: the same order). */
+/**
+ * C[M, N] (at cOff) += A[R, M]ᵀ·B[R, N], summed over r increasing (in row tiles: the same order).
+ * `aStride` (default M): elements between A's rows, so that M columns of a wider A (a range of
+ * C's rows) are one call — each element of C gets the same sum in the same order either way.
+ */
 export function gemm32AtB(
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, R: number, M: number, N: number, C: Float32Array, cOff: number,
+  aStride = M,
 ): void {
   for (let r0 = 0; r0 < R; r0 += ROW_TILE) {
     const n = Math.min(ROW_TILE, R - r0);
-    gemm32(A, aOff + r0 * M, 1, M, B, bOff + r0 * N, N, null, C, cOff, M, n, N, 2);
+    gemm32(A, aOff + r0 * aStride, 1, aStride, B, bOff + r0 * N, N, null, C, cOff, M, n, N, 2);
   }
 }
 
@@ -57,13 +62,13 @@ export function transpose32(src: Float32Array, sOff: number, rows: number, cols:
 
 let ones: Float32Array = new Float32Array(0); // [n] of 1 in WASM memory: the left operand of colSum32
 /**
- * c[cOff + j] += Σ_r A[aOff + r·M + j] (r increasing) as onesᵀ·A — 1·x is exact, so each column is
- * the plain float32 running sum.
+ * c[cOff + j] += Σ_r A[aOff + r·stride + j], j < M (r increasing) as onesᵀ·A — 1·x is exact, so
+ * each column is the plain float32 running sum. `stride` (default M): elements between A's rows.
  */
-export function colSum32(A: Float32Array, aOff: number, R: number, M: number, c: Float32Array, cOff: number): void {
+export function colSum32(A: Float32Array, aOff: number, R: number, M: number, c: Float32Array, cOff: number, stride = M): void {
   if (ones.length < R) {
     release(ones);
     ones = allocF32(Math.max(R, 2 * ones.length, 256)).fill(1);
   }
-  gemm32(ones, 0, 1, 1, A, aOff, M, null, c, cOff, 1, R, M, 2);
+  gemm32(ones, 0, 1, 1, A, aOff, stride, null, c, cOff, 1, R, M, 2);
 }

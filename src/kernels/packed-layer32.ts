@@ -1,25 +1,27 @@
 // One direction of one recurrent layer over a packed batch in float32, for float32 models: the
 // packed algorithm of packed-layer.ts (same layout, same walk) with every product a float32 SIMD
-// product (gemm32.ts) over workspaces in WASM memory, and the cells in float32.
+// product (gemm32.ts) over a workspace in WASM memory, and the cells in float32. The arithmetic is
+// in layer32-walk.ts; this file owns the workspace, copies the operands in and the results out,
+// and shares each phase with the second thread when there is one (src/runtime/threads/pool.ts).
 //
-// Forward:  GI = X·W_ihᵀ + b_ih for all rows in one product; per step t, GH = h_prev·W_hhᵀ + b_hh
-// over the bs[t] active rows, then the cell. Products take Wᵀ, made once per call.
-// Backward: the mirror walk; per step dh_prev = dGH·W_hh (one product over the active rows); after
-// the walk the weight gradients are one product each over all rows: dW_ih += dGIᵀ·X,
-// dW_hh += dGHᵀ·Hprev, the bias gradients column sums, dX = dGI·W_ih.
+// Threads: the batch's sequences split at `split` (this thread's share of the packed rows, about
+// half: TaskThread.share); this thread walks sequences [0, split), the worker [split, B), each the whole walk with no hand-off
+// inside it (the rows are independent). After the backward walks meet, the products over all rows
+// split by output rows/columns. Every element is computed by the same code in the same order on
+// one thread or two: the same bits (test/threads-layer.test.ts).
 //
-// Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
-// their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
-// and 2.32 ulp). The forward cell writes h into the state block; the step's h rows are then copied
-// to y.
-// The backward cell adds the step's dY rows (copied next to dh) into dh itself.
-//
-// Memory: one workspace block per call (allocF32) holds the inputs, Wᵀ, the scratch and the tape;
-// the caller releases it (Layer32.release) after backward, or when its graph is collected.
+// Memory: one workspace block per call (allocF32, layout32) holds the inputs, W (transposed for
+// the forward), the scratch, the tape and, when training, the gradient accumulators; the caller
+// releases it (Layer32.release) after backward, or when its graph is collected.
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
-import { allocF32, release } from './gemm-wasm.js';
-import { colSum32, gemm32AB, gemm32AtB, transpose32 } from './gemm32.js';
-import { gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
+import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
+import { transpose32 } from './gemm32.js';
+import {
+  WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable,
+} from './layer32-walk.js';
+import type { Layout32 } from './layer32-walk.js';
+import { TASK_LAYER_BACKWARD, TASK_LAYER_FORWARD, TASK_LAYER_GRADS, layerArgs } from './layer32-tasks.js';
+import { helperFor } from '../runtime/threads/pool.js';
 import type { CellMode } from './packed-layer.js';
 
 export interface Layer32Params {
@@ -29,46 +31,66 @@ export interface Layer32Params {
   bHh: Float32Array | null;
 }
 
-/** Saved width per row: RNN h (1), LSTM i f g o tanh(c) c (6), GRU r z n gh_n (4) — in units of H. */
-const SAVED: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 6, GRU: 4 };
-const GATES: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+/** Gradients a backward adds into (null: not wanted). */
+export interface Layer32Grads {
+  dX: Float32Array | null; // [rows, In]
+  dh0: Float32Array | null; // [B, H]
+  dc0: Float32Array | null; // [B, H]
+  dWih: Float32Array | null; // [GH, In]
+  dWhh: Float32Array | null; // [GH, H]
+  dBih: Float32Array | null; // [GH]
+  dBhh: Float32Array | null; // [GH]
+}
+
+/** Packed rows of sequences [0, s), s ≤ B: sequence i has as many rows as steps t with bs[t] > i. */
+export function rowsBefore(bs: Int32Array, B: number): Int32Array {
+  const len = new Int32Array(B);
+  for (let t = 0; t < bs.length; t++) for (let i = 0; i < bs[t]; i++) len[i]++;
+  const acc = new Int32Array(B + 1);
+  for (let i = 0; i < B; i++) acc[i + 1] = acc[i] + len[i];
+  return acc;
+}
+
+/**
+ * Where sequences split between the threads for this thread's `share` of the packed rows: the
+ * smallest s in [1, B) whose sequences [0, s) hold at least that share (`acc`: rowsBefore); 0 for
+ * one sequence (no split).
+ */
+export function splitPoint(acc: Int32Array, share: number): number {
+  const B = acc.length - 1;
+  if (B < 2) return 0;
+  const want = share * acc[B];
+  let s = 1;
+  while (s < B - 1 && acc[s] < want) s++;
+  return s;
+}
+
+type Walk = (w: Float32Array, L: Layout32, reverse: boolean, lo: number, hi: number) => void;
 
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
   private ws: Float32Array | null;
   readonly bytes: number;
-  // offsets into ws (elements)
-  private readonly oX: number; private readonly oWihT: number; private readonly oWhhT: number;
-  private readonly oBih: number; private readonly oBhh: number; private readonly oGI: number;
-  private readonly oGH: number; private readonly oHp: number; private readonly oCp: number;
-  private readonly oSave: number; private readonly oH: number; private readonly oC: number;
-  private readonly offs: Int32Array;
+  private readonly L: Layout32;
+  private readonly acc: Int32Array; // rowsBefore: where to split
+  /** Multiply-adds of the forward (what decides whether a worker takes a share). */
+  private readonly work: number;
 
+  /** `training`: room for the backward (its gradient accumulators); without it backward() throws. */
   constructor(
     readonly mode: CellMode, readonly In: number, readonly H: number, readonly bs: Int32Array, readonly B: number,
-    readonly reverse: boolean,
+    readonly reverse: boolean, readonly training = true,
   ) {
+    const T = bs.length;
     const rows = bs.reduce((a, b) => a + b, 0);
-    const GH = GATES[mode] * H;
-    const lstm = mode === 'LSTM';
-    let n = 0;
-    const take = (k: number) => { const at = n; n += (k + 3) & ~3; return at; }; // 16-byte aligned blocks
-    this.oX = take(rows * In);
-    this.oWihT = take(In * GH);
-    this.oWhhT = take(H * GH);
-    this.oBih = take(GH);
-    this.oBhh = take(GH);
-    this.oGI = take(rows * GH);
-    this.oGH = take(B * GH);
-    this.oHp = take(rows * H);
-    this.oCp = take(lstm ? rows * H : 0);
-    this.oSave = take(rows * SAVED[mode] * H);
-    this.oH = take(B * H);
-    this.oC = take(lstm ? B * H : 0);
-    this.ws = allocF32(n, false); // every element is written before it is read
-    this.bytes = 4 * n;
-    this.offs = new Int32Array(bs.length);
-    for (let t = 1; t < bs.length; t++) this.offs[t] = this.offs[t - 1] + bs[t - 1];
+    this.L = layout32(mode, In, H, B, T, rows, training);
+    this.ws = allocF32(this.L.size, false); // every element is written before it is read
+    this.bytes = 4 * this.L.size;
+    const tab = stepTable(this.ws, this.L);
+    tab.set(bs);
+    for (let t = 0, r = 0; t < T; r += bs[t++]) tab[T + t] = r;
+    this.acc = rowsBefore(bs, B);
+    this.work = rows * (In + H) * this.L.GH;
   }
 
   release(): void {
@@ -81,113 +103,92 @@ export class Layer32 {
     return this.ws;
   }
 
+  /** The worker when this layer's phases are shared with it now, else null. */
+  private helper(w: Float32Array) {
+    return this.B > 1 && inWasmMemory(w) ? helperFor(this.work) : null;
+  }
+
+  /** A walk over every sequence: [0, split) here and [split, B) on the worker when there is one. */
+  private walk(w: Float32Array, task: number, fn: Walk): void {
+    const { L, reverse, B } = this;
+    const helper = this.helper(w);
+    if (helper === null) {
+      fn(w, L, reverse, 0, B);
+      return;
+    }
+    const split = splitPoint(this.acc, helper.share);
+    helper.post(task, layerArgs(w, L, reverse, [split, B]));
+    fn(w, L, reverse, 0, split);
+    if (!helper.join()) fn(w, L, reverse, split, B); // the worker failed: its share again, here
+  }
+
   /** Runs the layer: writes y [rows, H], hN [B, H], cN [B, H] (LSTM). h0/c0 [B, H]. */
   forward(p: Layer32Params, x: Float32Array, h0: Float32Array, c0: Float32Array | null, y: Float32Array, hN: Float32Array, cN: Float32Array | null): void {
     const w = this.workspace();
-    const { mode, In, H, bs, B } = this;
-    const GH = GATES[mode] * H;
-    const rows = this.offs.length ? this.offs[this.offs.length - 1] + bs[bs.length - 1] : 0;
-    w.set(x.subarray(0, rows * In), this.oX);
-    transpose32(p.wIh, 0, GH, In, w, this.oWihT);
-    transpose32(p.wHh, 0, GH, H, w, this.oWhhT);
-    if (p.bIh) w.set(p.bIh, this.oBih);
-    else w.fill(0, this.oBih, this.oBih + GH);
-    if (p.bHh) w.set(p.bHh, this.oBhh);
-    else w.fill(0, this.oBhh, this.oBhh + GH);
-    const { oGI, oGH, oH, oC, oHp, oCp, oSave } = this;
-    gemm32AB(w, this.oX, w, this.oWihT, w.subarray(this.oBih, this.oBih + GH), w, oGI, rows, In, GH, 1);
-    w.set(h0.subarray(0, B * H), oH);
-    if (mode === 'LSTM') w.set(c0!.subarray(0, B * H), oC);
-    const S = SAVED[mode] * H;
-    const bhh = w.subarray(this.oBhh, this.oBhh + GH);
-    const T = bs.length;
-    for (let s = 0; s < T; s++) {
-      const t = this.reverse ? T - 1 - s : s;
-      const b = bs[t];
-      const r0 = this.offs[t];
-      w.copyWithin(oHp + r0 * H, oH, oH + b * H); // h_prev of these rows (the tape and the product's operand)
-      gemm32AB(w, oHp + r0 * H, w, this.oWhhT, bhh, w, oGH, b, H, GH, 1);
-      if (mode === 'LSTM') {
-        w.copyWithin(oCp + r0 * H, oC, oC + b * H);
-        lstmRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, oC);
-      } else if (mode === 'GRU') {
-        gruRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH);
-      } else {
-        rnnRows32(w, b, H, oGI + r0 * GH, oGH, oSave + r0 * S, oH, mode === 'RNN_RELU');
-      }
-      y.set(w.subarray(oH, oH + b * H), r0 * H);
-    }
-    hN.set(w.subarray(oH, oH + B * H));
-    if (cN !== null) cN.set(w.subarray(oC, oC + B * H));
+    const { L, In, H, B } = this;
+    const { GH, rows } = L;
+    w.set(x.subarray(0, rows * In), L.oX);
+    transpose32(p.wIh, 0, GH, In, w, L.oWihT);
+    transpose32(p.wHh, 0, GH, H, w, L.oWhhT);
+    if (p.bIh) w.set(p.bIh, L.oBih);
+    else w.fill(0, L.oBih, L.oBih + GH);
+    if (p.bHh) w.set(p.bHh, L.oBhh);
+    else w.fill(0, L.oBhh, L.oBhh + GH);
+    w.set(h0.subarray(0, B * H), L.oH0);
+    if (this.mode === 'LSTM') w.set(c0!.subarray(0, B * H), L.oC0);
+    this.walk(w, TASK_LAYER_FORWARD, forwardRows);
+    y.set(w.subarray(L.oY, L.oY + rows * H));
+    hN.set(w.subarray(L.oH, L.oH + B * H));
+    if (cN !== null) cN.set(w.subarray(L.oC, L.oC + B * H));
   }
 
   /**
    * Backward from dY [rows, H], dhN [B, H], dcN [B, H] (LSTM); adds into the given float32
-   * gradients (null: not wanted). Reuses the forward's GH/GI/X space: GI becomes dGI.
+   * gradients (null: not wanted). Reuses the forward's space: GI becomes dGI, GH dh, C dc.
    */
-  backward(
-    p: Layer32Params, dY: Float32Array, dhN: Float32Array, dcN: Float32Array | null,
-    g: { dX: Float32Array | null; dh0: Float32Array | null; dc0: Float32Array | null; dWih: Float32Array | null; dWhh: Float32Array | null; dBih: Float32Array | null; dBhh: Float32Array | null },
-  ): void {
+  backward(p: Layer32Params, dY: Float32Array, dhN: Float32Array, dcN: Float32Array | null, g: Layer32Grads): void {
     const w = this.workspace();
-    const { mode, In, H, bs, B } = this;
-    const GH = GATES[mode] * H;
-    const S = SAVED[mode] * H;
-    const T = bs.length;
-    const rows = T ? this.offs[T - 1] + bs[T - 1] : 0;
-    const { oGI, oH, oC, oHp, oCp, oSave } = this;
-    const gru = mode === 'GRU';
-    // dGH per row is needed for dW_hh after the walk: GRU's differs from dGI (the n block), kept in
-    // a block of its own; the others share dGI. Whh (not transposed) is the product's right operand.
-    const extra = allocF32((gru ? rows * GH : 0) + GH * H + 2 * B * H + 8, false);
-    try {
-      const oWhh = 0;
-      extra.set(p.wHh, oWhh);
-      const oDh = GH * H;
-      const oDy = oDh + B * H; // the step's dY rows
-      const oDgh = oDy + B * H; // GRU only
-      const dh = oDh;
-      extra.set(dhN.subarray(0, B * H), dh);
-      // dc lives in the state block oC of the workspace (free after forward)
-      if (mode === 'LSTM') w.set(dcN!.subarray(0, B * H), oC);
-      for (let s = 0; s < T; s++) {
-        const t = this.reverse ? s : T - 1 - s;
-        const b = bs[t];
-        const r0 = this.offs[t];
-        extra.set(dY.subarray(r0 * H, (r0 + b) * H), oDy);
-        if (mode === 'LSTM') {
-          lstmBackRows32(w, extra, b, H, oSave + r0 * S, oGI + r0 * GH, oCp + r0 * H, oC, dh, oDy);
-          gemm32AB(w, oGI + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 0);
-        } else if (gru) {
-          gruBackRows32(w, extra, b, H, oSave + r0 * S, oHp + r0 * H, oGI + r0 * GH, oDgh + r0 * GH, dh, oDy);
-          gemm32AB(extra, oDgh + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 2);
-        } else {
-          rnnBackRows32(w, extra, b, H, oSave + r0 * S, oGI + r0 * GH, dh, oDy, mode === 'RNN_RELU');
-          gemm32AB(w, oGI + r0 * GH, extra, oWhh, null, extra, dh, b, GH, H, 0);
-        }
+    if (!this.training) throw new Error('Layer32.backward: the layer was run without room for its backward (training false)');
+    const { L, In, H, B } = this;
+    const { GH, rows } = L;
+    w.set(dY.subarray(0, rows * H), L.oY);
+    w.set(dhN.subarray(0, B * H), L.oH0);
+    if (this.mode === 'LSTM') w.set(dcN!.subarray(0, B * H), L.oC0);
+    w.set(p.wHh, L.oWhhT); // W_hh [GH, H]: the right operand of dh_prev = dG·W_hh
+    w.set(p.wIh, L.oWihT); // W_ih [GH, In]: of dX = dGI·W_ih
+    this.walk(w, TASK_LAYER_BACKWARD, backwardRows);
+    if (g.dh0) for (let k = 0; k < B * H; k++) g.dh0[k] += w[L.oGH + k];
+    if (g.dc0) for (let k = 0; k < B * H; k++) g.dc0[k] += w[L.oC + k];
+
+    // The products over all rows: dW rows / bias columns [0, mid) and dX rows [0, xmid) here.
+    const want = (g.dWih ? WANT_WIH : 0) | (g.dWhh ? WANT_WHH : 0) | (g.dBih ? WANT_BIH : 0) | (g.dBhh ? WANT_BHH : 0) | (g.dX ? WANT_X : 0);
+    this.loadGrads(w, g, 0, GH);
+    const helper = this.helper(w);
+    if (helper === null) {
+      gradRange(w, L, want, 0, GH, 0, rows);
+    } else {
+      const mid = Math.min(GH, 4 * Math.round((helper.share * GH) / 4)); // a multiple of 4 (aligned rows and columns)
+      const xmid = Math.round(helper.share * rows);
+      helper.post(TASK_LAYER_GRADS, layerArgs(w, L, this.reverse, [want, mid, GH, xmid, rows]));
+      gradRange(w, L, want, 0, mid, 0, xmid);
+      if (!helper.join()) {
+        this.loadGrads(w, g, mid, GH); // the worker's share again, from the start
+        gradRange(w, L, want, mid, GH, xmid, rows);
       }
-      if (g.dh0) for (let k = 0; k < B * H; k++) g.dh0[k] += extra[dh + k];
-      if (g.dc0) for (let k = 0; k < B * H; k++) g.dc0[k] += w[oC + k];
-      // Weight gradients over all rows; the results go through the GH block of the workspace, then out.
-      const dGhArr = gru ? extra : w;
-      const oDG = gru ? oDgh : oGI;
-      const acc = allocF32(Math.max(GH * In, GH * H, rows * In) + 2 * GH, false);
-      try {
-        if (g.dWih) { acc.set(g.dWih); gemm32AtB(w, oGI, w, this.oX, rows, GH, In, acc, 0); g.dWih.set(acc.subarray(0, GH * In)); }
-        if (g.dWhh) { acc.set(g.dWhh); gemm32AtB(dGhArr, oDG, w, oHp, rows, GH, H, acc, 0); g.dWhh.set(acc.subarray(0, GH * H)); }
-        if (g.dBih) { acc.set(g.dBih); colSum32(w, oGI, rows, GH, acc, 0); g.dBih.set(acc.subarray(0, GH)); }
-        if (g.dBhh) { acc.set(g.dBhh); colSum32(dGhArr, oDG, rows, GH, acc, 0); g.dBhh.set(acc.subarray(0, GH)); }
-        if (g.dX) {
-          // dX = dGI·W_ih ([rows, GH]·[GH, In]); W_ih goes where Wᵀ was (same size).
-          w.set(p.wIh, this.oWihT);
-          gemm32AB(w, oGI, w, this.oWihT, null, acc, 0, rows, GH, In, 0);
-          for (let k = 0; k < rows * In; k++) g.dX[k] += acc[k];
-        }
-      } finally {
-        release(acc);
-      }
-    } finally {
-      release(extra);
     }
+    if (g.dWih) g.dWih.set(w.subarray(L.oAccWih, L.oAccWih + GH * In));
+    if (g.dWhh) g.dWhh.set(w.subarray(L.oAccWhh, L.oAccWhh + GH * H));
+    if (g.dBih) g.dBih.set(w.subarray(L.oAccBih, L.oAccBih + GH));
+    if (g.dBhh) g.dBhh.set(w.subarray(L.oAccBhh, L.oAccBhh + GH));
+    if (g.dX) for (let k = 0; k < rows * In; k++) g.dX[k] += w[L.oDX + k];
+  }
+
+  /** The gradients so far, rows / columns [m0, m1), into the accumulators the products add to. */
+  private loadGrads(w: Float32Array, g: Layer32Grads, m0: number, m1: number): void {
+    const { L, In, H } = this;
+    if (g.dWih) w.set(g.dWih.subarray(m0 * In, m1 * In), L.oAccWih + m0 * In);
+    if (g.dWhh) w.set(g.dWhh.subarray(m0 * H, m1 * H), L.oAccWhh + m0 * H);
+    if (g.dBih) w.set(g.dBih.subarray(m0, m1), L.oAccBih + m0);
+    if (g.dBhh) w.set(g.dBhh.subarray(m0, m1), L.oAccBhh + m0);
   }
 }

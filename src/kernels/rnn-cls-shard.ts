@@ -14,7 +14,7 @@
 // rows, batchSizes) and, when the workspaces were reallocated or the kernel changed, the table of
 // every buffer (kind, byte address, length); then bumps POST. The worker spins briefly, then
 // sleeps (Atomics.wait), on POST; it runs the command and stores DONE. Both spin on the MEET
-// words between the walks and the products (see relax() for how they spin). Spinning, not sleeping, while a step is in flight:
+// words between the walks and the products (src/runtime/threads/spin.ts: how they spin). Spinning, not sleeping, while a step is in flight:
 // a wake-up costs tens of µs, a sota step half a millisecond.
 //
 // Two implementations of ShardLink, one test suite (test/rnn-cls-shard.test.ts): ThreadShardLink
@@ -23,6 +23,7 @@
 import { adoptMemory, release, reserveBlock, sharedWasmMemory, viewOf, wasmAdam } from './gemm-wasm.js';
 import type { AdamHelper } from '../optim/adam-kernel.js';
 import { SplitTuner } from './split-tuner.js';
+import { now, relax, spinUntil, storeWake } from '../runtime/threads/spin.js';
 import { RnnClsNetKernel } from './rnn-cls-net.js';
 import type { ClsNetDims } from './rnn-cls-net.js';
 import type { CellMode } from './packed-layer.js';
@@ -166,56 +167,6 @@ export type SpawnShardWorker = (init: ShardWorkerInit) => { terminate(): void };
 const TIMEOUT_MS = 120_000;
 /** Worker: spin this long on POST before sleeping in Atomics.wait. */
 const SPIN_MS = 1;
-
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-// A spinning thread must leave the other core alone: a tight loop of atomic loads slowed a sota
-// step on the other vCPU of this machine by 12–16 % (they share a physical core's issue slots). A
-// chain of 16 dependent multiply-adds between loads (≈ 60 cycles of latency, almost no issue
-// slots) is JavaScript's `pause`: measured, the other thread then runs at full speed.
-let relaxSink = 1;
-function relax(): void {
-  let x = relaxSink;
-  for (let j = 0; j < 16; j++) x = x * 0.999999 + 1e-7;
-  relaxSink = x;
-}
-
-/** Spinning longer than this, a waiting thread sleeps instead (the other thread is not running). */
-const SPIN_BEFORE_SLEEP_MS = 0.3;
-let canSleep = true; // Atomics.wait throws on a browser's main thread: spin only there
-
-/**
- * Waits until ctrl[i] === v: spins (relax) for SPIN_BEFORE_SLEEP_MS — a step's halves normally
- * meet within microseconds — then sleeps in Atomics.wait, 1 ms at a time, so that a thread whose
- * partner has no core (an oversubscribed machine) gives its own core up instead of burning it.
- * Stores of the words waited on are followed by Atomics.notify. `check` is called now and then
- * (it throws to give up).
- */
-function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): void {
-  let n = 0;
-  let until = -1;
-  for (let cur = Atomics.load(ctrl, i); cur !== v; cur = Atomics.load(ctrl, i)) {
-    if ((++n & 63) !== 0) {
-      relax();
-      continue;
-    }
-    if ((n & 1023) === 0) check();
-    if (until < 0) until = now() + SPIN_BEFORE_SLEEP_MS;
-    else if (canSleep && now() > until) {
-      try {
-        Atomics.wait(ctrl, i, cur, 1);
-      } catch {
-        canSleep = false;
-      }
-    }
-  }
-}
-
-/** ctrl[i] = v, waking a thread that sleeps on it. */
-function storeWake(ctrl: Int32Array, i: number, v: number): void {
-  Atomics.store(ctrl, i, v);
-  Atomics.notify(ctrl, i);
-}
 
 /** A second thread sharing the WASM memory (see the top of this file). */
 export class ThreadShardLink implements ShardLink {

@@ -130,7 +130,7 @@ function recurrentLayer32(
 ): LayerResult {
   const H = shape.hiddenSize;
   const B = hShape[0];
-  const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse);
+  const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse, needGrad);
   const f32 = (t: Tensor | null) => (t === null ? null : (t.data as Float32Array));
   const params = { wIh: f32(w.wIh)!, wHh: f32(w.wHh)!, bIh: f32(w.bIh), bHh: f32(w.bHh) };
   const nY = yShape[0] * yShape[1];

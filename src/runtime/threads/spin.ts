@@ -1,0 +1,51 @@
+// Waiting for another thread on an Int32 word of shared memory: spin briefly (a hand-off between
+// two busy threads takes microseconds), then sleep in Atomics.wait (a wake-up costs tens of µs,
+// but a thread whose partner has no core gives its own core up instead of burning it).
+
+export const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+// A spinning thread must leave the other core alone: a tight loop of atomic loads slowed a sota
+// step on the other vCPU of this machine by 12–16 % (they share a physical core's issue slots). A
+// chain of 16 dependent multiply-adds between loads (≈ 60 cycles of latency, almost no issue
+// slots) is JavaScript's `pause`: measured, the other thread then runs at full speed.
+let relaxSink = 1;
+export function relax(): void {
+  let x = relaxSink;
+  for (let j = 0; j < 16; j++) x = x * 0.999999 + 1e-7;
+  relaxSink = x;
+}
+
+/** Spinning longer than this, a waiting thread sleeps instead (the other thread is not running). */
+const SPIN_BEFORE_SLEEP_MS = 0.3;
+let canSleep = true; // Atomics.wait throws on a browser's main thread: spin only there
+
+/**
+ * Waits until ctrl[i] === v: spins (relax) for SPIN_BEFORE_SLEEP_MS, then sleeps in Atomics.wait,
+ * 1 ms at a time. Stores of the words waited on are followed by Atomics.notify (storeWake).
+ * `check` is called now and then (it throws to give up).
+ */
+export function spinUntil(ctrl: Int32Array, i: number, v: number, check: () => void): void {
+  let n = 0;
+  let until = -1;
+  for (let cur = Atomics.load(ctrl, i); cur !== v; cur = Atomics.load(ctrl, i)) {
+    if ((++n & 63) !== 0) {
+      relax();
+      continue;
+    }
+    if ((n & 1023) === 0) check();
+    if (until < 0) until = now() + SPIN_BEFORE_SLEEP_MS;
+    else if (canSleep && now() > until) {
+      try {
+        Atomics.wait(ctrl, i, cur, 1);
+      } catch {
+        canSleep = false;
+      }
+    }
+  }
+}
+
+/** ctrl[i] = v, waking a thread that sleeps on it. */
+export function storeWake(ctrl: Int32Array, i: number, v: number): void {
+  Atomics.store(ctrl, i, v);
+  Atomics.notify(ctrl, i);
+}

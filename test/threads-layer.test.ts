@@ -1,0 +1,225 @@
+// The float32 recurrent layers on two threads (src/kernels/packed-layer32.ts sharing its phases
+// with the task worker of src/runtime/threads/) give the bits of one thread: user-composed models
+// (Embedding → 2-layer LSTM/GRU batchFirst → Linear; a packed unsorted batch; bidirectional;
+// Elman relu) trained a few Adam steps agree in every loss, weight and gradient with 1 and 2
+// threads, the worker's task counter shows it ran the layers' shares, and a worker that cannot
+// start or fails leaves one thread and one warning, never a different result.
+// The worker runs the built code, so the models come from dist/ (`npm test` builds first).
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
+import * as src from '../src/index.js';
+import type * as poolSrc from '../src/runtime/threads/pool.js';
+import type * as startSrc from '../src/runtime/threads/start-node.js';
+import { rowsBefore, splitPoint } from '../src/kernels/packed-layer32.js';
+import { WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable } from '../src/kernels/layer32-walk.js';
+import { allocF32, release } from '../src/kernels/gemm-wasm.js';
+
+const root = resolve(import.meta.dirname, '..');
+const R = (await import('../dist/index-node.js')) as unknown as typeof src;
+const pool = (await import('../dist/runtime/threads/pool.js')) as unknown as typeof poolSrc;
+const starter = (await import('../dist/runtime/threads/start-node.js')) as unknown as typeof startSrc;
+
+/** Exact bits of a float32 array. */
+const u32 = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+interface Case {
+  kind: 'LSTM' | 'GRU' | 'RELU';
+  bidirectional?: boolean;
+  packed?: boolean; // variable lengths, packPaddedSequence with enforceSorted false
+  B?: number;
+  T?: number;
+}
+
+interface Run { losses: number[]; weights: number[][]; grads: number[][] }
+
+/** Trains `steps` Adam steps of Embedding → 2-layer recurrent (batchFirst) → Linear; every loss, gradient and final weight. */
+function train(c: Case, steps = 3): Run {
+  const V = 11, E = 6, H = 12, B = c.B ?? 9, T = c.T ?? 10;
+  const gen = new R.Generator(5);
+  const opts = { numLayers: 2, batchFirst: true, bidirectional: c.bidirectional ?? false, generator: gen };
+  const emb = new R.Embedding(V, E, { generator: gen });
+  const rnn = c.kind === 'LSTM' ? new R.LSTM(E, H, opts) : c.kind === 'GRU' ? new R.GRU(E, H, opts) : new R.RNN(E, H, { ...opts, nonlinearity: 'relu' });
+  const head = new R.Linear(H * (c.bidirectional ? 2 : 1), V, { generator: gen });
+  const params = [...emb.parameters(), ...rnn.parameters(), ...head.parameters()];
+  const opt = new R.Adam(params, { lr: 0.01 });
+  const out: Run = { losses: [], weights: [], grads: [] };
+  let seed = 17;
+  const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let s = 0; s < steps; s++) {
+    const xs = Int32Array.from({ length: B * T }, () => next(V));
+    const ys = Int32Array.from({ length: B * T }, () => next(V));
+    const x = R.tensor(xs, { shape: [B, T], dtype: 'int64' });
+    let logits: src.Tensor, target: src.Tensor;
+    if (c.packed) {
+      const lengths = Array.from({ length: B }, () => 1 + next(T));
+      const packed = R.packPaddedSequence(emb.forward(x), lengths, { batchFirst: true, enforceSorted: false });
+      const [o] = rnn.forward(packed) as [src.PackedSequence, src.Tensor];
+      logits = head.forward(o.data);
+      target = R.tensor(ys.subarray(0, o.data.shape[0]), { dtype: 'int64' });
+    } else {
+      const [o] = rnn.forward(emb.forward(x)) as [src.Tensor, src.Tensor];
+      logits = head.forward(R.reshape(o, [B * T, o.shape[2]]));
+      target = R.tensor(ys, { dtype: 'int64' });
+    }
+    const loss = R.crossEntropy(logits, target);
+    opt.zeroGrad();
+    loss.backward();
+    out.losses.push(loss.item());
+    for (const p of params) out.grads.push(u32(p.grad!.data as Float32Array));
+    opt.step();
+  }
+  for (const p of params) out.weights.push(u32(p.data as Float32Array));
+  return out;
+}
+
+function expectSame(a: Run, b: Run): void {
+  expect(b.losses).toEqual(a.losses);
+  expect(b.grads.length).toBe(a.grads.length);
+  for (let i = 0; i < a.grads.length; i++) expect(b.grads[i], `gradient ${i}`).toEqual(a.grads[i]);
+  for (let i = 0; i < a.weights.length; i++) expect(b.weights[i], `weight ${i}`).toEqual(a.weights[i]);
+}
+
+describe('the layer walk split anywhere (one thread, layer32-walk.ts)', () => {
+  // Every split of the sequences and of the products' outputs must give the bits of the whole:
+  // what lets the second thread take any share (TaskThread.share moves it).
+  const bs = Int32Array.from([7, 7, 6, 4, 4, 2, 1]);
+  const B = 7, In = 5, H = 6;
+  for (const mode of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as const) {
+    for (const reverse of [false, true]) {
+      it(`${mode}${reverse ? ' reverse' : ''}: forward, backward and gradients in pieces = whole`, () => {
+        const T = bs.length, rows = bs.reduce((a, b) => a + b, 0);
+        const L = layout32(mode, In, H, B, T, rows, true);
+        let seed = 3;
+        const rnd = () => { seed = (seed * 69069 + 1) >>> 0; return seed / 2 ** 32 - 0.5; };
+        const whole = allocF32(L.size);
+        for (let k = 0; k < L.size; k++) whole[k] = rnd();
+        const tab = stepTable(whole, L);
+        tab.set(bs);
+        for (let t = 0, r = 0; t < T; r += bs[t++]) tab[T + t] = r;
+        const init = whole.slice();
+        const pieces = allocF32(L.size);
+        pieces.set(init);
+        const want = WANT_WIH | WANT_WHH | WANT_BIH | WANT_BHH | WANT_X;
+        forwardRows(whole, L, reverse, 0, B);
+        backwardRows(whole, L, reverse, 0, B);
+        gradRange(whole, L, want, 0, L.GH, 0, rows);
+        forwardRows(pieces, L, reverse, 3, B);
+        forwardRows(pieces, L, reverse, 1, 3);
+        forwardRows(pieces, L, reverse, 0, 1);
+        forwardRows(pieces, L, reverse, 3, B); // again: the same (a failed worker's share is redone)
+        backwardRows(pieces, L, reverse, 0, 2);
+        backwardRows(pieces, L, reverse, 2, B);
+        gradRange(pieces, L, want, 0, 5, 0, 11);
+        gradRange(pieces, L, want, 5, L.GH, 11, rows);
+        expect(u32(pieces)).toEqual(u32(whole));
+        release(whole);
+        release(pieces);
+      });
+    }
+  }
+});
+
+const minWork = pool.threadTuning.minWork;
+afterAll(() => {
+  pool.threadTuning.minWork = minWork;
+  pool.setThreadStarter(starter.nodeThreadStarter);
+  R.setNumThreads(1);
+});
+
+describe('float32 recurrent layers on two threads', () => {
+  it("splits sequences at this thread's share of the packed rows", () => {
+    expect(splitPoint(rowsBefore(Int32Array.from([4, 4, 4]), 4), 0.5)).toBe(2);
+    const acc = rowsBefore(Int32Array.from([4, 3, 1, 1]), 4); // rows per sequence 4 2 2 1
+    expect(Array.from(acc)).toEqual([0, 4, 6, 8, 9]);
+    expect(splitPoint(acc, 0.5)).toBe(2); // 0–1 hold 6 of the 9
+    expect(splitPoint(acc, 0.2)).toBe(1);
+    expect(splitPoint(acc, 0.8)).toBe(3); // never all: the worker keeps a sequence
+    expect(splitPoint(rowsBefore(Int32Array.from([1, 1]), 1), 0.5)).toBe(0);
+  });
+
+  const cases: Array<[string, Case]> = [
+    ['Embedding → LSTM 2 layers batchFirst → Linear', { kind: 'LSTM' }],
+    ['GRU', { kind: 'GRU' }],
+    ['a packed variable-length batch (enforceSorted false)', { kind: 'LSTM', packed: true, B: 13 }],
+    ['bidirectional GRU', { kind: 'GRU', bidirectional: true }],
+    ['bidirectional LSTM, packed', { kind: 'LSTM', bidirectional: true, packed: true }],
+    ['Elman relu, batch 2', { kind: 'RELU', B: 2 }],
+  ];
+  for (const [name, c] of cases) {
+    it(`${name}: the same bits on 1 and 2 threads, and the worker ran the layers' shares`, () => {
+      pool.threadTuning.minWork = 0; // share even these small layers
+      R.setNumThreads(1);
+      const before = pool.threadCounts.workerRan;
+      const one = train(c);
+      expect(pool.threadCounts.workerRan).toBe(before);
+      R.setNumThreads(2);
+      expect(R.getNumThreads()).toBe(2);
+      expect(pool.startThreads(), 'the worker starts').toBe(true);
+      const two = train(c);
+      // 3 steps × 2 layers × directions × (forward walk, backward walk, gradient products)
+      expect(pool.threadCounts.workerRan - before).toBe(3 * 2 * (c.bidirectional ? 2 : 1) * 3);
+      expect(pool.threadCounts.failures).toBe(0);
+      expectSame(one, two);
+    });
+  }
+
+  it('keeps small layers on one thread (threadTuning.minWork)', () => {
+    pool.threadTuning.minWork = minWork;
+    R.setNumThreads(2);
+    const before = pool.threadCounts.posted;
+    train({ kind: 'GRU' }, 1);
+    expect(pool.threadCounts.posted).toBe(before);
+  });
+
+  it('setNumThreads validates; RECUR_THREADS sets the default; without the Node starter one thread', () => {
+    expect(() => R.setNumThreads(0)).toThrow(/integer ≥ 1/);
+    expect(() => R.setNumThreads(1.5)).toThrow(/integer ≥ 1/);
+    const ask = (entry: string, env: Record<string, string>) => execFileSync(process.execPath, ['--input-type=module', '-e',
+      `const r = await import(${JSON.stringify(resolve(root, entry))}); console.log(r.getNumThreads())`], { env: { ...process.env, ...env } }).toString().trim();
+    expect(ask('dist/index-node.js', { RECUR_THREADS: '1' })).toBe('1');
+    expect(ask('dist/index-node.js', { RECUR_THREADS: '2' })).toBe('2');
+    expect(ask('dist/index.js', { RECUR_THREADS: '2' })).toBe('1'); // the core alone (a browser): no worker starter
+  });
+});
+
+describe('a worker that cannot serve', () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  afterEach(() => {
+    warn.mockClear();
+    pool.setThreadStarter(starter.nodeThreadStarter);
+  });
+  afterAll(() => warn.mockRestore());
+
+  function fallsBack(spawn: poolSrc.ThreadStarter['spawn'], expectPosted: boolean): void {
+    pool.threadTuning.minWork = 0;
+    R.setNumThreads(1);
+    const one = train({ kind: 'LSTM', packed: true });
+    pool.setThreadStarter({ defaultThreads: 2, spawn });
+    R.setNumThreads(2);
+    const failures = pool.threadCounts.failures;
+    const posted = pool.threadCounts.posted;
+    pool.startThreads(3000);
+    const two = train({ kind: 'LSTM', packed: true });
+    expectSame(one, two);
+    expect(pool.threadCounts.posted > posted).toBe(expectPosted);
+    expect(pool.threadCounts.failures - failures).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0][0])).toMatch(/second thread failed/);
+    expect(R.getNumThreads()).toBe(1);
+  }
+
+  it('cannot start: one thread, one warning', () => {
+    fallsBack(() => { throw new Error('no threads here'); }, false);
+  });
+
+  it('fails its first task (it lacks the layer tasks): the share is redone here, one warning', () => {
+    const serve = resolve(root, 'dist/runtime/threads/serve.js');
+    fallsBack((init) => {
+      const w = new Worker(`import(${JSON.stringify(serve)}).then((m) => m.serveTasks(require('node:worker_threads').workerData));`, { eval: true, workerData: init });
+      w.unref();
+      return { terminate: () => void w.terminate() };
+    }, true);
+  });
+});
