@@ -124,6 +124,7 @@ describe('the layer walk split anywhere (one thread, layer32-walk.ts)', () => {
 const minWork = pool.threadTuning.minWork;
 afterAll(() => {
   pool.threadTuning.minWork = minWork;
+  pool.threadTuning.takeBack = true;
   pool.setThreadStarter(starter.nodeThreadStarter);
   R.setNumThreads(1);
 });
@@ -150,8 +151,10 @@ describe('float32 recurrent layers on two threads', () => {
   for (const [name, c] of cases) {
     it(`${name}: the same bits on 1 and 2 threads, and the worker ran the layers' shares`, () => {
       pool.threadTuning.minWork = 0; // share even these small layers
+      pool.threadTuning.takeBack = false; // the worker runs every share (else a share this thread finishes first is taken back)
       R.setNumThreads(1);
       const before = pool.threadCounts.workerRan;
+      const back = pool.threadCounts.takenBack;
       const one = train(c);
       expect(pool.threadCounts.workerRan).toBe(before);
       R.setNumThreads(2);
@@ -160,10 +163,24 @@ describe('float32 recurrent layers on two threads', () => {
       const two = train(c);
       // 3 steps × 2 layers × directions × (forward walk, backward walk, gradient products)
       expect(pool.threadCounts.workerRan - before).toBe(3 * 2 * (c.bidirectional ? 2 : 1) * 3);
+      expect(pool.threadCounts.takenBack).toBe(back);
       expect(pool.threadCounts.failures).toBe(0);
       expectSame(one, two);
     });
   }
+
+  it('shares the worker has not started when this thread is done are taken back: the same bits', () => {
+    pool.threadTuning.minWork = 0;
+    pool.threadTuning.takeBack = true;
+    R.setNumThreads(1);
+    const one = train({ kind: 'LSTM', packed: true }, 4);
+    R.setNumThreads(2);
+    expect(pool.startThreads()).toBe(true);
+    const ran = pool.threadCounts.workerRan, back = pool.threadCounts.takenBack;
+    const two = train({ kind: 'LSTM', packed: true }, 4);
+    expect(pool.threadCounts.workerRan - ran + pool.threadCounts.takenBack - back).toBe(4 * 2 * 3);
+    expectSame(one, two);
+  });
 
   it('keeps small layers on one thread (threadTuning.minWork)', () => {
     pool.threadTuning.minWork = minWork;
@@ -194,6 +211,7 @@ describe('a worker that cannot serve', () => {
 
   function fallsBack(spawn: poolSrc.ThreadStarter['spawn'], expectPosted: boolean): void {
     pool.threadTuning.minWork = 0;
+    pool.threadTuning.takeBack = false; // the failing worker must be the one to meet the first share
     R.setNumThreads(1);
     const one = train({ kind: 'LSTM', packed: true });
     pool.setThreadStarter({ defaultThreads: 2, spawn });

@@ -119,7 +119,7 @@ export class Layer32 {
     const split = splitPoint(this.acc, helper.share);
     helper.post(task, layerArgs(w, L, reverse, [split, B]));
     fn(w, L, reverse, 0, split);
-    if (!helper.join()) fn(w, L, reverse, split, B); // the worker failed: its share again, here
+    if (!helper.join()) fn(w, L, reverse, split, B); // the worker's share, here (not started, or failed: again)
   }
 
   /** Runs the layer: writes y [rows, H], hN [B, H], cN [B, H] (LSTM). h0/c0 [B, H]. */
@@ -172,7 +172,7 @@ export class Layer32 {
       helper.post(TASK_LAYER_GRADS, layerArgs(w, L, this.reverse, [want, mid, GH, xmid, rows]));
       gradRange(w, L, want, 0, mid, 0, xmid);
       if (!helper.join()) {
-        this.loadGrads(w, g, mid, GH); // the worker's share again, from the start
+        this.loadGrads(w, g, mid, GH); // the worker's share here (not started, or failed: again from the start)
         gradRange(w, L, want, mid, GH, xmid, rows);
       }
     }

@@ -17,7 +17,7 @@
 // dropped with one warning; the caller redoes the worker's share itself (tasks are written so that
 // running one again from its inputs gives the same result), so a failure never changes a result.
 import { release, reserveBlock, sharedWasmMemory } from '../../kernels/gemm-wasm.js';
-import { ARGS, CTRL_INTS, DONE, ERROR, MAX_ARGS, NARGS, POST, QUIT, RAN, READY, TASK, readError } from './protocol.js';
+import { ARGS, CLAIM, CTRL_INTS, DONE, ERROR, MAX_ARGS, NARGS, POST, QUIT, RAN, READY, TASK, readError } from './protocol.js';
 import type { TaskWorkerInit } from './protocol.js';
 import { now, relax, spinUntil } from './spin.js';
 import { SplitTuner } from '../../kernels/split-tuner.js';
@@ -33,12 +33,17 @@ export interface ThreadStarter {
 /**
  * Knobs of the hand-off: `minWork`, multiply-adds of a layer's forward below which it stays on this
  * thread (a post and a join cost tens of µs when the worker has gone to sleep); `timeoutMs`, how
- * long this thread waits for the worker's share after finishing its own before dropping it.
+ * long this thread waits for the worker's share after finishing its own before dropping it;
+ * `takeBack`, whether this thread runs a share the worker has not started by then (false: it waits
+ * for the worker — tests that must see the worker run every share).
  */
-export const threadTuning = { minWork: 2_000_000, timeoutMs: 30_000 };
+export const threadTuning = { minWork: 2_000_000, timeoutMs: 30_000, takeBack: true };
 
-/** Counters (tests, benchmarks): tasks posted to the worker, tasks it finished, failures. */
-export const threadCounts = { posted: 0, workerRan: 0, failures: 0 };
+/**
+ * Counters (tests, benchmarks): tasks posted to the worker, tasks it ran, tasks this thread took
+ * back before the worker started them, failures.
+ */
+export const threadCounts = { posted: 0, workerRan: 0, takenBack: 0, failures: 0 };
 
 let starter: ThreadStarter | null = null;
 let requested: number | null = null;
@@ -189,11 +194,17 @@ export class TaskThread {
   }
 
   /**
-   * Returns when the posted task is done: true, or false when the worker failed or did not answer
-   * (then dropped, with one warning): the caller runs the task's share itself.
+   * Returns when the posted task is done: true; or false, and the caller runs the task's share
+   * itself — when the worker had not started it yet (this thread claims it: a worker without a core
+   * costs no wait), or failed, or did not answer (then dropped, with one warning).
    */
   join(): boolean {
     const c = this.ctrl;
+    if (threadTuning.takeBack && Atomics.compareExchange(c, CLAIM, this.seq - 1, this.seq) === this.seq - 1) {
+      threadCounts.takenBack++;
+      this.tuner.met(true);
+      return false;
+    }
     const t0 = now();
     const early = Atomics.load(c, DONE) !== this.seq;
     const deadline = t0 + threadTuning.timeoutMs;

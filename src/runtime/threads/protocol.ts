@@ -1,7 +1,10 @@
 // The control block between this thread and its task worker (pool.ts posts, serve.ts serves): an
 // Int32Array in the shared WASM memory. This thread writes a task id and its integer arguments
-// (byte addresses of workspaces in the shared memory, sizes), then bumps POST; the worker runs the
-// task and stores DONE = POST (after ERROR and the message, if it threw).
+// (byte addresses of workspaces in the shared memory, sizes), then bumps POST; the worker claims the
+// task (CLAIM from POST − 1 to POST, compare-and-swap), runs it and stores DONE = POST (after ERROR
+// and the message, if it threw). A task the worker has not claimed by the time the posting thread
+// is done with its own share is claimed by that thread instead (it runs it itself); the worker
+// then only stores DONE.
 
 export const POST = 0; // sequence number of the last task posted
 export const DONE = 1; // sequence number of the last task finished
@@ -10,6 +13,7 @@ export const ERROR = 3; // 1 after the worker failed (message at ERRMSG); it ser
 export const TASK = 4; // id of the posted task (QUIT: stop)
 export const NARGS = 5; // arguments at ARGS
 export const RAN = 6; // tasks the worker has finished without error
+export const CLAIM = 7; // sequence number of the last task claimed (by the worker or the poster)
 export const ARGS = 8;
 export const MAX_ARGS = 64;
 export const ERRMSG = ARGS + MAX_ARGS; // length, then UTF-16 code units

@@ -2,7 +2,7 @@
 // the WASM kernels on the main thread's shared memory and serves the tasks posted to its control
 // block (protocol.ts) until told to quit.
 import { adoptMemory } from '../../kernels/gemm-wasm.js';
-import { ARGS, CTRL_INTS, DONE, NARGS, POST, QUIT, RAN, READY, TASK, writeError } from './protocol.js';
+import { ARGS, CLAIM, CTRL_INTS, DONE, NARGS, POST, QUIT, RAN, READY, TASK, writeError } from './protocol.js';
 import type { TaskWorkerInit } from './protocol.js';
 import { now, relax, storeWake } from './spin.js';
 import { taskFn } from './tasks.js';
@@ -33,6 +33,10 @@ export function serveTasks(init: TaskWorkerInit): void {
       if (id === QUIT) {
         Atomics.store(ctrl, READY, 2); // nothing of the shared memory is touched after this
         return;
+      }
+      if (Atomics.compareExchange(ctrl, CLAIM, seen - 1, seen) !== seen - 1) { // the poster took it
+        storeWake(ctrl, DONE, seen);
+        continue;
       }
       const fn = taskFn(id);
       if (fn === undefined) throw new Error(`the worker has no task ${id}`);
