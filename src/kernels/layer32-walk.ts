@@ -11,19 +11,17 @@
 // columns between threads changes no bit.
 //
 // Forward, per step and range: GI = X·W_ihᵀ + b_ih, GH = h_prev·W_hhᵀ + b_hh, then the cell, each
-// one call over the range's contiguous rows. Backward, per step: dh += dY, the cell's backward
-// (dGI; GRU also dGH), dh_prev = dG·W_hh. After the walks: dW_ih += dGIᵀ·X, dW_hh += dGHᵀ·Hprev,
+// one call over the range's contiguous rows; the cell writes h into the state block, then the rows
+// are copied to y. Backward, per step: the cell's backward (it adds the step's dY rows into dh;
+// dGI, GRU also dGH), dh_prev = dG·W_hh. After the walks: dW_ih += dGIᵀ·X, dW_hh += dGHᵀ·Hprev,
 // the bias gradients column sums, dX = dGI·W_ih.
 //
-// Cells: each value is computed in double from float32 operands and stored as float32 (one
-// rounding per stored value). tanh is recur's own (cells/tanh.ts, within 4 ulp of Math.tanh, the
-// same bits on every engine); σ(v) = 1 / (1 + e^−v) with e^−v from the same tanh:
-// σ(v) = (1 + tanh(v/2)) / 2.
+// Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
+// their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
+// and 2.32 ulp).
 import { colSum32, gemm32AB, gemm32AtB } from './gemm32.js';
-import { tanh } from './cells/tanh.js';
+import { gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
 import type { CellMode } from './packed-layer.js';
-
-const sigmoid = (v: number): number => 0.5 + 0.5 * tanh(0.5 * v);
 
 /** Saved width per row: RNN h (1), LSTM i f g o tanh(c) c (6), GRU r z n gh_n (4) — in units of H. */
 const SAVED: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 6, GRU: 4 };
@@ -86,118 +84,6 @@ export function stepTable(w: Float32Array, L: Layout32): Int32Array {
 }
 
 /**
- * b rows of the LSTM cell: gates gi (at gi, row stride 4H) + gh (at gh, stride 4H) → the state
- * h, c (at hs, cs, stride H) in place, the saved i f g o tanh(c) c (at sv, stride 6H), y (at yo).
- */
-function lstmRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, cs0: number, yo: number): void {
-  const GH = 4 * H, S = 6 * H;
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, cs = cs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const ig = sigmoid(w[gi + k] + w[gh + k]);
-      const fg = sigmoid(w[gi + H + k] + w[gh + H + k]);
-      const gg = tanh(w[gi + 2 * H + k] + w[gh + 2 * H + k]);
-      const og = sigmoid(w[gi + 3 * H + k] + w[gh + 3 * H + k]);
-      const c = Math.fround(fg * w[cs + k] + ig * gg);
-      const tc = Math.fround(tanh(c));
-      w[cs + k] = c;
-      w[sv + k] = ig; w[sv + H + k] = fg; w[sv + 2 * H + k] = gg; w[sv + 3 * H + k] = og;
-      w[sv + 4 * H + k] = tc;
-      w[sv + 5 * H + k] = c;
-      const h = og * tc;
-      w[hs + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
-
-/** b rows of the GRU cell (gates r z n, saved r z n gh_n at sv, stride 4H). */
-function gruRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number): void {
-  const GH = 3 * H, S = 4 * H;
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * GH, gh = gh0 + i * GH, sv = sv0 + i * S, hs = hs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const r = Math.fround(sigmoid(w[gi + k] + w[gh + k]));
-      const z = Math.fround(sigmoid(w[gi + H + k] + w[gh + H + k]));
-      const ghn = w[gh + 2 * H + k];
-      const n = Math.fround(tanh(w[gi + 2 * H + k] + r * ghn));
-      w[sv + k] = r; w[sv + H + k] = z; w[sv + 2 * H + k] = n; w[sv + 3 * H + k] = ghn;
-      const h = (1 - z) * n + z * w[hs + k];
-      w[hs + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
-
-/** b rows of the Elman cell, tanh or relu (saved h at sv, stride H). */
-function rnnRows(w: Float32Array, y: Float32Array, b: number, H: number, gi0: number, gh0: number, sv0: number, hs0: number, yo: number, relu: boolean): void {
-  for (let i = 0; i < b; i++) {
-    const gi = gi0 + i * H, gh = gh0 + i * H, sv = sv0 + i * H, hs = hs0 + i * H, yr = yo + i * H;
-    for (let k = 0; k < H; k++) {
-      const v = w[gi + k] + w[gh + k];
-      const h = relu ? (v > 0 ? v : 0) : tanh(v);
-      w[hs + k] = h;
-      w[sv + k] = h;
-      y[yr + k] = h;
-    }
-  }
-}
-
-/**
- * b rows of the LSTM cell's backward: dh (at dh, stride H) and the carried dc (at dc, stride H, in
- * place: dc_prev) with the saved values (sv, stride 6H) and c_prev (cp, stride H) → dG (at dg, stride 4H).
- */
-function lstmBackRows(w: Float32Array, b: number, H: number, sv0: number, dg0: number, dh0: number, dc0: number, cp0: number): void {
-  const GH = 4 * H, S = 6 * H;
-  for (let i = 0; i < b; i++) {
-    const sv = sv0 + i * S, dg = dg0 + i * GH, d = dh0 + i * H, dc = dc0 + i * H, cp = cp0 + i * H;
-    for (let k = 0; k < H; k++) {
-      const ig = w[sv + k], fg = w[sv + H + k], gg = w[sv + 2 * H + k], og = w[sv + 3 * H + k], tc = w[sv + 4 * H + k];
-      const dhk = w[d + k];
-      w[dc + k] = w[dc + k] + dhk * og * (1 - tc * tc);
-      const dct = w[dc + k];
-      w[dg + k] = dct * gg * ig * (1 - ig);
-      w[dg + H + k] = dct * w[cp + k] * fg * (1 - fg);
-      w[dg + 2 * H + k] = dct * ig * (1 - gg * gg);
-      w[dg + 3 * H + k] = dhk * tc * og * (1 - og);
-      w[dc + k] = dct * fg;
-    }
-  }
-}
-
-/**
- * b rows of the GRU cell's backward: dh (stride H; in place: its direct part dh·z) with the saved
- * values (sv, stride 4H) and h_prev (hp, stride H) → dGI (at dgi) and dGH (at dgh), stride 3H.
- */
-function gruBackRows(w: Float32Array, b: number, H: number, sv0: number, dgi0: number, dgh0: number, dh0: number, hp0: number): void {
-  const GH = 3 * H, S = 4 * H;
-  for (let i = 0; i < b; i++) {
-    const sv = sv0 + i * S, dgi = dgi0 + i * GH, dgh = dgh0 + i * GH, d = dh0 + i * H, hp = hp0 + i * H;
-    for (let k = 0; k < H; k++) {
-      const r = w[sv + k], z = w[sv + H + k], n = w[sv + 2 * H + k], ghn = w[sv + 3 * H + k];
-      const dhk = w[d + k];
-      const dan = dhk * (1 - z) * (1 - n * n);
-      const daz = dhk * (w[hp + k] - n) * z * (1 - z);
-      const dar = dan * ghn * r * (1 - r);
-      w[dgi + k] = dar; w[dgi + H + k] = daz; w[dgi + 2 * H + k] = dan;
-      w[dgh + k] = dar; w[dgh + H + k] = daz; w[dgh + 2 * H + k] = dan * r;
-      w[d + k] = dhk * z;
-    }
-  }
-}
-
-/** b rows of the Elman cell's backward: dh (stride H) and the saved h (sv, stride H) → dG (stride H). */
-function rnnBackRows(w: Float32Array, b: number, H: number, sv0: number, dg0: number, dh0: number, relu: boolean): void {
-  for (let i = 0; i < b; i++) {
-    const sv = sv0 + i * H, dg = dg0 + i * H, d = dh0 + i * H;
-    for (let k = 0; k < H; k++) {
-      const hv = w[sv + k];
-      w[dg + k] = relu ? (hv > 0 ? w[d + k] : 0) : w[d + k] * (1 - hv * hv);
-    }
-  }
-}
-
-/**
  * The forward walk for batch rows [lo, hi): reads X, W_ihᵀ, W_hhᵀ, the biases, h0/c0 and the
  * step table; writes those rows' GI, tape, state and y. Running it again gives the same result.
  */
@@ -220,12 +106,13 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
     if (mode === 'LSTM') {
       const cs = L.oC + lo * H;
       w.copyWithin(L.oCp + r * H, cs, cs + b * H);
-      lstmRows(w, w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, cs, L.oY + r * H);
+      lstmRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, cs);
     } else if (mode === 'GRU') {
-      gruRows(w, w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, L.oY + r * H);
+      gruRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs);
     } else {
-      rnnRows(w, w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, L.oY + r * H, mode === 'RNN_RELU');
+      rnnRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, mode === 'RNN_RELU');
     }
+    w.copyWithin(L.oY + r * H, hs, hs + b * H);
   }
 }
 
@@ -246,15 +133,14 @@ export function backwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo:
     if (b <= 0) continue;
     const r = tab[T + t] + lo;
     const dy = L.oY + r * H;
-    for (let k = 0; k < b * H; k++) w[dh + k] += w[dy + k];
     if (mode === 'LSTM') {
-      lstmBackRows(w, b, H, L.oSave + r * S, L.oGI + r * GH, dh, dc, L.oCp + r * H);
+      lstmBackRows32(w, w, b, H, L.oSave + r * S, L.oGI + r * GH, L.oCp + r * H, dc, dh, dy);
       gemm32AB(w, L.oGI + r * GH, w, L.oWhhT, null, w, dh, b, GH, H, 0);
     } else if (mode === 'GRU') {
-      gruBackRows(w, b, H, L.oSave + r * S, L.oGI + r * GH, L.oDgh + r * GH, dh, L.oHp + r * H);
+      gruBackRows32(w, w, b, H, L.oSave + r * S, L.oHp + r * H, L.oGI + r * GH, L.oDgh + r * GH, dh, dy);
       gemm32AB(w, L.oDgh + r * GH, w, L.oWhhT, null, w, dh, b, GH, H, 2);
     } else {
-      rnnBackRows(w, b, H, L.oSave + r * S, L.oGI + r * GH, dh, mode === 'RNN_RELU');
+      rnnBackRows32(w, w, b, H, L.oSave + r * S, L.oGI + r * GH, dh, dy, mode === 'RNN_RELU');
       gemm32AB(w, L.oGI + r * GH, w, L.oWhhT, null, w, dh, b, GH, H, 0);
     }
   }
