@@ -5,9 +5,9 @@
 // and shares each phase with the second thread when there is one (src/runtime/threads/pool.ts).
 //
 // Threads: the batch's sequences split at `split` (this thread's share of the packed rows, about
-// half: TaskThread.share); this thread walks sequences [0, split), the worker [split, B), each the whole walk with no hand-off
-// inside it (the rows are independent). After the backward walks meet, the products over all rows
-// split by output rows/columns. Every element is computed by the same code in the same order on
+// half: TaskThread.share); this thread walks sequences [0, split), the worker [split, B), each the
+// whole walk with no hand-off inside it (the rows are independent). After the backward walks meet,
+// the products over all rows split by output rows/columns. Every element is computed by the same code in the same order on
 // one thread or two: the same bits (test/threads-layer.test.ts).
 //
 // Memory: one workspace block per call (allocF32, layout32) holds the inputs, W (transposed for
