@@ -43,6 +43,10 @@ const CASES = {
   'charlm-lstm': { kind: 'charlm', cell: 'lstm', variable: false, windows: 3 },
   'charlm-gru': { kind: 'charlm', cell: 'gru', variable: false, windows: 3 },
   'charlm-var': { kind: 'charlm', cell: 'lstm', variable: true, windows: 3 },
+  // The article's model composed by a user from the public modules (bench/composed.mjs), not the
+  // Trainer's RnnClsNet: the float32 kernels under nn.RNN/LSTM/GRU, two threads by default.
+  'sota-user': { kind: 'composed', ...SOTA, cell: 'rnn' },
+  'large-user': { kind: 'composed', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0 },
   // recur's float32 product kernel on each case's product shapes against the measured f32x4 peak
   // (bench/gemm.mjs); PyTorch's GFLOP/s on the same shapes beside it.
   gemm: { kind: 'gemm' },
@@ -108,6 +112,15 @@ async function runChild(name, a) {
     if (a.threads) recur.setNumThreads(a.threads);
     const { charlmStep } = await import('./charlm.mjs');
     const step = charlmStep(c.cell, c.variable);
+    const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
+    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
+    return;
+  }
+  if (c.kind === 'composed') {
+    const recur = await import('recur');
+    if (a.threads) recur.setNumThreads(a.threads);
+    const { composedStep } = await import('./composed.mjs');
+    const step = composedStep(c);
     const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
     process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
     return;

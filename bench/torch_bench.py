@@ -177,7 +177,7 @@ def main():
     if kind == "charlm":
         rates = timed(charlm_step(c["cell"], c.get("variable", False), rng), a.windows, a.window_sec, a.warmup_sec)
         unit = "steps/s"
-    elif kind == "train":
+    elif kind in ("train", "composed"):
         opt = torch.optim.Adam(model.parameters(), lr=c["lr"])
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=c["total_steps"], eta_min=c["min_lr"])
         loss_fn = nn.CrossEntropyLoss()
