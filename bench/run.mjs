@@ -150,7 +150,8 @@ async function runChild(name, a) {
     // Phase times instead of rates (bench/profile.mjs --phases): warm up, then time every phase of
     // a.windows × a.windowSec of steps on both threads.
     timed(() => { trainer.trainStep(); return 1; }, 0, 0, a.warmupSec);
-    const clock = new recur.PhaseClock();
+    const { PhaseClock } = await import(join(root, 'dist', 'internal.js'));
+    const clock = new PhaseClock();
     trainer.clock = clock;
     link?.timePhases(true);
     const t0 = performance.now();

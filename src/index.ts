@@ -67,17 +67,10 @@ export { getTask, registerTask, taskNames, seqSumMod } from './tasks/registry.js
 export type { Task, TaskConfig } from './tasks/registry.js';
 export { RnnClsNet } from './models/rnn-cls-net.js';
 export { keepFloat64Numerics, keepsFloat64Numerics } from './runtime/numerics.js';
-export { setNumThreads, getNumThreads, setThreadStarter } from './runtime/threads/pool.js';
-export type { ThreadStarter } from './runtime/threads/pool.js';
-export { serveTasks } from './runtime/threads/serve.js';
-export type { TaskWorkerInit } from './runtime/threads/protocol.js';
+export { setNumThreads, getNumThreads } from './runtime/threads/pool.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
 export { Trainer, makeModel, accuracy, predictOne, usableReason, NonFiniteOutputError } from './train/trainer.js';
-export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
-export { SplitTuner } from './kernels/split-tuner.js';
-export { PhaseClock } from './kernels/phase-clock.js';
-export type { ShardLink, ShardWorkerInit, SpawnShardWorker } from './kernels/rnn-cls-shard.js';
 export type { StepResult, TrainerState } from './train/trainer.js';
 export { DEFAULT_CONFIG, FLAGS, PRESETS, resolveConfig, validateConfig, parseFlagValue } from './train/config.js';
 export type { TrainConfig, FlagSpec } from './train/config.js';

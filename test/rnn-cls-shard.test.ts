@@ -4,11 +4,11 @@
 // and ThreadShardLink (a real worker_threads worker on the shared WASM memory; from dist/, since
 // the worker runs the built code — `npm test` builds first).
 import { describe, it, expect, afterAll } from 'vitest';
-import * as src from '../src/index.js';
+import * as src from '../src/internal.js';
 import type { TrainConfig } from '../src/train/config.js';
 
 // dist/ is what the worker thread runs; the Trainer must come from the same build to share its memory.
-const dist = (await import('../dist/index.js')) as unknown as typeof src;
+const dist = (await import('../dist/internal.js')) as unknown as typeof src;
 const distNode = (await import('../dist/node.js')) as unknown as { startShardThread(onError?: (e: Error) => void): src.ThreadShardLink | null };
 
 /** Exact bits (distinguishes −0 and NaN payloads): the float32 arrays as integers. */

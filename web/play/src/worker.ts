@@ -4,8 +4,8 @@
 // steps, accuracy every eval_every steps and once at the end. On a cross-origin-isolated page
 // (`recur dashboard` serves /play so) a run whose steps are big enough splits each step with a
 // second thread, shard-worker.js, as `recur train` does on Node: the same bits, faster.
-import { NonFiniteOutputError, ThreadShardLink, Trainer, encodeModel } from 'recur';
-import type { ShardWorkerInit, TrainConfig } from 'recur';
+import { NonFiniteOutputError, ThreadShardLink, Trainer, encodeModel } from '../../../src/internal.js';
+import type { ShardWorkerInit, TrainConfig } from '../../../src/internal.js';
 import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
 
 const SLICE_MS = 12;

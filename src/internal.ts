@@ -1,0 +1,12 @@
+// The library plus the machinery under it that tools and the play page drive directly: the
+// threads' protocols and starters, the split tuner, the phase clock. Not part of the public API
+// (src/index.ts): names and behaviour here change with the kernels.
+export * from './index.js';
+export { setThreadStarter } from './runtime/threads/pool.js';
+export type { ThreadStarter } from './runtime/threads/pool.js';
+export { serveTasks } from './runtime/threads/serve.js';
+export type { TaskWorkerInit } from './runtime/threads/protocol.js';
+export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
+export type { ShardLink, ShardWorkerInit, SpawnShardWorker } from './kernels/rnn-cls-shard.js';
+export { SplitTuner } from './kernels/split-tuner.js';
+export { PhaseClock } from './kernels/phase-clock.js';
