@@ -9,7 +9,7 @@
 //   node bench/run.mjs --repeat 3      each case 3 times, recur and PyTorch alternating: the median
 //                                      ratio and its range (a shared machine's drift shows as range)
 //   node bench/run.mjs --threads 1     recur's training on one thread (default: as `recur train`,
-//                                      two where the machine has two cores; `large` always one;
+//                                      two where the machine has two cores;
 //                                      charlm: its recurrent layers, default RECUR_THREADS or two)
 //
 // Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
@@ -35,8 +35,7 @@ const CASES = {
   'sota-lstm': { kind: 'train', ...SOTA, cell: 'lstm' },
   'sota-gru': { kind: 'train', ...SOTA, cell: 'gru' },
   // Seconds per step: fewer windows (each still ≥ 1 step) and a one-step warm-up keep the run short.
-  // Compared with PyTorch thread for thread: recur on one thread here whatever --threads says.
-  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0, threads: 1 },
+  large: { kind: 'train', ...ARTICLE, hidden_dim: 256, num_layers: 2, batch_size: 256, min_seq_len: 10, max_seq_len: 100, cell: 'rnn', windows: 3, warmup: 0 },
   predict: { kind: 'predict', ...SOTA, cell: 'rnn', length: 5 },
   eval: { kind: 'eval', ...SOTA, cell: 'rnn', eval_samples: 2000, eval_batch: 1000 },
   // A user's own model, public API only (bench/charlm.mjs; PyTorch: charlm_step in torch_bench.py).
@@ -140,7 +139,7 @@ async function runChild(name, a) {
     lr: c.lr, min_lr: c.min_lr, total_steps: c.total_steps,
   });
   // Training: as `recur train` runs it, on --threads threads (the worker thread starts with the
-  // first big enough step and loads within the warm-up; `large`: one thread).
+  // first big enough step and loads within the warm-up).
   const node = await import(join(root, 'dist', 'node.js'));
   const threads = c.kind === 'train' ? c.threads ?? a.threads ?? node.defaultThreads() : 1;
   const link = threads === 2 ? node.startShardThread() : null;
