@@ -23,7 +23,7 @@
 import { adoptMemory, release, reserveBlock, sharedWasmMemory, viewOf, wasmAdam } from './gemm-wasm.js';
 import type { AdamHelper } from '../optim/adam-kernel.js';
 import { SplitTuner } from './split-tuner.js';
-import { now, relax, spinUntil, storeWake } from '../runtime/threads/spin.js';
+import { awaitQuit, now, spinUntil, storeWake, waitForPost } from '../runtime/threads/spin.js';
 import { RnnClsNetKernel } from './rnn-cls-net.js';
 import type { ClsNetDims } from './rnn-cls-net.js';
 import type { CellMode } from './packed-layer.js';
@@ -165,8 +165,6 @@ export type SpawnShardWorker = (init: ShardWorkerInit) => { terminate(): void };
 
 /** How long this thread waits for the other half before calling it lost. */
 const TIMEOUT_MS = 120_000;
-/** Worker: spin this long on POST before sleeping in Atomics.wait. */
-const SPIN_MS = 1;
 
 /** A second thread sharing the WASM memory (see the top of this file). */
 export class ThreadShardLink implements ShardLink {
@@ -360,14 +358,9 @@ export class ThreadShardLink implements ShardLink {
     c[CMD] = QUIT;
     Atomics.store(c, POST, ++this.seq);
     Atomics.notify(c, POST);
-    if (served && this.failed === null) {
-      const deadline = now() + 5000;
-      let n = 0;
-      while (Atomics.load(c, READY) !== 2 && ((++n & 1023) !== 0 || now() < deadline)) relax();
-      if (Atomics.load(c, READY) === 2) {
-        release(this.block);
-        release(c);
-      }
+    if (served && this.failed === null && awaitQuit(c, READY, 5000)) {
+      release(this.block);
+      release(c);
     }
     this.worker.terminate();
   }
@@ -436,13 +429,7 @@ export function serveShards(init: ShardWorkerInit): void {
   };
   for (;;) {
     // Wait for the next post: spin a little (the next step is usually microseconds away), then sleep.
-    const until = now() + SPIN_MS;
-    let n = 0;
-    while (Atomics.load(ctrl, POST) === seen) {
-      relax();
-      if ((++n & 255) === 0 && now() > until) Atomics.wait(ctrl, POST, seen, 1000);
-    }
-    seen = Atomics.load(ctrl, POST);
+    seen = waitForPost(ctrl, POST, seen);
     lap(4);
     const cmd = ctrl[CMD];
     if (cmd === QUIT) {

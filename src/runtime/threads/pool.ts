@@ -19,7 +19,7 @@
 import { release, reserveBlock, sharedWasmMemory } from '../../kernels/gemm-wasm.js';
 import { ARGS, CLAIM, CTRL_INTS, DONE, ERROR, MAX_ARGS, NARGS, POST, QUIT, RAN, READY, TASK, readError } from './protocol.js';
 import type { TaskWorkerInit } from './protocol.js';
-import { now, relax, spinUntil } from './spin.js';
+import { awaitQuit, now, relax, spinUntil } from './spin.js';
 import { SplitTuner } from '../../kernels/split-tuner.js';
 
 /** Starts task workers on a platform (Node: start-node.ts). */
@@ -243,14 +243,9 @@ export class TaskThread {
     c[TASK] = QUIT;
     Atomics.store(c, POST, ++this.seq);
     Atomics.notify(c, POST);
-    if (served) {
-      const deadline = now() + 1000;
-      let n = 0;
-      while (Atomics.load(c, READY) !== 2 && ((++n & 1023) !== 0 || now() < deadline)) relax();
-      if (Atomics.load(c, READY) === 2) {
-        release(this.block);
-        release(c);
-      }
+    if (served && awaitQuit(c, READY, 1000)) {
+      release(this.block);
+      release(c);
     }
     this.worker.terminate();
   }

@@ -4,11 +4,8 @@
 import { adoptMemory } from '../../kernels/gemm-wasm.js';
 import { ARGS, CLAIM, CTRL_INTS, DONE, NARGS, POST, QUIT, RAN, READY, TASK, writeError } from './protocol.js';
 import type { TaskWorkerInit } from './protocol.js';
-import { now, relax, storeWake } from './spin.js';
+import { storeWake, waitForPost } from './spin.js';
 import { taskFn } from './tasks.js';
-
-/** Spin this long on POST before sleeping in Atomics.wait (the next task is usually microseconds away). */
-const SPIN_MS = 1;
 
 /**
  * Serves tasks (never returns until told to quit or a task fails). A failure is written to the
@@ -22,13 +19,7 @@ export function serveTasks(init: TaskWorkerInit): void {
     if (!adoptMemory(init.memory, init.arenaStart, init.arenaEnd)) throw new Error('the WASM kernels could not be instantiated in the worker');
     Atomics.store(ctrl, READY, 1);
     for (;;) {
-      const until = now() + SPIN_MS;
-      let n = 0;
-      while (Atomics.load(ctrl, POST) === seen) {
-        relax();
-        if ((++n & 255) === 0 && now() > until) Atomics.wait(ctrl, POST, seen, 1000);
-      }
-      seen = Atomics.load(ctrl, POST);
+      seen = waitForPost(ctrl, POST, seen);
       const id = ctrl[TASK];
       if (id === QUIT) {
         Atomics.store(ctrl, READY, 2); // nothing of the shared memory is touched after this

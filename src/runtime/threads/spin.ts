@@ -49,3 +49,31 @@ export function storeWake(ctrl: Int32Array, i: number, v: number): void {
   Atomics.store(ctrl, i, v);
   Atomics.notify(ctrl, i);
 }
+
+/** A worker's wait for the next post: spinning this long first (the next post is usually µs away). */
+const WORKER_SPIN_MS = 1;
+
+/**
+ * A worker thread's wait for ctrl[i] to change from `seen` (the poster's next post): spins for
+ * WORKER_SPIN_MS, then sleeps in Atomics.wait a second at a time. Returns the new value.
+ */
+export function waitForPost(ctrl: Int32Array, i: number, seen: number): number {
+  const until = now() + WORKER_SPIN_MS;
+  let n = 0;
+  while (Atomics.load(ctrl, i) === seen) {
+    relax();
+    if ((++n & 255) === 0 && now() > until) Atomics.wait(ctrl, i, seen, 1000);
+  }
+  return Atomics.load(ctrl, i);
+}
+
+/**
+ * Waits up to `ms` for a quitting worker to set ctrl[ready] to 2 (it no longer touches the shared
+ * memory); true if it did — only then may its blocks be given back.
+ */
+export function awaitQuit(ctrl: Int32Array, ready: number, ms: number): boolean {
+  const deadline = now() + ms;
+  let n = 0;
+  while (Atomics.load(ctrl, ready) !== 2 && ((++n & 1023) !== 0 || now() < deadline)) relax();
+  return Atomics.load(ctrl, ready) === 2;
+}
