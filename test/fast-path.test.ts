@@ -131,6 +131,17 @@ describe('float32 models run the float32 SIMD kernels and agree with float64', (
   });
 });
 
+/** Model i of the loops below: GRU(4 → 8) → Linear(8, 3) on a [3, 2, 4] input; `bytes`: WASM memory its forward took. */
+function smallModel(i: number) {
+  const gen = new Generator(i);
+  const rnn = new GRU(4, 8, { generator: gen });
+  const head = new Linear(8, 3, { generator: gen });
+  const before = wasmReservedBytes();
+  const [out] = rnn.forward(randn([3, 2, 4], { generator: gen }));
+  const y = sum(head.forward(out as Tensor));
+  return { rnn, head, y, bytes: wasmReservedBytes() - before };
+}
+
 describe('WASM memory of float32 models', () => {
   it('stays bounded when 10,000 models are created, run and dropped (half without backward)', async () => {
     v8.setFlagsFromString('--expose-gc');
@@ -141,13 +152,8 @@ describe('WASM memory of float32 models', () => {
     let peak = 0;
     let perModel = 0;
     for (let i = 0; i < 10_000; i++) {
-      const gen = new Generator(i);
-      const rnn = new GRU(4, 8, { generator: gen });
-      const head = new Linear(8, 3, { generator: gen });
-      const before = wasmReservedBytes();
-      const [out] = rnn.forward(randn([3, 2, 4], { generator: gen }));
-      const y = sum(head.forward(out as Tensor));
-      if (i === 0) perModel = wasmReservedBytes() - before;
+      const { y, bytes } = smallModel(i);
+      if (i === 0) perModel = bytes;
       if (i % 2 === 0) y.backward();
       if (i % 500 === 499) {
         await settle();
@@ -171,13 +177,9 @@ describe('dispose() gives WASM memory back without the garbage collector', () =>
     let perModel = 0;
     let peak = 0;
     for (let i = 0; i < 10_000; i++) {
-      const gen = new Generator(i);
-      const rnn = new GRU(4, 8, { generator: gen });
-      const head = new Linear(8, 3, { generator: gen });
-      const before = wasmReservedBytes();
-      const [out] = rnn.forward(randn([3, 2, 4], { generator: gen }));
-      sum(head.forward(out as Tensor)).backward();
-      if (i === 0) perModel = wasmReservedBytes() - before;
+      const { rnn, head, y, bytes } = smallModel(i);
+      y.backward();
+      if (i === 0) perModel = bytes;
       expect(workspaceSize(head)).toBeGreaterThan(0);
       rnn.dispose();
       head.dispose();
