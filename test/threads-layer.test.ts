@@ -30,6 +30,7 @@ interface Case {
   packed?: boolean; // variable lengths, packPaddedSequence with enforceSorted false
   B?: number;
   T?: number;
+  noise?: boolean; // state noise (rnn.stateNoise) in every layer
 }
 
 interface Run { losses: number[]; weights: number[][]; grads: number[][] }
@@ -52,8 +53,12 @@ function train(c: Case, steps = 3): Run {
     const ys = Int32Array.from({ length: B * T }, () => next(V));
     const x = R.tensor(xs, { shape: [B, T], dtype: 'int64' });
     let logits: src.Tensor, target: src.Tensor;
-    if (c.packed) {
-      const lengths = Array.from({ length: B }, () => 1 + next(T));
+    const lengths = c.packed ? Array.from({ length: B }, () => 1 + next(T)) : null;
+    if (c.noise) {
+      const rows = lengths ? lengths.reduce((a, b) => a + b, 0) : B * T;
+      rnn.stateNoise = Float32Array.from({ length: 2 * (c.bidirectional ? 2 : 1) * rows * H }, () => (next(1000) - 500) / 1000);
+    }
+    if (lengths) {
       const packed = R.packPaddedSequence(emb.forward(x), lengths, { batchFirst: true, enforceSorted: false });
       const [o] = rnn.forward(packed) as [src.PackedSequence, src.Tensor];
       logits = head.forward(o.data);
@@ -63,6 +68,7 @@ function train(c: Case, steps = 3): Run {
       logits = head.forward(R.reshape(o, [B * T, o.shape[2]]));
       target = R.tensor(ys, { dtype: 'int64' });
     }
+    rnn.stateNoise = null;
     const loss = R.crossEntropy(logits, target);
     opt.zeroGrad();
     loss.backward();
@@ -87,10 +93,10 @@ describe('the layer walk split anywhere (one thread, layer32-walk.ts)', () => {
   const bs = Int32Array.from([7, 7, 6, 4, 4, 2, 1]);
   const B = 7, In = 5, H = 6;
   for (const mode of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as const) {
-    for (const reverse of [false, true]) {
-      it(`${mode}${reverse ? ' reverse' : ''}: forward, backward and gradients in pieces = whole`, () => {
+    for (const [reverse, noise] of [[false, false], [true, false], [false, true]]) {
+      it(`${mode}${reverse ? ' reverse' : ''}${noise ? ' with state noise' : ''}: forward, backward and gradients in pieces = whole`, () => {
         const T = bs.length, rows = bs.reduce((a, b) => a + b, 0);
-        const L = layout32(mode, In, H, B, T, rows, true);
+        const L = layout32(mode, In, H, B, T, rows, true, noise);
         let seed = 3;
         const rnd = () => { seed = (seed * 69069 + 1) >>> 0; return seed / 2 ** 32 - 0.5; };
         const whole = allocF32(L.size);
@@ -147,6 +153,8 @@ describe('float32 recurrent layers on two threads', () => {
     ['bidirectional GRU', { kind: 'GRU', bidirectional: true }],
     ['bidirectional LSTM, packed', { kind: 'LSTM', bidirectional: true, packed: true }],
     ['Elman relu, batch 2', { kind: 'RELU', B: 2 }],
+    ['GRU with state noise, packed', { kind: 'GRU', packed: true, noise: true }],
+    ['bidirectional LSTM with state noise', { kind: 'LSTM', bidirectional: true, noise: true }],
   ];
   for (const [name, c] of cases) {
     it(`${name}: the same bits on 1 and 2 threads, and the worker ran the layers' shares`, () => {

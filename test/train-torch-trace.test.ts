@@ -1,7 +1,7 @@
 // Same trajectory as PyTorch: from the same initial weights and the same Python-random data
 // stream, recur's training loss stays within 1e-3 of PyTorch's (fixtures written by
-// tools/torch_interchange.py; see tools/README.md). Run on both training paths: the fused
-// flat-buffer step (the default) and the autograd graph (its naive twin).
+// tools/torch_interchange.py; see tools/README.md). The article's model trains in float32, as
+// PyTorch's does, through the float32 SIMD layers.
 import { describe, it, expect } from 'vitest';
 import * as fs from 'node:fs';
 import { Trainer } from '../src/train/trainer.js';
@@ -16,7 +16,7 @@ interface Trace {
   final_state: Record<string, { shape: number[]; data: number[] }>;
 }
 
-function runAgainst(traceFile: string, initFile: string, preset: string, fused: boolean) {
+function runAgainst(traceFile: string, initFile: string, preset: string) {
   const trace = JSON.parse(fs.readFileSync(`test/fixtures/${traceFile}`, 'utf8')) as Trace;
   const c = trace.config;
   const config = resolveConfig({
@@ -34,8 +34,7 @@ function runAgainst(traceFile: string, initFile: string, preset: string, fused: 
     warmup_step: c.warmup_step as number,
     total_steps: c.total_steps as number,
   }, preset);
-  const trainer = new Trainer(config, { fused });
-  expect(trainer.fused !== null).toBe(fused);
+  const trainer = new Trainer(config);
   trainer.model.loadStateDict(decodeModel(fs.readFileSync(`test/fixtures/${initFile}`)).state);
   const losses: number[] = [];
   const lrs: number[] = [];
@@ -47,9 +46,9 @@ function runAgainst(traceFile: string, initFile: string, preset: string, fused: 
   return { trace, trainer, losses, lrs };
 }
 
-for (const fused of [true, false]) describe(`training matches a PyTorch trace (${fused ? 'fused' : 'autograd'} path)`, () => {
+describe('training matches a PyTorch trace', () => {
   it('sota_warmup: 500 steps, loss within 1e-3 of PyTorch at every step', () => {
-    const { trace, losses, lrs } = runAgainst('torch_trace_sota_warmup.json', 'torch_init_sota_warmup.safetensors', 'sota_warmup', fused);
+    const { trace, losses, lrs } = runAgainst('torch_trace_sota_warmup.json', 'torch_init_sota_warmup.safetensors', 'sota_warmup');
     expect(trace.losses.length).toBe(500);
     let worst = 0;
     for (let k = 0; k < losses.length; k++) {
@@ -60,7 +59,7 @@ for (const fused of [true, false]) describe(`training matches a PyTorch trace ($
   });
 
   it('baseline: 200 steps, loss within 1e-4 and final weights within 1e-4', () => {
-    const { trace, trainer, losses } = runAgainst('torch_trace_baseline.json', 'torch_init_baseline.safetensors', 'baseline', fused);
+    const { trace, trainer, losses } = runAgainst('torch_trace_baseline.json', 'torch_init_baseline.safetensors', 'baseline');
     for (let k = 0; k < losses.length; k++) expect(Math.abs(losses[k] - trace.losses[k])).toBeLessThan(1e-4);
     const own = trainer.model.stateDict();
     for (const [name, t] of Object.entries(trace.final_state)) {

@@ -3,7 +3,10 @@ import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG, FLAGS, PRESETS, parseFlagValue, resolveConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
 import { runTraining, RunError } from '../train/run-node.js';
-import { defaultThreads } from '../train/shard-thread-node.js';
+import { availableParallelism } from 'node:os';
+
+/** Threads a training run uses by default: 2 where the machine has two cores or more. */
+const defaultThreads = (): number => Math.min(2, availableParallelism());
 import { CliError } from './errors.js';
 
 /**

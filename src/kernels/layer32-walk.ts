@@ -14,7 +14,8 @@
 // one call over the range's contiguous rows; the cell writes h into the state block, then the rows
 // are copied to y. Backward, per step: the cell's backward (it adds the step's dY rows into dh;
 // dGI, GRU also dGH), dh_prev = dG·W_hh. After the walks: dW_ih += dGIᵀ·X, dW_hh += dGHᵀ·Hprev,
-// the bias gradients column sums, dX = dGI·W_ih.
+// the bias gradients column sums, dX = dGI·W_ih. State noise (optional) is added to each new h
+// after its cell.
 //
 // Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
 // their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
@@ -33,6 +34,8 @@ export const GATES: Record<CellMode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM:
  */
 export interface Layout32 {
   mode: CellMode; In: number; H: number; B: number; T: number; rows: number; GH: number; S: number; training: boolean;
+  /** Whether the forward adds state noise (oNoise) to each new state. */
+  noise: boolean;
   oX: number; // [rows, In] the input
   oWihT: number; // [In, GH] W_ihᵀ; in backward W_ih [GH, In]
   oWhhT: number; // [H, GH] W_hhᵀ; in backward W_hh [GH, H]
@@ -48,6 +51,7 @@ export interface Layout32 {
   oC0: number; // [B, H] c0 (LSTM); in backward dc_n
   oY: number; // [rows, H] y; in backward dY
   oInt: number; // int32 [2T]: batchSizes, then each step's first packed row
+  oNoise: number; // [rows, H] state noise, added to each row's new h (when `noise`)
   // training only
   oDgh: number; // [rows, GH] dGH (GRU: it differs from dGI in the n block)
   oAccWih: number; // [GH, In] the gradients, accumulated
@@ -57,18 +61,18 @@ export interface Layout32 {
   size: number; // elements in all
 }
 
-export function layout32(mode: CellMode, In: number, H: number, B: number, T: number, rows: number, training: boolean): Layout32 {
+export function layout32(mode: CellMode, In: number, H: number, B: number, T: number, rows: number, training: boolean, noise = false): Layout32 {
   const GH = GATES[mode] * H;
   const S = SAVED[mode] * H;
   const lstm = mode === 'LSTM';
   let n = 0;
   const take = (k: number) => { const at = n; n += (k + 3) & ~3; return at; };
   const L = {
-    mode, In, H, B, T, rows, GH, S, training,
+    mode, In, H, B, T, rows, GH, S, training, noise,
     oX: take(rows * In), oWihT: take(In * GH), oWhhT: take(H * GH), oBih: take(GH), oBhh: take(GH),
     oGI: take(rows * GH), oGH: take(B * GH), oHp: take(rows * H), oCp: take(lstm ? rows * H : 0),
     oSave: take(rows * S), oH: take(B * H), oC: take(lstm ? B * H : 0), oH0: take(B * H), oC0: take(lstm ? B * H : 0),
-    oY: take(rows * H), oInt: take(2 * T),
+    oY: take(rows * H), oInt: take(2 * T), oNoise: take(noise ? rows * H : 0),
     oDgh: take(training && mode === 'GRU' ? rows * GH : 0),
     oAccWih: take(training ? GH * In : 0), oAccWhh: take(training ? GH * H : 0),
     oAccBih: take(training ? GH : 0), oAccBhh: take(training ? GH : 0), oDX: take(training ? rows * In : 0),
@@ -111,6 +115,13 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
       gruRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs);
     } else {
       rnnRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, mode === 'RNN_RELU');
+    }
+    if (L.noise) {
+      // State noise (training): the new h of each row += noise[row] (LSTM: h, never c), rounded to
+      // float32. The next step, y, h_n and the tape's h_prev all see the noisy state; the cells'
+      // saved values do not. Additive, so the backward is unchanged.
+      const no = L.oNoise + r * H;
+      for (let k = 0; k < b * H; k++) w[hs + k] += w[no + k];
     }
     w.copyWithin(L.oY + r * H, hs, hs + b * H);
   }

@@ -76,14 +76,17 @@ export class Layer32 {
   /** Multiply-adds of the forward (what decides whether a worker takes a share). */
   private readonly work: number;
 
-  /** `training`: room for the backward (its gradient accumulators); without it backward() throws. */
+  /**
+   * `training`: room for the backward (its gradient accumulators); without it backward() throws.
+   * `noisy`: room for state noise, which forward() then requires.
+   */
   constructor(
     readonly mode: CellMode, readonly In: number, readonly H: number, readonly bs: Int32Array, readonly B: number,
-    readonly reverse: boolean, readonly training = true,
+    readonly reverse: boolean, readonly training = true, readonly noisy = false,
   ) {
     const T = bs.length;
     const rows = bs.reduce((a, b) => a + b, 0);
-    this.L = layout32(mode, In, H, B, T, rows, training);
+    this.L = layout32(mode, In, H, B, T, rows, training, noisy);
     this.ws = allocF32(this.L.size, false); // every element is written before it is read
     this.bytes = 4 * this.L.size;
     const tab = stepTable(this.ws, this.L);
@@ -122,11 +125,19 @@ export class Layer32 {
     if (!helper.join()) fn(w, L, reverse, split, B); // the worker's share, here (not started, or failed: again)
   }
 
-  /** Runs the layer: writes y [rows, H], hN [B, H], cN [B, H] (LSTM). h0/c0 [B, H]. */
-  forward(p: Layer32Params, x: Float32Array, h0: Float32Array, c0: Float32Array | null, y: Float32Array, hN: Float32Array, cN: Float32Array | null): void {
+  /**
+   * Runs the layer: writes y [rows, H], hN [B, H], cN [B, H] (LSTM). h0/c0 [B, H]. `noise`
+   * ([rows, H] from `noiseOff`; required when the layer is `noisy`): state noise added to each new h.
+   */
+  forward(
+    p: Layer32Params, x: Float32Array, h0: Float32Array, c0: Float32Array | null, y: Float32Array, hN: Float32Array, cN: Float32Array | null,
+    noise: ArrayLike<number> | null = null, noiseOff = 0,
+  ): void {
     const w = this.workspace();
     const { L, In, H, B } = this;
     const { GH, rows } = L;
+    if ((noise !== null) !== this.noisy) throw new Error(`Layer32.forward: ${this.noisy ? 'a noisy layer needs its noise' : 'noise given to a layer built without room for it'}`);
+    if (noise !== null) for (let k = 0; k < rows * H; k++) w[L.oNoise + k] = noise[noiseOff + k];
     w.set(x.subarray(0, rows * In), L.oX);
     transpose32(p.wIh, 0, GH, In, w, L.oWihT);
     transpose32(p.wHh, 0, GH, H, w, L.oWhhT);

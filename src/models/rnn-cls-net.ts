@@ -13,7 +13,6 @@ import type { DType } from '../tensor/dtype.js';
 import { select } from '../tensor/ops.js';
 import { Generator, defaultGenerator } from '../tensor/random.js';
 import { checkOptions } from '../util/options.js';
-import { keepFloat64Numerics } from '../runtime/numerics.js';
 
 export type CellType = 'rnn' | 'lstm' | 'gru';
 
@@ -63,7 +62,7 @@ export class RnnClsNet extends Module {
     if (!make) throw new Error(`unknown cell '${opts.cell}' (expected rnn, lstm or gru)`);
     this.rnn = this.registerModule('rnn', make());
     this.fc = this.registerModule('fc', new Linear(opts.hiddenDim, opts.numClasses, { dtype, generator: gen }));
-    keepFloat64Numerics(this); // the numerics its fused kernels and recorded runs are validated with
+
   }
 
   /**

@@ -72,8 +72,8 @@ export function recurrentLayer(
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
   const bs = Int32Array.from(batchSizes as ArrayLike<number>);
-  if (dtype === 'float32' && shape.projSize === 0 && noise === null && rows > 0 && !keepsFloat64Numerics(w.wIh)) {
-    return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null);
+  if (dtype === 'float32' && shape.projSize === 0 && rows > 0 && !keepsFloat64Numerics(w.wIh)) {
+    return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null, noise, noiseOff);
   }
   const tape = needGrad ? allocTape(shape, rows) : null;
   packedLayerForward(
@@ -127,10 +127,11 @@ export function recurrentLayer(
 function recurrentLayer32(
   shape: LayerShape, w: LayerWeights, x: Tensor, bs: Int32Array, reverse: boolean, h0: Tensor, c0: Tensor | null,
   needGrad: boolean, parents: Tensor[], flat: FloatArray, yShape: number[], hShape: number[], cShape: number[] | null,
+  noise: ArrayLike<number> | null, noiseOff: number,
 ): LayerResult {
   const H = shape.hiddenSize;
   const B = hShape[0];
-  const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse, needGrad);
+  const layer = new Layer32(shape.mode, shape.inputSize, H, bs, B, reverse, needGrad, noise !== null);
   const f32 = (t: Tensor | null) => (t === null ? null : (t.data as Float32Array));
   const params = { wIh: f32(w.wIh)!, wHh: f32(w.wHh)!, bIh: f32(w.bIh), bHh: f32(w.bHh) };
   const nY = yShape[0] * yShape[1];
@@ -140,7 +141,7 @@ function recurrentLayer32(
   const hN = f.subarray(nY, nY + nH);
   const cN = cShape ? f.subarray(nY + nH) : null;
   kernelCounts.layer32Forward++;
-  layer.forward(params, x.data as Float32Array, h0.data as Float32Array, f32(c0), y, hN, cN);
+  layer.forward(params, x.data as Float32Array, h0.data as Float32Array, f32(c0), y, hN, cN, noise, noiseOff);
   if (!needGrad) {
     layer.release();
     return {

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { NonFiniteOutputError, Trainer, usableReason } from './trainer.js';
-import { startShardThread } from './shard-thread-node.js';
+import '../runtime/threads/start-node.js';
+import { setNumThreads, threadCounts } from '../runtime/threads/pool.js';
 import { kernelVariant } from '../runtime/wasm/variant.js';
 import type { StepResult } from './trainer.js';
 import type { TrainConfig } from './config.js';
@@ -29,8 +30,8 @@ export interface RunOptions {
   /** Extra summary fields (e.g. sweep trial info). */
   tags?: Record<string, unknown>;
   /**
-   * Threads for the training step: 1, or 2 (a worker thread takes half of each big enough step's
-   * sequences; src/kernels/rnn-cls-shard.ts). Results are bit-identical either way. Default 1
+   * Threads for the training step: 1, or 2 (a worker thread walks part of each big enough layer's
+   * sequences; src/kernels/packed-layer32.ts). Results are bit-identical either way. Default 1
    * (sweeps already run a trial per core); `recur train` defaults to defaultThreads().
    */
   threads?: number;
@@ -99,14 +100,11 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
 
   const threads = opts.threads ?? 1;
   if (threads !== 1 && threads !== 2) throw new RunError(`--threads must be 1 or 2, got ${threads}`, 2);
-  let threadError: Error | null = null;
-  const link = threads === 2 ? startShardThread((e) => { threadError = e; }) : null;
-  try {
-    return await trainWith(new Trainer(config, { shardLink: link }));
-  } finally {
-    link?.close();
-    if (threadError !== null) process.stderr.write(`warning: the second training thread failed (${(threadError as Error).message}); the steps ran on one thread\n`);
-  }
+  // The recurrent layers share big enough steps with a second thread (a worker failure is warned
+  // about once and the steps go on on one thread: the same bits).
+  setNumThreads(threads);
+  const postedBefore = threadCounts.posted;
+  return await trainWith(new Trainer(config));
 
   async function trainWith(trainer: Trainer): Promise<RunResult> {
     if (config.init_from && !resumeFrom) {
@@ -255,8 +253,8 @@ export async function runTraining(requested: TrainConfig, opts: RunOptions = {})
     const seconds = (performance.now() - t0) / 1000;
     const steps = trainer.step - startStep;
     const stepsPerSecond = seconds > 0 ? steps / seconds : 0;
-    // 2 once a step was split between the threads (small models never are: same results anyway)
-    const threadsUsed = link !== null && link.split > 0 ? 2 : 1;
+    // 2 once a layer shared work with the second thread (small models never do: same results anyway)
+    const threadsUsed = threadCounts.posted > postedBefore ? 2 : 1;
     const result: RunResult = {
       runDir,
       status,

@@ -2,7 +2,13 @@
 // the PyTorch reference: zero_grad → loss = CE(model(x, lengths), y) → backward → [clip] →
 // optimizer.step() → scheduler.step(). All randomness comes from seeded generators whose states
 // are part of the checkpoint, so a resumed run continues bit-exactly.
+//
+// The model is any Module whose forward(inputs, lengths) gives logits: the article's RnnClsNet by
+// default, or one the caller composed (TrainerOptions.model). Everything runs through autograd;
+// the modules pick their kernels (float32 SIMD, the second thread) underneath.
 import { RnnClsNet } from '../models/rnn-cls-net.js';
+import { Module } from '../nn/module.js';
+import { RNNBase } from '../nn/rnn-base.js';
 import { crossEntropy } from '../nn/loss.js';
 import { Adam } from '../optim/adam.js';
 import { AdamW } from '../optim/adamw.js';
@@ -18,9 +24,12 @@ import { getTask } from '../tasks/registry.js';
 import type { Task } from '../tasks/registry.js';
 import type { Sample } from '../tasks/seq-sum-mod.js';
 import type { TrainConfig } from './config.js';
-import type { ShardLink } from '../kernels/rnn-cls-shard.js';
 import type { PhaseClock } from '../kernels/phase-clock.js';
-import { FusedRnnClsNet, fusedDisabledByEnv, fusedUnsupported, inferenceKernel } from './fused.js';
+
+/** A model the Trainer can train: padded token ids int64 [B, T] and lengths int64 [B] → logits [B, C]. */
+export interface SequenceClassifier extends Module {
+  forward(inputs: Tensor, lengths: Tensor): Tensor;
+}
 
 /** Seeds of the separate streams, derived from the run seed so one number repeats a run. */
 export function streamSeed(seed: number, stream: 'data' | 'eval' | 'noise'): number {
@@ -64,20 +73,21 @@ export interface TrainerState {
   noiseRng?: unknown;
 }
 
-export interface TrainerOptions {
-  /** Use the fused flat-buffer step (src/train/fused.ts) when the model allows it. Default: true,
-   *  unless the environment sets RECUR_NO_FUSED=1. false: the autograd path (its naive twin). */
-  fused?: boolean;
+export interface TrainerOptions<M extends SequenceClassifier> {
   /**
-   * A second thread for the fused step (ThreadShardLink; Node: startShardThread()). The results
-   * are bit-identical with and without it. The caller closes it when done.
+   * The model to train, built by the caller from the generator it is given (draw its initial
+   * weights from it: a run is then repeated by its seed). Default: the article's RnnClsNet from
+   * the config. Its output must have the task's number of classes.
    */
-  shardLink?: ShardLink | null;
+  model?: (generator: Generator) => M;
+  /** The loss of logits [B, C] and targets int64 [B] (a scalar). Default: crossEntropy. */
+  loss?: (logits: Tensor, targets: Tensor) => Tensor;
 }
 
-export class Trainer {
+export class Trainer<M extends SequenceClassifier = RnnClsNet> {
   readonly task: Task;
-  readonly model: RnnClsNet;
+  readonly model: M;
+  readonly loss: (logits: Tensor, targets: Tensor) => Tensor;
   readonly optimizer: Adam;
   readonly scheduler: LRScheduler;
   /** Draws initial weights, then dropout masks. */
@@ -88,22 +98,24 @@ export class Trainer {
   readonly noiseRng: Generator | null;
   /** σ of the state noise (0: off, and no noise code runs). */
   readonly stateNoise: number;
+  /** The recurrent module the state noise goes into (null: no state noise). */
+  private readonly noisyRnn: RNNBase | null;
   /** The current step's noise, flat [layers, directions, packed rows, hidden] (grown, reused). */
   private noiseBuf = new Float32Array(0);
   private readonly stream: { next(): Sample };
   private fixedEval: Sample[] | null = null;
-  /** The fused step, or null when training through autograd. */
-  readonly fused: FusedRnnClsNet | null;
   /** model.parameters(), once (the set never changes; loadStateDict copies in place). */
   private readonly params: Tensor[];
   step = 0;
 
-  constructor(readonly config: TrainConfig, opts: TrainerOptions = {}) {
+  constructor(readonly config: TrainConfig, opts: TrainerOptions<M> = {}) {
     if (config.seed === null) throw new Error('Trainer needs a resolved seed');
     this.task = getTask(config.task);
     this.task.validate(config);
     this.modelRng = new Generator(config.seed);
-    this.model = makeModel(config, this.modelRng);
+    this.model = opts.model ? opts.model(this.modelRng) : (makeModel(config, this.modelRng) as unknown as M);
+    if (!(this.model instanceof Module)) throw new Error('Trainer: options.model must return a Module');
+    this.loss = opts.loss ?? crossEntropy;
     this.dataRng = config.data_rng === 'python' ? pythonRng(config.seed) : new Generator(streamSeed(config.seed, 'data'));
     this.evalRng = new Generator(config.eval_seed ?? streamSeed(config.seed, 'eval'));
     this.stream = this.task.stream(config, this.dataRng);
@@ -111,14 +123,16 @@ export class Trainer {
     this.stateNoise = config.state_noise ?? 0;
     if (!(this.stateNoise >= 0 && Number.isFinite(this.stateNoise))) throw new Error(`--state_noise must be a finite number ≥ 0, got ${this.stateNoise}`);
     this.noiseRng = this.stateNoise > 0 ? new Generator(streamSeed(config.seed, 'noise')) : null;
-    const wantFused = opts.fused ?? !fusedDisabledByEnv();
-    this.fused = wantFused && fusedUnsupported(this.model, true) === null ? new FusedRnnClsNet(this.model) : null;
+    this.noisyRnn = null;
+    if (this.stateNoise > 0) {
+      const rnns = [...this.model.modules()].filter((m): m is RNNBase => m instanceof RNNBase);
+      if (rnns.length !== 1) throw new Error(`--state_noise needs a model with exactly one RNN/LSTM/GRU module; this one has ${rnns.length}`);
+      this.noisyRnn = rnns[0];
+    }
     this.params = this.model.parameters();
     // Configs saved before these flags existed have neither key: plain Adam, no decay.
     const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
     this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
-    if (this.fused !== null) this.optimizer.useFlatBuffers(this.fused.flatParams, this.fused.flatGrads, opts.shardLink ?? null);
-    if (this.fused !== null && opts.shardLink) this.fused.attach(opts.shardLink);
     this.scheduler = makeScheduler(this.optimizer, config);
   }
 
@@ -130,12 +144,11 @@ export class Trainer {
   private phaseClock: PhaseClock | null = null;
 
   /**
-   * Times each phase of trainStep (data, the fused kernel's phases, the gradient norm, Adam, the
+   * Times each phase of trainStep (data, forward and backward, the gradient norm, Adam, the
    * schedule) on `clock` — `npm run bench:profile -- CASE --phases`; null: off.
    */
   set clock(clock: PhaseClock | null) {
     this.phaseClock = clock;
-    if (this.fused !== null) this.fused.clock = clock;
   }
 
   nextBatch(): Sample[] {
@@ -146,8 +159,7 @@ export class Trainer {
 
   trainStep(): StepResult {
     // A step that cannot run fails before it draws its batch: the data stream stays where it was.
-    if (this.fused !== null) this.fused.checkBound();
-    else if (this.model.disposed) throw new Error('RnnClsNet: used after dispose()');
+    if (this.model.disposed) throw new Error(`${this.model.constructor.name}: used after dispose()`);
     const clock = this.phaseClock;
     clock?.start();
     const samples = this.nextBatch();
@@ -156,26 +168,20 @@ export class Trainer {
     const noise = this.noiseRng !== null ? this.drawNoise(lengths.data) : null;
     clock?.lap('data: batch, collate, noise');
     let lossValue: number;
-    if (this.fused !== null) {
-      lossValue = this.fused.step(inputs, lengths, targets, noise); // sets every .grad (views of one buffer)
-    } else {
-      this.optimizer.zeroGrad();
-      this.model.rnn.stateNoise = noise;
-      try {
-        const logits = this.model.forward(inputs, lengths);
-        const loss = crossEntropy(logits, targets);
-        loss.backward();
-        lossValue = loss.item();
-      } finally {
-        this.model.rnn.stateNoise = null;
-      }
+    this.optimizer.zeroGrad();
+    if (this.noisyRnn !== null) this.noisyRnn.stateNoise = noise;
+    try {
+      const logits = this.model.forward(inputs, lengths);
+      const loss = this.loss(logits, targets);
+      clock?.lap('forward');
+      loss.backward();
+      lossValue = loss.item();
+      clock?.lap('backward');
+    } finally {
+      if (this.noisyRnn !== null) this.noisyRnn.stateNoise = null;
     }
     const params = this.params;
-    // Fused: every gradient is a view of flatGrads, in parameters() order, so one pass over it sums
-    // the same terms in the same order as globalGradNorm.
-    const gradNorm = this.config.clip_grad_norm > 0
-      ? clipGradNorm(params, this.config.clip_grad_norm)
-      : this.fused !== null ? Math.sqrt(sumSquares(this.fused.flatGrads)) : globalGradNorm(params);
+    const gradNorm = this.config.clip_grad_norm > 0 ? clipGradNorm(params, this.config.clip_grad_norm) : globalGradNorm(params);
     clock?.lap('gradient norm');
     const lr = this.lr;
     this.optimizer.step();
@@ -193,7 +199,7 @@ export class Trainer {
   private drawNoise(lengths: ArrayLike<number>): Float32Array {
     let rows = 0;
     for (let b = 0; b < lengths.length; b++) rows += lengths[b];
-    const r = this.model.rnn;
+    const r = this.noisyRnn!;
     const n = r.numLayers * r.numDirections * rows * r.hiddenOut;
     if (this.noiseBuf.length < n) this.noiseBuf = new Float32Array(n);
     const out = this.noiseBuf.subarray(0, n);
@@ -268,12 +274,6 @@ export function makeScheduler(optimizer: Adam, c: TrainConfig): LRScheduler {
   return new SequentialLR(optimizer, { schedulers: [warm, cosine], milestones: [c.warmup_step] });
 }
 
-function sumSquares(g: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < g.length; i++) s += g[i] * g[i];
-  return s;
-}
-
 function globalGradNorm(params: Tensor[]): number {
   let s = 0;
   for (const p of params) {
@@ -305,7 +305,7 @@ const PROBE_SAMPLES = 64;
  * buffer holding NaN/±Infinity, or non-finite logits on a fixed probe batch of the task (finite
  * weights can still overflow in the forward pass, e.g. after a step with a huge learning rate).
  */
-export function usableReason(model: RnnClsNet, task: Task, config: TrainConfig): string | null {
+export function usableReason(model: SequenceClassifier, task: Task, config: TrainConfig): string | null {
   for (const [name, t] of Object.entries(model.stateDict())) {
     const d = t.data;
     if (!(d instanceof Float32Array || d instanceof Float64Array)) continue;
@@ -325,28 +325,20 @@ export function usableReason(model: RnnClsNet, task: Task, config: TrainConfig):
  * Fraction of samples whose argmax prediction equals the target (eval mode, no grad). Throws
  * NonFiniteOutputError when a logit is NaN or ±Infinity: an argmax over those means nothing.
  */
-export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samples: Sample[], batch = 1000): number {
+export function accuracy(model: SequenceClassifier, task: Task, config: TrainConfig, samples: Sample[], batch = 1000): number {
   if (samples.length === 0) return NaN;
   const wasTraining = model.training;
   model.eval();
   let correct = 0;
-  const kernel = inferenceKernel(model);
   try {
     noGrad(() => {
       for (let i = 0; i < samples.length; i += batch) {
         const chunk = samples.slice(i, i + batch);
         const { inputs, lengths, targets } = task.collate(chunk, config);
-        if (kernel !== null) {
-          const C = model.fc.outFeatures;
-          const logits = kernel.forward(inputs.data, inputs.shape[1], lengths.data);
-          checkFinite(logits, chunk.length * C);
-          for (let k = 0; k < chunk.length; k++) if (argmaxRow(logits, k * C, C) === targets.data[k]) correct++;
-        } else {
-          const logits = model.forward(inputs, lengths);
-          checkFinite(logits.data, logits.data.length);
-          const pred = argmax(logits, 1).data;
-          for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
-        }
+        const logits = model.forward(inputs, lengths);
+        checkFinite(logits.data, logits.data.length);
+        const pred = argmax(logits, 1).data;
+        for (let k = 0; k < chunk.length; k++) if (pred[k] === targets.data[k]) correct++;
       }
     });
   } finally {
@@ -356,62 +348,22 @@ export function accuracy(model: RnnClsNet, task: Task, config: TrainConfig, samp
 }
 
 /** Class probabilities for one sequence (predict). */
-export function predictOne(model: RnnClsNet, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
-  const kernel = inferenceKernel(model);
-  if (kernel !== null && task.encodeOne !== undefined && seq.length > 0) {
-    // Fast path (no batch, no mode switch — the kernel never applies dropout — no allocation but
-    // the result): valid token ids only; anything else takes the general path and its errors.
-    const tokens = task.encodeOne(seq, config);
-    const V = kernel.dims.vocab;
-    let ok = true;
-    for (let i = 0; i < tokens.length; i++) {
-      const v = tokens[i];
-      if (!(Number.isInteger(v) && v >= 0 && v < V)) { ok = false; break; }
-    }
-    if (ok && tokens.length > 0) return pickBest(softmaxRow(kernel.forwardOne(tokens, tokens.length)));
-  }
+export function predictOne(model: SequenceClassifier, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
   const wasTraining = model.training;
   model.eval();
-  const probs = noGrad(() => {
-    const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
-    if (kernel !== null) return softmaxRow(kernel.forward(inputs.data, inputs.shape[1], lengths.data));
-    return Array.from(model.forward(inputs, lengths).softmax(1).data);
-  });
-  model.train(wasTraining);
-  return pickBest(probs);
+  try {
+    const probs = noGrad(() => {
+      const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
+      return Array.from(model.forward(inputs, lengths).softmax(1).data);
+    });
+    return pickBest(probs);
+  } finally {
+    model.train(wasTraining);
+  }
 }
 
 function pickBest(probs: number[]): { prediction: number; probability: number; probs: number[] } {
   let best = 0;
   for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
   return { prediction: best, probability: probs[best], probs };
-}
-
-/** First index of the largest value of row [o, o+C) (NaN wins, as ops.argmax). */
-function argmaxRow(x: Float32Array, o: number, C: number): number {
-  let best = 0;
-  let bv = x[o];
-  for (let s = 1; s < C; s++) {
-    const v = x[o + s];
-    if (v > bv || (Number.isNaN(v) && !Number.isNaN(bv))) { bv = v; best = s; }
-  }
-  return best;
-}
-
-/**
- * softmax of one row exactly as ops.softmax computes it — e = exp(x − max) stored as float32, the
- * sum over the unrounded e, each quotient rounded to float32 — into a plain array (the result's type).
- */
-function softmaxRow(x: Float32Array): number[] {
-  const out = new Array<number>(x.length);
-  let m = -Infinity;
-  for (let s = 0; s < x.length; s++) m = Math.max(m, x[s]);
-  let z = 0;
-  for (let s = 0; s < x.length; s++) {
-    const e = Math.exp(x[s] - m);
-    out[s] = Math.fround(e);
-    z += e;
-  }
-  for (let s = 0; s < x.length; s++) out[s] = Math.fround(out[s] / z);
-  return out;
 }
