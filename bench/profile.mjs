@@ -116,7 +116,7 @@ function main() {
     console.log(`${a.case}: ${rates} ${out.unit} on ${out.threads ?? 1} thread(s) (3 windows, profiled: ${slowed})`);
     for (const [i, file] of files.entries()) {
       const { total, rows } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      const who = files.length > 1 ? (i === 0 ? 'the main thread' : 'the worker thread (serveShards: waiting for work)') : 'the whole child';
+      const who = files.length > 1 ? (i === 0 ? 'the main thread' : 'the worker thread (serveTasks: waiting for work)') : 'the whole child';
       console.log(`self time over ${who} (${(total / 1e6).toFixed(2)} s, incl. start-up and warm-up):`);
       for (const [key, us] of rows.slice(0, a.top)) console.log(`${((100 * us) / total).toFixed(1).padStart(6)} %  ${key}`);
     }

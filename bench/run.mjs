@@ -131,7 +131,8 @@ async function runChild(name, a) {
     process.stdout.write(JSON.stringify({ peak, shapes, maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
-  const recur = await import(join(root, 'dist', 'index.js'));
+  const recur = await import(join(root, 'dist', 'index-node.js'));
+  const { threadCounts } = await import(join(root, 'dist', 'runtime', 'threads', 'pool.js'));
   if (a.phases && c.kind !== 'train') throw new Error(`--phases times training cases only (${name} is not one)`);
   const config = recur.resolveConfig({
     seed: 0, cell: c.cell, hidden_dim: c.hidden_dim, num_layers: c.num_layers, batch_size: c.batch_size,
@@ -139,11 +140,13 @@ async function runChild(name, a) {
     lr: c.lr, min_lr: c.min_lr, total_steps: c.total_steps,
   });
   // Training: as `recur train` runs it, on --threads threads (the worker thread starts with the
-  // first big enough step and loads within the warm-up).
-  const node = await import(join(root, 'dist', 'node.js'));
-  const threads = c.kind === 'train' ? c.threads ?? a.threads ?? node.defaultThreads() : 1;
-  const link = threads === 2 ? node.startShardThread() : null;
-  const trainer = new recur.Trainer(config, { shardLink: link });
+  // first big enough layer and loads within the warm-up). `threads` reports 2 once a layer shared
+  // work with it.
+  const threads = c.kind === 'train' ? c.threads ?? a.threads ?? Math.min(2, os.availableParallelism()) : 1;
+  recur.setNumThreads(threads);
+  const posted0 = threadCounts.posted;
+  const threadsUsed = () => (threadCounts.posted > posted0 ? 2 : 1);
+  const trainer = new recur.Trainer(config);
   let rates, unit;
   if (c.kind === 'train' && a.phases) {
     // Phase times instead of rates (bench/profile.mjs --phases): warm up, then time every phase of
@@ -152,17 +155,11 @@ async function runChild(name, a) {
     const { PhaseClock } = await import(join(root, 'dist', 'internal.js'));
     const clock = new PhaseClock();
     trainer.clock = clock;
-    link?.timePhases(true);
     const t0 = performance.now();
     let steps = 0;
     while (performance.now() - t0 < 1000 * a.windows * a.windowSec) { trainer.trainStep(); steps++; }
     const wall = performance.now() - t0;
-    const worker = link?.workerPhases() ?? null;
-    link?.close();
-    process.stdout.write(JSON.stringify({
-      steps, wallMs: wall, threads: link !== null && link.split > 0 ? 2 : 1,
-      main: Object.fromEntries(clock.totals), worker: worker === null ? null : Object.fromEntries(worker),
-    }));
+    process.stdout.write(JSON.stringify({ steps, wallMs: wall, threads: threadsUsed(), main: Object.fromEntries(clock.totals), worker: null }));
     return;
   }
   if (c.kind === 'train') {
@@ -183,8 +180,7 @@ async function runChild(name, a) {
     }, a.windows, a.windowSec, a.warmupSec);
     unit = 'samples/s';
   }
-  link?.close();
-  process.stdout.write(JSON.stringify({ rates, unit, threads: link !== null && link.split > 0 ? 2 : 1, maxRssKB: process.resourceUsage().maxRSS }));
+  process.stdout.write(JSON.stringify({ rates, unit, threads: threadsUsed(), maxRssKB: process.resourceUsage().maxRSS }));
 }
 
 /**

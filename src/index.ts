@@ -66,7 +66,6 @@ export type { Sample, Batch } from './tasks/seq-sum-mod.js';
 export { getTask, registerTask, taskNames, seqSumMod } from './tasks/registry.js';
 export type { Task, TaskConfig } from './tasks/registry.js';
 export { RnnClsNet } from './models/rnn-cls-net.js';
-export { keepFloat64Numerics, keepsFloat64Numerics } from './runtime/numerics.js';
 export { setNumThreads, getNumThreads } from './runtime/threads/pool.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 

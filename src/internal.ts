@@ -6,7 +6,5 @@ export { setThreadStarter } from './runtime/threads/pool.js';
 export type { ThreadStarter } from './runtime/threads/pool.js';
 export { serveTasks } from './runtime/threads/serve.js';
 export type { TaskWorkerInit } from './runtime/threads/protocol.js';
-export { ThreadShardLink, InThreadShardLink, serveShards, WORKER_PHASES } from './kernels/rnn-cls-shard.js';
-export type { ShardLink, ShardWorkerInit, SpawnShardWorker } from './kernels/rnn-cls-shard.js';
 export { SplitTuner } from './kernels/split-tuner.js';
 export { PhaseClock } from './kernels/phase-clock.js';

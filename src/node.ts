@@ -2,7 +2,6 @@
 // importing it installs the float32 layers' second thread (as the package's Node entry does).
 import './runtime/threads/start-node.js';
 export { runTraining, readRunConfig, RunError } from './train/run-node.js';
-export { startShardThread, defaultThreads } from './train/shard-thread-node.js';
 export type { RunOptions, RunResult } from './train/run-node.js';
 export { saveCheckpoint, latestCheckpoint, listCheckpoints, readModelFile, readTrainerFile } from './train/checkpoint-node.js';
 export { loadModel, resolveRunDir, findLatestRun } from './train/load-node.js';

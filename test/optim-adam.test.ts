@@ -10,7 +10,6 @@ import { AdamW } from '../src/optim/adamw.js';
 import { adamUpdate, adamUpdateNaive } from '../src/optim/adam-kernel.js';
 import { fma32 } from '../src/optim/fma32.js';
 import { allocF32, wasmAdam } from '../src/kernels/gemm-wasm.js';
-import { InThreadShardLink } from '../src/kernels/rnn-cls-shard.js';
 import type { AdamHyper } from '../src/optim/adam-kernel.js';
 import { LinearLR, CosineAnnealingLR, SequentialLR } from '../src/optim/lr-scheduler.js';
 import type { LRScheduler } from '../src/optim/lr-scheduler.js';
@@ -359,33 +358,6 @@ describe('the WASM Adam kernel (what adamUpdate runs for float32 spans of ≥ 64
       expect(Array.from(m1)).toEqual(Array.from(m2));
       expect(Array.from(v1)).toEqual(Array.from(v2));
     }
-  });
-});
-
-describe('a flat update split with a second thread (AdamHelper)', () => {
-  it('the part the helper runs plus the part run here = the whole update, bit for bit', () => {
-    let s = 99;
-    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 10 ** Math.floor(((s >> 8) % 7) - 4);
-    const n = 10_003;
-    const mk = () => { const p = allocF32(n), g = allocF32(n), m = allocF32(n), v = allocF32(n); return { p, g, m, v }; };
-    const a = mk(), b = mk();
-    a.p.set(Float32Array.from({ length: n }, rnd));
-    b.p.set(a.p);
-    let handed = 0;
-    const helper = new InThreadShardLink();
-    const counting = { startAdam: (...args: Parameters<typeof helper.startAdam>) => { handed += args[4]; return helper.startAdam(...args); }, waitDone: () => {} };
-    for (let step = 1; step <= 8; step++) {
-      const g = Float32Array.from({ length: n }, rnd);
-      a.g.set(g);
-      b.g.set(g);
-      const hyp: AdamHyper = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.02, step, amsgrad: false, maximize: false, decoupled: step > 4 };
-      adamUpdate(a.p, a.g, a.m, a.v, null, n, hyp, counting);
-      adamUpdate(b.p, b.g, b.m, b.v, null, n, hyp);
-    }
-    expect(handed).toBe(8 * 5000); // about half of the 10,000 in groups of four; the 3 left over by the loop
-    expect(Array.from(a.p)).toEqual(Array.from(b.p));
-    expect(Array.from(a.m)).toEqual(Array.from(b.m));
-    expect(Array.from(a.v)).toEqual(Array.from(b.v));
   });
 });
 

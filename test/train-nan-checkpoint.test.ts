@@ -12,14 +12,14 @@ import { Generator } from '../src/tensor/random.js';
 
 const ckptFile = (runDir: string, step: number) => path.join(runDir, 'checkpoints', `step-${String(step).padStart(6, '0')}`, 'model.safetensors');
 
-describe('recur train --lr 1.5e37 (seed 2: the step-5 weights are finite but overflow in the forward pass)', () => {
+describe('recur train --lr 1e19 (seed 2: the step-3 weights are finite but overflow in the forward pass)', () => {
   let root: string;
   let runDir: string;
   let stderr: string;
   beforeAll(() => {
     root = tmpDir();
     runDir = path.join(root, 'diverged');
-    const r = recur(['train', '--lr', '1.5e37', '--save_every', '1', '--seed', '2', '--save_dir', root, '--run_name', 'diverged']);
+    const r = recur(['train', '--lr', '1e19', '--save_every', '1', '--seed', '2', '--save_dir', root, '--run_name', 'diverged']);
     expect(r.code).toBe(3);
     stderr = r.stderr;
   });
@@ -57,12 +57,12 @@ describe('recur train --lr 1.5e37 (seed 2: the step-5 weights are finite but ove
 describe('meta.json of a run whose loss became non-finite', () => {
   it('says so in reason, and the JSON end line carries the same reason', () => {
     const root = tmpDir();
-    const r = recur(['train', '--lr', '1.5e37', '--seed', '1', '--save_dir', root, '--run_name', 'inf', '--json']);
+    const r = recur(['train', '--lr', '1e19', '--seed', '1', '--save_dir', root, '--run_name', 'inf', '--json']);
     expect(r.code).toBe(3);
     const meta = JSON.parse(fs.readFileSync(path.join(root, 'inf', 'meta.json'), 'utf8'));
-    expect(meta).toMatchObject({ status: 'failed', reason: 'loss became Infinity at step 5' });
+    expect(meta).toMatchObject({ status: 'failed', reason: 'loss became NaN at step 4' });
     const end = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(end).toMatchObject({ event: 'end', status: 'failed', reason: 'loss became Infinity at step 5' });
+    expect(end).toMatchObject({ event: 'end', status: 'failed', reason: 'loss became NaN at step 4' });
   });
 });
 

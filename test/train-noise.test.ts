@@ -76,9 +76,12 @@ describe('state_noise > 0', () => {
       // float32 accuracy, and differ from the noise-free run.
       const gen = new Generator(11);
       const In = 5, H = 7, lengths = [4, 6, 2, 5];
-      const Cls = { rnn: RNN, lstm: LSTM, gru: GRU }[cell];
-      const m32 = new Cls(In, H, { numLayers: layers, generator: gen });
-      const m64 = new Cls(In, H, { numLayers: layers, dtype: 'float64', generator: gen });
+      const make = (dtype: 'float32' | 'float64'): RNNBase => {
+        const o = { numLayers: layers, dtype, generator: gen };
+        return cell === 'lstm' ? new LSTM(In, H, o) : cell === 'gru' ? new GRU(In, H, o) : new RNN(In, H, o);
+      };
+      const m32 = make('float32');
+      const m64 = make('float64');
       for (const [k, p] of m32.namedParameters()) m64.getParameter(k).data.set(p.data);
       const rows = lengths.reduce((a, b) => a + b, 0);
       const sorted = sortedOrder(lengths);
@@ -88,7 +91,7 @@ describe('state_noise > 0', () => {
       const noise = new Float32Array(layers * rows * H);
       for (let k = 0; k < noise.length; k++) noise[k] = 0.3 * gen.normal();
       const unsorted = sorted.map((_, i) => sorted.indexOf(i));
-      const run = (m: RNNBase, x: typeof x32, withNoise: boolean) => {
+      const run = (m: RNNBase, x: typeof x32, withNoise: boolean): { y: number[]; h: number[]; grads: number[][] } => {
         m.train();
         m.stateNoise = withNoise ? noise : null;
         x.requiresGrad_();
@@ -100,7 +103,7 @@ describe('state_noise > 0', () => {
         const h = Array.isArray(out[1]) ? out[1][0] : out[1];
         y.tanh().sum().add(h.mul(h).sum()).backward();
         m.stateNoise = null;
-        return { y: Array.from(y.data), h: Array.from(h.data), grads: [x, ...m.parameters()].map((t) => Array.from(t.grad!.data)) };
+        return { y: Array.from(y.data as Float32Array), h: Array.from(h.data as Float32Array), grads: [x, ...m.parameters()].map((t) => Array.from(t.grad!.data as Float32Array)) };
       };
       const a = run(m32, x32, true);
       const b = run(m64, x64, true);

@@ -1,4 +1,4 @@
-// How a training step is split between two threads (rnn-cls-shard.ts), tuned from step to step
+// How a job is split between two threads (src/runtime/threads/pool.ts), tuned from job to job
 // from when each thread reaches the meeting point and how long this thread waits. Pure
 // bookkeeping over numbers; the split never changes the results, only how fast they come.
 

@@ -9,7 +9,6 @@ import { add, matmul, transpose } from '../tensor/ops.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { describeValue, resolveOptions } from '../util/options.js';
 import { linear32 } from './linear32.js';
-import { keepsFloat64Numerics } from '../runtime/numerics.js';
 
 const LINEAR_KEYS = ['bias', 'dtype', 'generator'] as const;
 
@@ -75,7 +74,7 @@ export class Linear extends Module {
       throw new Error(`mat1 and mat2 shapes cannot be multiplied (${rows}x${x.shape[x.ndim - 1]} and ${this.inFeatures}x${this.outFeatures})`);
     }
     checkLinearDtypes(x, this.weight, this.bias);
-    if (x.dtype === 'float32' && this.weight.dtype === 'float32' && (this.bias === null || this.bias.dtype === 'float32') && !keepsFloat64Numerics(this.weight)) {
+    if (x.dtype === 'float32' && this.weight.dtype === 'float32' && (this.bias === null || this.bias.dtype === 'float32')) {
       const y32 = linear32(this, x, this.weight, this.bias);
       if (y32 !== null) return y32;
     }

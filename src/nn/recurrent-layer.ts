@@ -10,7 +10,6 @@ import {
 import type { LayerGrads, LayerShape } from '../kernels/packed-layer.js';
 import { Layer32 } from '../kernels/packed-layer32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
-import { keepsFloat64Numerics } from '../runtime/numerics.js';
 
 /** Gives a float32 layer's WASM workspace back when its graph is collected without a backward. */
 const layerTapes = new FinalizationRegistry<Layer32>((layer) => layer.release());
@@ -72,7 +71,7 @@ export function recurrentLayer(
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
   const bs = Int32Array.from(batchSizes as ArrayLike<number>);
-  if (dtype === 'float32' && shape.projSize === 0 && rows > 0 && !keepsFloat64Numerics(w.wIh)) {
+  if (dtype === 'float32' && shape.projSize === 0 && rows > 0) {
     return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null, noise, noiseOff);
   }
   const tape = needGrad ? allocTape(shape, rows) : null;

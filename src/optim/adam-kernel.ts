@@ -1,5 +1,5 @@
 // Adam / AdamW update over flat typed arrays: one call updates `n` elements of parameters and their
-// state. Adam calls it once per tensor, or once over the fused trainer's single flat buffer of all
+// state. Adam calls it once per tensor, or once over a single flat buffer of all
 // parameters (Adam.useFlatBuffers, llm.c style). Typed-array code plus the WASM kernel below.
 //
 // Formula (torch/optim/adam.py `_single_tensor_adam`, 1.13; step is the already incremented count):
@@ -20,8 +20,7 @@
 // float32 without amsgrad runs as the WASM SIMD kernel `adam` where it is available (the same
 // operations, four elements at a time; bit-identical, test/optim-adam.test.ts): in place when all
 // arrays already live in WASM memory (the flat buffers, Adam's own state), otherwise copied into a
-// staging area and back, which still costs less than the scalar loop's float32 emulation. A big
-// in-place span can be split with a second thread (AdamHelper).
+// staging area and back, which still costs less than the scalar loop's float32 emulation.
 
 import { fma32 } from './fma32.js';
 import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';
@@ -42,20 +41,6 @@ export interface AdamHyper {
   decoupled: boolean;
 }
 
-/**
- * A second thread that can run part of an in-place update (ThreadShardLink): startAdam posts the
- * WASM kernel `adam` with these byte addresses, count and scalars (the kernel's float32 arguments
- * β1, 1−β1, β2, 1−β2, −step size, √bc2, eps, decay, wd) and flags; false: it cannot now. The
- * update is elementwise, so where each element is computed changes no bit.
- */
-export interface AdamHelper {
-  startAdam(p: number, g: number, m: number, v: number, n: number, scalars: Float32Array, flags: number): boolean;
-  waitDone(): void;
-}
-
-/** Elements below which an update is not split between threads (the hand-off costs ~2 µs). */
-const SPLIT_MIN = 4096;
-
 /** The scalars of one update, computed in double as torch/optim/adam.py does in Python. */
 function scalars(h: AdamHyper): { stepSize: number; bc2Sqrt: number } {
   const bc1 = 1 - h.beta1 ** h.step;
@@ -69,10 +54,9 @@ function scalars(h: AdamHyper): { stepSize: number; bc2Sqrt: number } {
  */
 export function adamUpdate(
   param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, vmax: FloatArray | null, n: number, h: AdamHyper,
-  helper: AdamHelper | null = null,
 ): void {
   if (h.amsgrad && vmax === null) throw new Error('adamUpdate: amsgrad needs a max_exp_avg_sq buffer');
-  if (param instanceof Float32Array) adamF32(param, grad as Float32Array, m as Float32Array, v as Float32Array, vmax as Float32Array | null, n, h, helper);
+  if (param instanceof Float32Array) adamF32(param, grad as Float32Array, m as Float32Array, v as Float32Array, vmax as Float32Array | null, n, h);
   else adamF64(param, grad as Float64Array, m as Float64Array, v as Float64Array, vmax as Float64Array | null, n, h);
 }
 
@@ -80,7 +64,7 @@ const scalarArgs = new Float32Array(9);
 let stage: Float32Array = new Float32Array(0); // [4, n rounded up to 4]: p, g, m, v in WASM memory
 
 /** adamF32 by the WASM kernel; false (nothing done) where it cannot run. */
-function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper, helper: AdamHelper | null): boolean {
+function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): boolean {
   const kernel = wasmAdam();
   if (kernel === null || n < 64) return false; // a handful of elements: the copies would cost more
   // adamUpdate's float32 dispatch goes by the parameter's type only
@@ -88,20 +72,16 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   const fr = Math.fround;
   const { stepSize, bc2Sqrt } = scalars(h);
   const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
-  const sc = scalarArgs; // the kernel's float32 arguments (a helper copies them before returning)
+  const sc = scalarArgs; // the kernel's float32 arguments
   sc[0] = h.beta1; sc[1] = 1 - h.beta1; sc[2] = h.beta2; sc[3] = 1 - h.beta2; sc[4] = -stepSize;
   sc[5] = bc2Sqrt; sc[6] = h.eps; sc[7] = 1 - h.lr * h.weightDecay; sc[8] = h.weightDecay;
   const run = (p: number, g: number, mm: number, vv: number, count: number): void =>
     kernel(p, g, mm, vv, count, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], flags);
   if (inWasmMemory(param) && inWasmMemory(grad) && inWasmMemory(m) && inWasmMemory(v)) {
-    // In place (the fused trainer's flat buffers, and Adam's own): whole groups of four by the
-    // kernel, the last n mod 4 elements by the scalar loop — the same operations either way.
-    // A big span is split with the second thread where there is one: [0, half) here, the rest there.
+    // In place (flat buffers given to Adam.useFlatBuffers, and Adam's own): whole groups of four by
+    // the kernel, the last n mod 4 elements by the scalar loop — the same operations either way.
     const n4 = n - (n % 4);
-    const half = n4 >= SPLIT_MIN && helper !== null ? (n4 >> 3) << 2 : n4;
-    const split = half < n4 && helper!.startAdam(param.byteOffset + 4 * half, grad.byteOffset + 4 * half, m.byteOffset + 4 * half, v.byteOffset + 4 * half, n4 - half, sc, flags);
-    run(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, split ? half : n4);
-    if (split) helper!.waitDone();
+    run(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n4);
     if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
     return true;
   }
@@ -128,9 +108,8 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
 
 function adamF32(
   param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, h: AdamHyper,
-  helper: AdamHelper | null,
 ): void {
-  if (!h.amsgrad && adamF32Wasm(param, grad, m, v, n, h, helper)) return;
+  if (!h.amsgrad && adamF32Wasm(param, grad, m, v, n, h)) return;
   adamF32Loop(param, grad, m, v, vmax, n, h);
 }
 

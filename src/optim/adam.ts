@@ -5,7 +5,6 @@
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './optimizer.js';
 import { adamUpdate } from './adam-kernel.js';
-import type { AdamHelper } from './adam-kernel.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { pyFloat, pyNumber } from './py-format.js';
@@ -77,7 +76,6 @@ interface FlatSpan {
   m: Float32Array;
   v: Float32Array;
   off: Int32Array;
-  helper: AdamHelper | null;
 }
 
 export class Adam extends Optimizer<AdamParamGroup, AdamState> {
@@ -100,15 +98,14 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
 
   /**
    * Declares that the (single) group's parameters are consecutive views of `params` (in group
-   * order, covering it) with gradients at the same offsets of `grads` — what the fused trainer
-   * sets up. exp_avg / exp_avg_sq are then created as views of two flat buffers, and a step where
+   * order, covering it) with gradients at the same offsets of `grads` (llm.c's layout: a caller that
+   * keeps a model's parameters and gradients in two flat buffers). exp_avg / exp_avg_sq are then created as views of two flat buffers, and a step where
    * every parameter has its flat gradient and the same step count is ONE adamUpdate over the
    * whole span: the update is elementwise with the same scalars, so this is bit-identical to the
    * per-parameter loop. Anything else (a missing gradient, loaded or differing state, amsgrad)
    * falls back to that loop. The state dict is unchanged (its buffers are copies either way).
-   * `helper`: a second thread that takes part of each big flat update (the same bits).
    */
-  useFlatBuffers(params: Float32Array, grads: Float32Array, helper: AdamHelper | null = null): void {
+  useFlatBuffers(params: Float32Array, grads: Float32Array): void {
     if (this.paramGroups.length !== 1) throw new Error('useFlatBuffers: needs a single parameter group');
     const ps = this.paramGroups[0].params;
     const off = new Int32Array(ps.length + 1);
@@ -135,7 +132,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       st.exp_avg = m.subarray(off[i], off[i + 1]);
       st.exp_avg_sq = v.subarray(off[i], off[i + 1]);
     });
-    this.flat = { params, grads, m, v, off, helper };
+    this.flat = { params, grads, m, v, off };
   }
 
   override loadStateDict(sd: Parameters<Optimizer<AdamParamGroup, AdamState>['loadStateDict']>[0]): void {
@@ -184,7 +181,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     adamUpdate(f.params, f.grads, f.m, f.v, null, f.params.length, {
       lr: group.lr, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, step: step + 1,
       amsgrad: false, maximize: group.maximize, decoupled: this.decoupled,
-    }, f.helper);
+    });
     this.flatSteps++;
     return true;
   }

@@ -7,7 +7,7 @@
 // default, or one the caller composed (TrainerOptions.model). Everything runs through autograd;
 // the modules pick their kernels (float32 SIMD, the second thread) underneath.
 import { RnnClsNet } from '../models/rnn-cls-net.js';
-import { Module } from '../nn/module.js';
+import { Module, registrationCount } from '../nn/module.js';
 import { RNNBase } from '../nn/rnn-base.js';
 import { crossEntropy } from '../nn/loss.js';
 import { Adam } from '../optim/adam.js';
@@ -106,6 +106,10 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
   private fixedEval: Sample[] | null = null;
   /** model.parameters(), once (the set never changes; loadStateDict copies in place). */
   private readonly params: Tensor[];
+  /** Their names, in the same order (checkParams). */
+  private readonly paramNames: string[];
+  /** registrationCount() when checkParams last found every parameter in place. */
+  private checkedAt = -1;
   step = 0;
 
   constructor(readonly config: TrainConfig, opts: TrainerOptions<M> = {}) {
@@ -129,7 +133,10 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
       if (rnns.length !== 1) throw new Error(`--state_noise needs a model with exactly one RNN/LSTM/GRU module; this one has ${rnns.length}`);
       this.noisyRnn = rnns[0];
     }
-    this.params = this.model.parameters();
+    const named = this.model.namedParameters();
+    this.params = named.map(([, p]) => p);
+    this.paramNames = named.map(([n]) => n);
+    this.checkedAt = registrationCount();
     // Configs saved before these flags existed have neither key: plain Adam, no decay.
     const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
     this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
@@ -160,6 +167,7 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
   trainStep(): StepResult {
     // A step that cannot run fails before it draws its batch: the data stream stays where it was.
     if (this.model.disposed) throw new Error(`${this.model.constructor.name}: used after dispose()`);
+    if (registrationCount() !== this.checkedAt) this.checkParams();
     const clock = this.phaseClock;
     clock?.start();
     const samples = this.nextBatch();
@@ -190,6 +198,33 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
     this.step++;
     clock?.lap('schedule');
     return { step: this.step, loss: lossValue, lr, gradNorm };
+  }
+
+  /**
+   * Throws, naming the parameter and both shapes, when a parameter the optimizer holds is no longer
+   * the model's (`model.fc.weight = new Parameter(...)` after the Trainer was built): the optimizer
+   * would go on updating the old tensor while the model computes with the new one. Looked up only
+   * after some module's registrations changed; runs before the step draws its batch.
+   */
+  private checkParams(): void {
+    const now = this.model.namedParameters();
+    const byName = new Map(now);
+    for (let i = 0; i < this.params.length; i++) {
+      const name = this.paramNames[i];
+      const p = this.params[i];
+      const q = byName.get(name);
+      if (q === p) continue;
+      const what = q === undefined ? 'was removed' : `was replaced (the new one has shape [${q.shape.join(', ')}], ${q.dtype})`;
+      throw new Error(
+        `Trainer: parameter '${name}' ${what} after the Trainer was built; its optimizer holds the old one, shape [${p.shape.join(', ')}]. ` +
+          'Copy new values into the existing parameters (loadStateDict, p.data.set) or build a new Trainer',
+      );
+    }
+    if (now.length !== this.params.length) {
+      const extra = now.find(([n]) => !this.paramNames.includes(n))!;
+      throw new Error(`Trainer: parameter '${extra[0]}' was added after the Trainer was built; its optimizer would never update it. Build a new Trainer`);
+    }
+    this.checkedAt = registrationCount();
   }
 
   /**
