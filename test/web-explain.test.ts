@@ -1,8 +1,9 @@
 // The play page's explanation, computed in Node from the page's own module (web/play/src/
 // explain.ts, its 'recur' import pointed at src/): the packed layout is what packing must give
 // for lengths [5, 7, 3], and the per-layer hidden-state trajectories end (forward) / start
-// (reverse) exactly in h_n of the model run on the sequence alone — for RNN, GRU and LSTM,
-// one and two directions, several layers.
+// (reverse) exactly in h_n of the model run on the same batch (each copied layer runs the same
+// float32 computation as that layer of the stack), and within 1e-6 in h_n of the model run on the
+// sequence alone — for RNN, GRU and LSTM, one and two directions, several layers.
 import { describe, expect, it, vi } from 'vitest';
 import { Generator, getTask, makeModel, noGrad, packPaddedSequence, resolveConfig, tensor } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -52,6 +53,7 @@ describe('hiddenTrajectory', () => {
       const task = getTask(config.task);
       const seq = [3, 1, 4, 1, 5];
       const batch = exampleBatch(seq, 9);
+      expect(model.rnn.dtype).toBe('float32'); // the article's model computes in float32
       const tr = hiddenTrajectory(model, task, config, batch, 0);
       expect(tr.layers).toHaveLength(k.num_layers);
       expect(tr.maxDiff).toBe(0);

@@ -39,8 +39,11 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer { url: string; close(): Promise<void> }
 
-/** Serves `dir` at http://127.0.0.1:PORT/play/ (as `recur dashboard` does, with its headers). */
-export async function serveStatic(dir: string): Promise<StaticServer> {
+/**
+ * Serves `dir` at http://127.0.0.1:PORT/play/ (as `recur dashboard` does, with its headers;
+ * `isolated: false` leaves out the two cross-origin-isolation headers, as a plain static server).
+ */
+export async function serveStatic(dir: string, { isolated = true } = {}): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (!url.pathname.startsWith('/play/')) {
@@ -59,7 +62,7 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store',
       // cross-origin isolated, as `recur dashboard` serves /play (a second training thread)
-      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+      ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
     });
     fs.createReadStream(file).pipe(res);
   });

@@ -2,8 +2,10 @@
 // training in the worker grows the charts while the page stays responsive and Stop is handled
 // within 200 ms; a CLI-trained checkpoint loaded through the file picker answers correctly and
 // its hidden-state heat map ends in the model's h_n; a model trained and downloaded in the page
-// gives the same answers in `recur predict --checkpoint`, and a sota run, whose steps the page
-// splits with a second thread, has the CLI's weights. Skipped only without /usr/bin/chromium.
+// gives the same answers in `recur predict --checkpoint`; on a cross-origin-isolated page a model
+// whose layers are big enough shares them with a second thread and has the CLI's weights, while a
+// small model, or any model on a page that is not isolated, trains on one thread. Skipped only
+// without /usr/bin/chromium.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -274,6 +276,10 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
     await p.click('#train');
     await waitPage('document.getElementById("run-state").dataset.state === "finished"', 90_000, 'the end of a 300-step run');
     expect(await p.getAttribute('#model-info', 'data-step')).toBe('300');
+    // baseline's layers (hidden 16, batch 16) are far below threadTuning.minWork: nothing is
+    // shared, though the page is cross-origin isolated.
+    expect(await p.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await p.getAttribute('#run-state', 'data-threads'), 'a small model on one thread').toBe('1');
     const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
     expect(download.suggestedFilename()).toBe('model.safetensors');
     const file = path.join(tmp, 'model.safetensors');
@@ -299,28 +305,54 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
     }
   }, 150_000);
 
-  it('cross-origin isolated, the page splits a sota step with a second thread, and its weights are the CLI\'s on one thread', async () => {
+  // sota with hidden_dim 256: a layer's forward is ≥ 224 packed rows (batch 64 of lengths 2..5)
+  // × (10 + 256) inputs × 256 units ≈ 15 M multiply-adds, over threadTuning.minWork (2 M).
+  const BIG = ['--preset', 'sota', '--hidden_dim', '256', '--total_steps', '60', '--log_every', '10', '--eval_every', '30', '--seed', '11'];
+  async function trainBig(url: string): Promise<void> {
     const p = b.page;
-    await p.goto(`${srv.url}?preset=sota`);
-    expect(await p.evaluate(() => crossOriginIsolated), 'served with COOP/COEP').toBe(true);
-    await setFlag('total_steps', '1000');
-    await setFlag('eval_every', '500');
+    await p.goto(`${url}?preset=sota`);
+    await setFlag('hidden_dim', '256');
+    await setFlag('total_steps', '60');
+    await setFlag('log_every', '10');
+    await setFlag('eval_every', '30');
     await setFlag('seed', '11');
     await p.click('#train');
-    await waitPage('document.getElementById("run-state").dataset.state === "finished"', 90_000, 'the end of a 1000-step sota run');
-    expect(await p.getAttribute('#run-state', 'data-threads'), 'steps split with the shard worker').toBe('2');
+    await waitPage('document.getElementById("run-state").dataset.state === "finished"', 120_000, 'the end of a 60-step sota run with hidden_dim 256');
+    expect(await p.getAttribute('#model-info', 'data-step')).toBe('60');
+  }
+
+  it('cross-origin isolated, the page shares a big model\'s layers with a second thread, and its weights are the CLI\'s on one thread', async () => {
+    const p = b.page;
+    await trainBig(srv.url);
+    expect(await p.evaluate(() => crossOriginIsolated), 'served with COOP/COEP').toBe(true);
+    expect(await p.getAttribute('#run-state', 'data-threads'), 'work posted to the task worker').toBe('2');
     expect(await p.textContent('#status-line')).toContain('on 2 threads');
+    expect(p.workers().map((w) => new URL(w.url()).pathname)).toContain('/play/task-worker.js');
     const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
-    const file = path.join(tmp, 'sota.safetensors');
+    const file = path.join(tmp, 'sota-256.safetensors');
     await download.saveAs(file);
     const dec = decodeModel(new Uint8Array(fs.readFileSync(file)));
-    expect(dec.step).toBe(1000);
-    const r = spawnSync(process.execPath, [CLI, 'train', '--preset', 'sota', '--total_steps', '1000', '--eval_every', '500', '--seed', '11',
-      '--threads', '1', '--save_dir', path.join(tmp, 'runs-sota'), '--json'], { encoding: 'utf8', cwd: tmp });
+    expect(dec.step).toBe(60);
+    expect(dec.config?.hidden_dim).toBe(256);
+    const r = spawnSync(process.execPath, [CLI, 'train', ...BIG, '--threads', '1', '--save_dir', path.join(tmp, 'runs-sota'), '--json'], { encoding: 'utf8', cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
-    const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-001000', 'model.safetensors'))));
+    const cliModel = decodeModel(new Uint8Array(fs.readFileSync(path.join(tmp, 'runs-sota', 'sota', 'checkpoints', 'step-000060', 'model.safetensors'))));
     expectSameWeights(dec, cliModel, 'page on two threads vs CLI on one');
-  }, 150_000);
+  }, 180_000);
+
+  it('not cross-origin isolated (no COOP/COEP headers), the same big model trains on one thread', async () => {
+    const plain = await serveStatic(await ensureBuilt(), { isolated: false });
+    try {
+      const p = b.page;
+      await trainBig(plain.url);
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await p.getAttribute('#run-state', 'data-threads')).toBe('1');
+      expect(await p.textContent('#status-line')).not.toContain('on 2 threads');
+      expect(p.workers().map((w) => new URL(w.url()).pathname)).not.toContain('/play/task-worker.js');
+    } finally {
+      await plain.close();
+    }
+  }, 180_000);
 
   it('raised no page errors', () => {
     expect(b.errors).toEqual([]);

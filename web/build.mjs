@@ -4,11 +4,10 @@
 //         Any `node:` (or bare Node built-in) import reaching the bundle fails the build, naming
 //         the importer, so a Node-only module leaking into the core is caught here, not in a
 //         user's browser.
-//   play  web/play → web/play/dist/: the play page (index.html, main.js/.css, worker.js and the
-//         second training thread's shard-worker.js), the
-//         golden-check page (golden.html, golden.js, golden.json) and a copy of recur.js that
-//         all of them import. Every URL is relative, so the directory works as static files
-//         and under `recur dashboard`'s /play/.
+//   play  web/play → web/play/dist/: the play page (index.html, main.js/.css, the training
+//         worker.js and its second thread's task-worker.js), the golden-check page (golden.html,
+//         golden.js, golden.json) and a copy of recur.js that all of them import. Every URL is
+//         relative, so the directory works as static files and under `recur dashboard`'s /play/.
 //   node web/build.mjs [lib|play|all]     (default: all; play needs lib, so it builds it too)
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -108,7 +107,7 @@ export async function buildPlay({ outDir = PLAY_OUT, minify = true } = {}) {
     entryPoints: {
       main: path.join(PLAY_SRC, 'src', 'main.ts'),
       worker: path.join(PLAY_SRC, 'src', 'worker.ts'),
-      'shard-worker': path.join(PLAY_SRC, 'src', 'shard-worker.ts'),
+      'task-worker': path.join(PLAY_SRC, 'src', 'task-worker.ts'),
     },
     plugins: [recurAsSibling, noNodeBuiltins],
   });

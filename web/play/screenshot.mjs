@@ -21,7 +21,7 @@ const server = http.createServer((req, res) => {
   const file = path.resolve(outDir, rel);
   if (!file.startsWith(outDir + path.sep) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
   const type = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' }[path.extname(file)] ?? 'application/octet-stream';
-  // as `recur dashboard` serves /play: cross-origin isolated (sota trains on two threads)
+  // as `recur dashboard` serves /play: cross-origin isolated (layers big enough train on two threads)
   res.writeHead(200, { 'content-type': type, 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
   fs.createReadStream(file).pipe(res);
 });

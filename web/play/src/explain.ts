@@ -7,7 +7,7 @@
 //                      direction's last column and the reverse direction's first column must
 //                      equal h_n.
 import {
-  GRU, LSTM, RNN, Generator, keepFloat64Numerics, keepsFloat64Numerics, noGrad, packPaddedSequence, padPackedSequence, tensor,
+  GRU, LSTM, RNN, Generator, noGrad, packPaddedSequence, padPackedSequence, tensor,
 } from 'recur';
 import type { PackedSequence, RNNBase, RnnClsNet, Task, Tensor, TrainConfig } from 'recur';
 
@@ -89,7 +89,12 @@ export interface Trajectory {
   maxDiff: number;
 }
 
-/** One single-layer module holding layer `l` of `rnn` (same cell, weights copied). */
+/**
+ * One single-layer module holding layer `l` of `rnn` (same cell, dtype and weights). Each
+ * layer-direction of the stack is one recurrentLayer call on the previous layer's packed rows, so
+ * the copy run on those rows (eval mode: no dropout, no state noise) computes the same values,
+ * bit for bit.
+ */
 function layerModule(rnn: RNNBase, l: number): RNNBase {
   if (rnn.projSize > 0) throw new Error('LSTM projections are not drawn');
   const D = rnn.bidirectional ? 2 : 1;
@@ -101,8 +106,6 @@ function layerModule(rnn: RNNBase, l: number): RNNBase {
   const state: Record<string, Tensor> = {};
   for (const [name] of m.namedParameters()) state[name] = rnn.getParameter(name.replace('_l0', `_l${l}`));
   m.loadStateDict(state);
-  // The copy computes as the model does (the article's model keeps float64-accumulated numerics).
-  if (keepsFloat64Numerics(rnn.getParameter('weight_ih_l0'))) keepFloat64Numerics(m);
   return m;
 }
 

@@ -22,6 +22,6 @@ export type FromWorker =
   | { type: 'metrics'; points: MetricPoint[]; step: number; stepsPerSec: number; elapsedMs: number }
   /** The model after an evaluation (model.safetensors bytes from encodeModel), so the page can predict mid-run. */
   | { type: 'snapshot'; step: number; model: Uint8Array }
-  /** `threads`: 2 once a step was split with the second thread (a cross-origin-isolated page), else 1. */
+  /** `threads`: 2 once work of the run was posted to the second thread (a cross-origin-isolated page, layers big enough), else 1. */
   | { type: 'done'; status: RunStatus; step: number; model: Uint8Array; message?: string; stepsPerSec: number; elapsedMs: number; threads: number }
   | { type: 'error'; message: string };

@@ -2,10 +2,11 @@
 // within one slice (~SLICE_MS), and posts the logged metrics in batches every ~POST_MS.
 // Same loop as the CLI (src/train/run-node.ts): log loss/current_lr/grad_norm every log_every
 // steps, accuracy every eval_every steps and once at the end. On a cross-origin-isolated page
-// (`recur dashboard` serves /play so) a run whose steps are big enough splits each step with a
-// second thread, shard-worker.js, as `recur train` does on Node: the same bits, faster.
-import { NonFiniteOutputError, ThreadShardLink, Trainer, encodeModel } from '../../../src/internal.js';
-import type { ShardWorkerInit, TrainConfig } from '../../../src/internal.js';
+// (`recur dashboard` serves /play so) the float32 recurrent layers of any model trained here share
+// the work of layers big enough (threadTuning.minWork in src/runtime/threads/pool.ts) with a second
+// thread, task-worker.js, as `recur train` does on Node: the same bits as on one thread.
+import { NonFiniteOutputError, Trainer, encodeModel, setThreadStarter, threadCounts } from '../../../src/internal.js';
+import type { TaskWorkerInit, ThreadStarter, TrainConfig } from '../../../src/internal.js';
 import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
 
 const SLICE_MS = 12;
@@ -49,36 +50,37 @@ function yieldToEvents(): Promise<void> {
 }
 
 /**
- * The second training thread, or null where the WASM memory cannot be shared (the page is not
- * cross-origin isolated: no SharedArrayBuffer) or there is one core. One for all the runs of this
- * worker, as one `recur train` process has one (each link reserves a block of the memory). Its
- * worker starts with the first step big enough to split (ThreadShardLink.minWork); until it has
- * loaded, and for small models, steps run here alone.
+ * Starts the task worker (task-worker.js, a module Web Worker) on the WASM memory this worker
+ * shares with it. The pool (src/runtime/threads/pool.ts) starts it with the first layer big enough
+ * to share, runs that layer's work here alone until it has loaded, and drops it with one warning
+ * (the layers then run on one thread, with the same results) if it fails to load, fails a task or
+ * stops answering.
  */
-let shardLink: ThreadShardLink | null | undefined;
-function sharedLink(): ThreadShardLink | null {
-  shardLink ??= startShardLink();
-  return shardLink;
-}
-
-function startShardLink(): ThreadShardLink | null {
-  const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  if (!isolated || (navigator.hardwareConcurrency ?? 1) < 2) return null;
-  return ThreadShardLink.start((init: ShardWorkerInit) => {
-    const w = new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module' });
+const browserThreadStarter: ThreadStarter = {
+  defaultThreads: 2,
+  spawn(init: TaskWorkerInit, onError: (e: Error) => void) {
+    const w = new Worker(new URL('./task-worker.js', import.meta.url), { type: 'module' });
+    w.onerror = (e) => {
+      e.preventDefault(); // reported once, by the pool's warning
+      onError(new Error(`the task worker failed: ${e.message || 'it could not be loaded'}`));
+    };
     w.postMessage(init);
     return { terminate: () => w.terminate() };
-  });
-}
+  },
+};
+
+// The memory can be shared only on a cross-origin-isolated page (SharedArrayBuffer); with one core a
+// second thread only takes time from this one. Installed once, for all the runs of this worker.
+const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+if (isolated && (navigator.hardwareConcurrency ?? 1) >= 2) setThreadStarter(browserThreadStarter);
 
 function modelBytes(trainer: Trainer): Uint8Array {
   return encodeModel(trainer.model, { step: trainer.step, config: trainer.config });
 }
 
 async function train(config: TrainConfig): Promise<void> {
-  const link = sharedLink();
-  const splitBefore = link?.splitSteps ?? 0;
-  const trainer = new Trainer(config, { shardLink: link });
+  const postedBefore = threadCounts.posted;
+  const trainer = new Trainer(config);
   scope.postMessage({ type: 'started', params: trainer.model.numParameters(), config });
   const t0 = performance.now();
   let pending: MetricPoint[] = [];
@@ -149,8 +151,8 @@ async function train(config: TrainConfig): Promise<void> {
   const now = performance.now();
   flush(now);
   const model = modelBytes(trainer);
-  // 2 once a step of this run was split between the threads (as `recur train` reports it)
-  const threads = link !== null && link.splitSteps > splitBefore ? 2 : 1;
+  // 2 once work of this run was posted to the second thread (as `recur train` reports it)
+  const threads = threadCounts.posted > postedBefore ? 2 : 1;
   scope.postMessage(
     { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0, threads },
     [model.buffer],
