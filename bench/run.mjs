@@ -168,6 +168,7 @@ async function runChild(name, a) {
   } else if (c.kind === 'predict') {
     const gen = new recur.Generator(1);
     const seq = Array.from({ length: c.length }, () => Math.floor(gen.random() * (c.max_number + 1)));
+    trainer.model.eval(); // once, as the PyTorch side's model.eval() (and `recur predict`'s loaded model)
     rates = timed(() => { recur.predictOne(trainer.model, trainer.task, config, seq); return 1; }, a.windows, a.windowSec, a.warmupSec);
     unit = 'calls/s';
   } else {

@@ -70,7 +70,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 
 /**
  * Counts every change to any module's set of parameters or sub-modules (a registration, a
- * replacement, a deletion), so a holder of parameter references (the fused trainer step) can tell
+ * replacement, a deletion), so a holder of parameter references (the Trainer's optimizer) can tell
  * in O(1) that none changed since it last looked.
  */
 let registrations = 0;
@@ -369,8 +369,9 @@ export class Module {
   /** Sets training mode on this module and every sub-module (dropout active when true). */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new Error('training mode is expected to be boolean');
-    this.training = mode;
-    for (const m of this.children()) m.train(mode);
+    // Written only when it changes: every field write goes through the registering proxy's trap.
+    if (this.training !== mode) this.training = mode;
+    for (const m of this._modules.values()) if (m !== null) m.train(mode);
     return this;
   }
 

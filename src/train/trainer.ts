@@ -385,7 +385,7 @@ export function accuracy(model: SequenceClassifier, task: Task, config: TrainCon
 /** Class probabilities for one sequence (predict). */
 export function predictOne(model: SequenceClassifier, task: Task, config: TrainConfig, seq: number[]): { prediction: number; probability: number; probs: number[] } {
   const wasTraining = model.training;
-  model.eval();
+  if (wasTraining) model.eval();
   try {
     const probs = noGrad(() => {
       const { inputs, lengths } = task.collate([[seq, seq.length, 0]], config);
@@ -393,7 +393,7 @@ export function predictOne(model: SequenceClassifier, task: Task, config: TrainC
     });
     return pickBest(probs);
   } finally {
-    model.train(wasTraining);
+    if (wasTraining) model.train();
   }
 }
 
