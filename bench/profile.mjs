@@ -5,12 +5,13 @@
 //
 //   node bench/profile.mjs sota                 # default: 3 windows of 1 s after a 1 s warm-up
 //   node bench/profile.mjs predict --top 25 --seconds 2
-//   node bench/profile.mjs sota --phases        # a training case's step by phase, per thread
+//   node bench/profile.mjs sota --phases        # a training case's step by phase
 //
 // The sampling profiler slows a two-thread step by ~40 % on this 2-vCPU machine (the profiles then
-// show a slower, different step; one thread: a few %). `--phases` times each phase of the step
-// instead (src/kernels/phase-clock.ts: a clock read per phase, nothing sampled), on each thread:
-// what the step's wall time is made of, and how long each thread waits for the other.
+// show a slower, different step; one thread: a few %). `--phases` times the Trainer's phases of
+// the step instead (data, forward, backward, gradient norm, adam, schedule), on the main thread
+// only (src/kernels/phase-clock.ts: a clock read per phase, nothing sampled): what the step's wall
+// time is made of. The worker's share of a layer is inside 'forward' and 'backward'.
 //
 // Self time is time in the function's own code, not in what it calls; fast C calls that V8 makes
 // from optimised code (Math.tanh, Math.exp) are counted in their caller. Needs dist/ (npm run build).
@@ -32,7 +33,7 @@ function parseArgs(argv) {
     else if (k === '--threads') a.threads = argv[++i];
     else if (k === '--phases') a.phases = true;
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs] [--threads 1|2] [--phases]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval); with two threads, a profile per thread\n--phases: a training case\'s step timed phase by phase on each thread, without the sampling profiler');
+      console.log('usage: node bench/profile.mjs CASE [--top N] [--seconds S per window] [--interval µs] [--threads 1|2] [--phases]\ncases: as npm run bench (baseline, sota, sota-lstm, sota-gru, large, predict, eval); with two threads, a profile per thread\n--phases: a training case\'s step timed phase by phase on the main thread (the worker\'s share is inside forward/backward), without the sampling profiler');
       process.exit(0);
     } else if (!k.startsWith('--') && a.case === null) a.case = k;
     else throw new Error(`unknown argument ${k}`);

@@ -150,7 +150,8 @@ async function runChild(name, a) {
   let rates, unit;
   if (c.kind === 'train' && a.phases) {
     // Phase times instead of rates (bench/profile.mjs --phases): warm up, then time every phase of
-    // a.windows × a.windowSec of steps on both threads.
+    // a.windows × a.windowSec of steps on the main thread (the worker's share of a layer falls
+    // inside 'forward' and 'backward').
     timed(() => { trainer.trainStep(); return 1; }, 0, 0, a.warmupSec);
     const { PhaseClock } = await import(join(root, 'dist', 'internal.js'));
     const clock = new PhaseClock();

@@ -10,7 +10,7 @@ describe('bench profile: self times', () => {
     const profile = {
       nodes: [
         { id: 1, callFrame: frame('(root)', '', -1) },
-        { id: 2, callFrame: frame('trainStep', 'file:///x/dist/kernels/rnn-cls-net.js', 303) },
+        { id: 2, callFrame: frame('trainStep', 'file:///x/dist/train/trainer.js', 303) },
         { id: 3, callFrame: frame('rnnCellForward', 'file:///x/dist/kernels/cells/rnn.js', 5) },
         { id: 4, callFrame: frame('rnnCellForward', 'file:///x/dist/kernels/cells/rnn.js', 5) }, // same function, other call path
         { id: 5, callFrame: frame('tiles', 'wasm://wasm/138643b2', 0) },
@@ -23,7 +23,7 @@ describe('bench profile: self times', () => {
     expect(total).toBe(630);
     expect(rows).toEqual([
       ['tiles  WebAssembly: matrix products', 400],
-      ['trainStep  dist/kernels/rnn-cls-net.js:304', 100],
+      ['trainStep  dist/train/trainer.js:304', 100],
       ['rnnCellForward  dist/kernels/cells/rnn.js:6', 100],
       ['tanhAdd  WebAssembly', 30],
     ]);

@@ -2,8 +2,7 @@
 // against the JS naive twins (src/kernels/gemm-naive.ts): operands in WASM memory (allocF64) take
 // the SIMD path, ordinary arrays the JS one; both must give the naive kernels' bits, on sizes that
 // hit every tile (4×4, 4×2, 4×1, single rows 1×8, 1×4, 1×2, 1×1) and with sub-matrix offsets. Also
-// the recurrent cells' tanh (SIMD = scalar twin, bit for bit; against Math.tanh in ulps) and the bit
-// comparison the predict path's cache uses.
+// the recurrent cells' tanh (SIMD = scalar twin, bit for bit; against Math.tanh in ulps).
 import { spawnSync } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
 import { addColSum, gemmABias, gemmAddAB, gemmAddAtB } from '../src/kernels/gemm.js';
@@ -17,9 +16,6 @@ function wasmTanhAdd(a: Float64Array, ao: number, b: Float64Array, bo: number, o
   k.tanhAdd(a.byteOffset + 8 * ao, b.byteOffset + 8 * bo, out.byteOffset + 8 * oo, n);
   return true;
 }
-
-/** Whether two float32 arrays in WASM memory hold the same bits, by the cells module's `same`. */
-const wasmSameBits = (a: Float32Array, b: Float32Array): boolean => wasmKernels()!.same(a.byteOffset, b.byteOffset, a.length * 4) === 1;
 import { Generator } from '../src/tensor/random.js';
 import { tanh } from '../src/kernels/cells/tanh.js';
 
@@ -139,23 +135,6 @@ describe('the recurrent cells\' tanh: scalar (cells/tanh.ts) and WASM SIMD (tanh
     expect(o[0]).toBe(0);
     expect(o[1]).toBe(tanh(0.5));
     expect(o[2]).toBe(tanh(-0.75));
-  });
-});
-
-describe('same (the predict cache check)', () => {
-  it('finds a one-element change anywhere: 64-byte body, 16-byte chunks, 4-byte tail; ±0 differ', () => {
-    for (const n of [1, 3, 4, 7, 16, 19, 33, 1001]) {
-      const a = allocF32(n), b = allocF32(n);
-      for (let i = 0; i < n; i++) a[i] = b[i] = i * 0.5 - 3;
-      expect(wasmSameBits(a, b), `n = ${n}, equal`).toBe(true);
-      for (let i = 0; i < n; i++) {
-        b[i] = a[i] + 1;
-        expect(wasmSameBits(a, b), `n = ${n}, element ${i}`).toBe(false);
-        b[i] = a[i];
-      }
-      a[n - 1] = 0; b[n - 1] = -0;
-      expect(wasmSameBits(a, b), `n = ${n}, +0 vs −0`).toBe(false);
-    }
   });
 });
 

@@ -18,15 +18,12 @@
 // Tiles: 4 rows × 4 columns (8 f64x2 accumulators), then 4×2, 4×1 for the last columns, then
 // single rows: 1×8 (4 accumulators; 1×16 measured slower), then the same column tiles.
 //
-// 2. The cell and data-movement kernels (src/kernels/packed-layer.ts, rnn-cls-one.ts), importing
-// `tiles`:
+// 2. The cell and data-movement kernels of the float64 layer (src/kernels/packed-layer.ts):
 //   tanhAdd(a, b, out, n)              out[i] = tanh(a[i] + b[i])  (the SIMD tanh below)
-//   rnnTanhLayer(gi, W, bias, h, gh, y, T, H, mode)   one Elman tanh layer over T steps
-//   same(a, b, n)                      whether n bytes at a and b are equal
-//
-// 3. Adam / AdamW over float32 (src/optim/adam-kernel.ts): adam(p, g, m, v, n, …)
 //   promote(src, dst, n)               float32 → float64;  demote(src, dst, n): float64 → float32
 //   rnnTanhBack(dhS, dY, a, dg, n)     one step of the Elman tanh backward
+//
+// 3. Adam / AdamW over float32 (src/optim/adam-kernel.ts): adam(p, g, m, v, n, …)
 //
 // 4. The LSTM and GRU cell steps (src/kernels/packed-layer.ts), bit-identical to the JS cells,
 // whose Math.exp and Math.tanh they reproduce on f64x2 lanes (tools/wasm-gates.mjs):
@@ -93,8 +90,8 @@ function tile(R, W) {
 /**
  * Column sweep for a strip of R rows: 4-wide tiles, then one 2-wide, then one scalar column. A
  * single row first takes 8-wide tiles: one row offers no other independent work, and 4
- * accumulators hide the add latency that 2 cannot (16-wide measured slower). The single-sequence
- * predict path is all single rows.
+ * accumulators hide the add latency that 2 cannot (16-wide measured slower). A float64 layer run
+ * on a batch of one sequence is all single rows.
  */
 function strip(R) {
   const wide = R === 1 ? `(block $n8done (loop $n8 (br_if $n8done (i32.gt_s (i32.add (local.get $n) (i32.const 8)) (local.get $N)))
@@ -216,7 +213,6 @@ const wat = `(module
     (block $m1done (loop $m1 (br_if $m1done (i32.ge_s (local.get $m) (local.get $M)))
       ${strip(1)}
       (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1))))
-  (export "tiles" (func $tiles))
   (func $ab (export "ab") (param $A i32) (param $B i32) (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $N i32) (param $mode i32)
     (call $tiles (local.get $A) (i32.shl (local.get $K) (i32.const 3)) (i32.const 8) (local.get $B) (i32.shl (local.get $N) (i32.const 3))
       (local.get $bias) (local.get $C) (local.get $M) (local.get $K) (local.get $N) (local.get $mode)))
@@ -225,32 +221,11 @@ const wat = `(module
       (i32.const 0) (local.get $C) (local.get $M) (local.get $R) (local.get $N) (i32.const 2))))
 `;
 
-// The cell and copy kernels: a second module on the same memory, importing \`tiles\`.
+// The cell and copy kernels: a second module on the same memory.
 const watCells = `(module
   (import "env" "mem" (memory 1 65536))
-  (import "env" "tiles" (func $tiles (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
   ;; out[i] = tanh(a[i] + b[i]) for i < n (float64)
   ${tanhFunc}
-  ;; One Elman tanh layer over one sequence (predict), all steps in one call: h = 0; for t < T:
-  ;; gh = start + h·Wt (Wt [H, H]; start b_hh when mode 1, else 0), h = tanh(gi[t] + gh),
-  ;; y[t] = h rounded to float32 (stored as float64). gi [T, H], h and gh [H], y [T, H].
-  (func $rnnTanhLayer (export "rnnTanhLayer") (param $gi i32) (param $W i32) (param $bias i32) (param $h i32) (param $gh i32)
-      (param $y i32) (param $T i32) (param $H i32) (param $mode i32) (local $t i32) (local $k i32) (local $p i32)
-    (local.set $k (i32.const 0))
-    (block $z (loop $zero (br_if $z (i32.ge_s (local.get $k) (local.get $H)))
-      (f64.store (i32.add (local.get $h) (i32.shl (local.get $k) (i32.const 3))) (f64.const 0))
-      (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $zero)))
-    (block $done (loop $steps (br_if $done (i32.ge_s (local.get $t) (local.get $T)))
-      (call $tiles (local.get $h) (i32.shl (local.get $H) (i32.const 3)) (i32.const 8) (local.get $W) (i32.shl (local.get $H) (i32.const 3))
-        (local.get $bias) (local.get $gh) (i32.const 1) (local.get $H) (local.get $H) (local.get $mode))
-      (call $tanhAdd (i32.add (local.get $gi) (i32.shl (i32.mul (local.get $t) (local.get $H)) (i32.const 3))) (local.get $gh) (local.get $h) (local.get $H))
-      (local.set $p (i32.add (local.get $y) (i32.shl (i32.mul (local.get $t) (local.get $H)) (i32.const 3))))
-      (local.set $k (i32.const 0))
-      (block $c (loop $copy (br_if $c (i32.ge_s (local.get $k) (local.get $H)))
-        (f64.store (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 3)))
-          (f64.promote_f32 (f32.demote_f64 (f64.load (i32.add (local.get $h) (i32.shl (local.get $k) (i32.const 3)))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $copy)))
-      (local.set $t (i32.add (local.get $t) (i32.const 1))) (br $steps))))
   ;; dst[i] = src[i] for i < n: float32 → float64 (the layer inputs the products read)
   (func $promote (export "promote") (param $src i32) (param $dst i32) (param $n i32)
     (block $done4 (loop $quads (br_if $done4 (i32.lt_s (local.get $n) (i32.const 4)))
@@ -296,30 +271,7 @@ const watCells = `(module
       (local.set $dg (i32.add (local.get $dg) (i32.const 16)))
       (if (local.get $dY) (then (local.set $dY (i32.add (local.get $dY) (i32.const 8)))))
       (local.set $n (i32.sub (local.get $n) (i32.const 2)))
-      (br $pairs))))
-  ;; 1 if the bytes [a, a + n) equal [b, b + n), else 0 (n a multiple of 4): 64 bytes a step into
-  ;; four independent OR chains, then 16, then 4
-  (func $same (export "same") (param $a i32) (param $b i32) (param $n i32) (result i32) (local $d v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
-    (block $done64 (loop $chunks64 (br_if $done64 (i32.lt_s (local.get $n) (i32.const 64)))
-      (local.set $d (v128.or (local.get $d) (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b)))))
-      (local.set $d1 (v128.or (local.get $d1) (v128.xor (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
-      (local.set $d2 (v128.or (local.get $d2) (v128.xor (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
-      (local.set $d3 (v128.or (local.get $d3) (v128.xor (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
-      (local.set $a (i32.add (local.get $a) (i32.const 64))) (local.set $b (i32.add (local.get $b) (i32.const 64)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 64)))
-      (br $chunks64)))
-    (local.set $d (v128.or (v128.or (local.get $d) (local.get $d1)) (v128.or (local.get $d2) (local.get $d3))))
-    (block $done (loop $chunks (br_if $done (i32.lt_s (local.get $n) (i32.const 16)))
-      (local.set $d (v128.or (local.get $d) (v128.xor (v128.load (local.get $a)) (v128.load (local.get $b)))))
-      (local.set $a (i32.add (local.get $a) (i32.const 16))) (local.set $b (i32.add (local.get $b) (i32.const 16)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 16)))
-      (br $chunks)))
-    (block $tail (loop $words (br_if $tail (i32.lt_s (local.get $n) (i32.const 4)))
-      (if (i32.ne (i32.load (local.get $a)) (i32.load (local.get $b))) (then (return (i32.const 0))))
-      (local.set $a (i32.add (local.get $a) (i32.const 4))) (local.set $b (i32.add (local.get $b) (i32.const 4)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 4)))
-      (br $words)))
-    (i32.eqz (v128.any_true (local.get $d)))))
+      (br $pairs)))))
 `;
 
 // Adam / AdamW over float32 (src/optim/adam-kernel.ts adamF32: the same operations — f32x4 for

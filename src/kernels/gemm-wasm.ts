@@ -1,8 +1,8 @@
 // The WebAssembly SIMD kernels (five modules: tools/gen-gemm-wasm.mjs → gemm-wasm-module.ts) and
-// the memory they work in: the matrix products; the cell steps, copies and predict layer built on
-// them; Adam; the LSTM/GRU gate steps; their backward steps. WASM code can only address its own
-// linear memory, so the workspaces of the recurrent kernels (scratch slots, tapes, the fused step's
-// gradients) are allocated as views of that memory with allocF64/allocF32; a kernel runs in WASM
+// the memory they work in: the matrix products; the Elman tanh steps (forward and backward) and
+// the float32 ↔ float64 copies; Adam; the LSTM/GRU gate steps; their backward steps. WASM code can only address its own
+// linear memory, so the kernels' workspaces (the recurrent layers' scratch slots and tapes, Adam's
+// moments) are allocated as views of that memory with allocF64/allocF32; a kernel runs in WASM
 // when all its operands live there, and its JS twin runs otherwise. Same results either way (bit for bit: same
 // per-element order, separate multiply and add; test/gemm-wasm.test.ts, test/rnn-kernels.test.ts,
 // test/cells-wasm.test.ts).
@@ -29,11 +29,9 @@ export interface GemmExports {
   atb(A: number, B: number, C: number, R: number, M: number, N: number): void;
 }
 
-/** The second module's exports (cell steps, copies, predict's layer), with the products it builds on. */
+/** The second module's exports (tanh cell steps, copies), with the first module's products. */
 export interface KernelExports extends GemmExports {
   tanhAdd(a: number, b: number, out: number, n: number): void;
-  same(a: number, b: number, n: number): number;
-  rnnTanhLayer(gi: number, W: number, bias: number, h: number, gh: number, y: number, T: number, H: number, mode: number): void;
   promote(src: number, dst: number, n: number): void;
   demote(src: number, dst: number, n: number): void;
   rnnTanhBack(dhS: number, dY: number, a: number, dg: number, n: number): void;
@@ -143,10 +141,10 @@ function instantiate(mem: WebAssembly.Memory, start: number, end: number): void 
   heap64 = new Float64Array(memory);
   arena = new Arena(start, end);
   try {
-    const cellsInst = new WebAssembly.Instance(moduleFor(CELLS_WASM_BASE64, shared), { env: { mem, tiles: inst.exports.tiles } });
+    const cellsInst = new WebAssembly.Instance(moduleFor(CELLS_WASM_BASE64, shared), { env: { mem } });
     cells = { ...wasm, ...(cellsInst.exports as unknown as KernelExports) };
   } catch {
-    cells = null; // the cells and predict take their JS twins
+    cells = null; // the cell steps and copies take their JS twins
   }
   try {
     adam = new WebAssembly.Instance(moduleFor(ADAM_WASM_BASE64, shared), { env: { mem } }).exports.adam as AdamKernel;
@@ -178,7 +176,7 @@ function jsOnly(): void {
   arena = null;
 }
 
-// Set up on first use (not at import: a page that only predicts never reserves the memory).
+// Set up on first use (not at import: a page that loads the library but runs no model never reserves the memory).
 let initialised = false;
 function init(): void {
   initialised = true;

@@ -1,7 +1,7 @@
 // Wall time per named phase of a training step, for `npm run bench:profile -- CASE --phases`:
-// where a step's time goes on each thread without a sampling profiler (which slows a two-thread
-// step by ~40 % on this machine and so shows a different step). Off unless a caller sets one:
-// the kernel and the trainer then pay one null check per phase.
+// where a step's time goes without a sampling profiler (which slows a two-thread step by ~40 % on
+// this machine and so shows a different step). Off unless a caller sets one: the Trainer then pays
+// one null check per phase.
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
