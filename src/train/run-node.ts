@@ -31,8 +31,9 @@ export interface RunOptions {
   tags?: Record<string, unknown>;
   /**
    * Threads for the training step: 1, or 2 (a worker thread walks part of each big enough layer's
-   * sequences; src/kernels/packed-layer32.ts). Results are bit-identical either way. Default 1
-   * (sweeps already run a trial per core); `recur train` defaults to defaultThreads().
+   * sequences; src/kernels/packed-layer32.ts). Results are bit-identical either way. It is the
+   * process's setting (setNumThreads), and stays set after the run. Default 1 (sweeps already run a
+   * trial per core); `recur train` defaults to min(2, cores).
    */
   threads?: number;
 }
