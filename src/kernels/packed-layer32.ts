@@ -23,6 +23,7 @@ import type { Layout32 } from './layer32-walk.js';
 import { TASK_LAYER_BACKWARD, TASK_LAYER_FORWARD, TASK_LAYER_GRADS, layerArgs } from './layer32-tasks.js';
 import { helperFor } from '../runtime/threads/pool.js';
 import type { CellMode } from './packed-layer.js';
+import { slabStorage } from '../tensor/slab.js';
 
 export interface Layer32Params {
   wIh: Float32Array; // [GH, In]
@@ -44,9 +45,9 @@ export interface Layer32Grads {
 
 /** Packed rows of sequences [0, s), s ≤ B: sequence i has as many rows as steps t with bs[t] > i. */
 export function rowsBefore(bs: Int32Array, B: number): Int32Array {
-  const len = new Int32Array(B);
+  const len = slabStorage('int64', B) as Int32Array;
   for (let t = 0; t < bs.length; t++) for (let i = 0; i < bs[t]; i++) len[i]++;
-  const acc = new Int32Array(B + 1);
+  const acc = slabStorage('int64', B + 1) as Int32Array;
   for (let i = 0; i < B; i++) acc[i + 1] = acc[i] + len[i];
   return acc;
 }

@@ -6,6 +6,7 @@ import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
 import { colSum32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
+import { allocate } from '../tensor/dtype.js';
 
 const up4 = (n: number) => (n + 3) & ~3;
 
@@ -22,7 +23,8 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
   if (bias !== null) ws.set(bias.data as Float32Array, oB);
   gemm32AB(ws, oX, ws, oW, bias !== null ? ws.subarray(oB, oB + N) : null, ws, oY, M, K, N, bias !== null ? 1 : 0);
-  const y = (ws.slice(oY, oY + M * N) as Float32Array);
+  const y = allocate('float32', M * N) as Float32Array;
+  y.set(ws.subarray(oY, oY + M * N));
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
   return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
     // x's gradient: a copy of the product when x has none yet (a fresh zero buffer), else a sum.

@@ -176,8 +176,8 @@ function indexTargetLoss(
 function rowsLoss(input: Tensor, target: Tensor, N: number, C: number, reduction: Reduction, ignoreIndex: number): Tensor {
   const x = input.data as FloatArray;
   const y = target.data;
-  const lse = new Float64Array(N);
-  const loss = new Float64Array(reduction === 'none' ? N : 0);
+  const lse = allocate('float64', N) as Float64Array;
+  const loss = allocate('float64', reduction === 'none' ? N : 0) as Float64Array;
   let total = 0;
   let denom = 0;
   for (let e = 0; e < N; e++) {

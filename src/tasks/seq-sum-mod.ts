@@ -3,6 +3,7 @@
 import type { IntRng } from '../data/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkOptions } from '../util/options.js';
+import { allocate } from '../tensor/dtype.js';
 
 export type Sample = [sequence: number[], length: number, target: number];
 
@@ -68,9 +69,9 @@ export function collateSeqSumMod(samples: Sample[], padValue: number): Batch {
   const B = samples.length;
   let T = 0;
   for (let b = 0; b < B; b++) if (samples[b][1] > T) T = samples[b][1];
-  const x = new Int32Array(B * T).fill(padValue);
-  const lengths = new Int32Array(B);
-  const targets = new Int32Array(B);
+  const x = (allocate('int64', B * T) as Int32Array).fill(padValue);
+  const lengths = allocate('int64', B) as Int32Array;
+  const targets = allocate('int64', B) as Int32Array;
   for (let b = 0; b < B; b++) {
     const sample = samples[b];
     const seq = sample[0];

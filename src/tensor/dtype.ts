@@ -2,6 +2,8 @@
 // checked against finite differences; int64 holds indices, lengths and class targets; bool holds
 // masks (0 / 1). int64 is stored in an Int32Array: values outside ±2^31 are rejected when a tensor
 // is made. bool is stored in a Uint8Array.
+import { slabStorage } from './slab.js';
+
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
 export type FloatArray = Float32Array | Float64Array;
 export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -10,19 +12,12 @@ export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+/** Zeroed storage of `n` elements: small tensors share slabs (slab.ts), larger ones own a buffer. */
 export function allocate(dtype: DType, n: number): Storage {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-    case 'int64':
-      return new Int32Array(n);
-    case 'bool':
-      return new Uint8Array(n);
-    default:
-      throw new Error(`unknown dtype '${dtype as string}' (expected float32, float64, int64 or bool)`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int64' && dtype !== 'bool') {
+    throw new Error(`unknown dtype '${dtype as string}' (expected float32, float64, int64 or bool)`);
   }
+  return slabStorage(dtype, n);
 }
 
 export function dtypeOf(data: Storage): DType {

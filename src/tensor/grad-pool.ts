@@ -6,9 +6,10 @@
 // A buffer is an ArrayBuffer of a size class (2^k, 1.25·2^k, 1.5·2^k or 1.75·2^k bytes, so varying
 // batch shapes still fit), handed out as a typed array over its first n elements. Only buffers made
 // here go back into the pool, only once the backward that used them has finished, and never one a
-// leaf's .grad holds. The pool keeps at most POOL_BYTES; small buffers are not pooled (the
-// allocator recycles those cheaply).
+// leaf's .grad holds. The pool keeps at most POOL_BYTES; small buffers come from the slabs
+// (slab.ts), which cost little to make.
 import type { FloatArray } from './dtype.js';
+import { slabStorage } from './slab.js';
 
 /** Buffers below this many bytes are allocated normally. */
 const MIN_BYTES = 64 * 1024;
@@ -31,7 +32,7 @@ function sizeClass(bytes: number): number {
 export function takeGradBuffer(dtype: 'float32' | 'float64', n: number): FloatArray {
   const bpe = dtype === 'float32' ? 4 : 8;
   const bytes = n * bpe;
-  if (bytes < MIN_BYTES) return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  if (bytes < MIN_BYTES) return slabStorage(dtype, n) as FloatArray;
   const cls = sizeClass(bytes);
   const list = free.get(cls);
   let ab = list !== undefined ? list.pop() : undefined;

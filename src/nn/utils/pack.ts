@@ -90,7 +90,7 @@ export function invertPermutation(perm: Tensor | null): Tensor | null {
   if (perm === null || perm === undefined) return null;
   const p = perm.data;
   const n = p.length;
-  const out = new Int32Array(n).fill(-1);
+  const out = (allocate('int64', n) as Int32Array).fill(-1);
   for (let i = 0; i < n; i++) {
     const v = p[i];
     if (!Number.isInteger(v) || v < 0 || v >= n || out[v] !== -1) {
@@ -150,7 +150,7 @@ export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args:
   }
 
   // batchSizes[t] = #{i : sorted[i] > t}; sorted is non-increasing, so walk a pointer down.
-  const batchSizes = new Int32Array(maxLen);
+  const batchSizes = allocate('int64', maxLen) as Int32Array;
   let active = B;
   for (let t = 0; t < maxLen; t++) {
     while (sorted[active - 1] <= t) active--;
@@ -159,7 +159,7 @@ export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args:
   let total = 0;
   for (let t = 0; t < maxLen; t++) total += batchSizes[t];
   // rowOf[r]: padded row feeding packed row r.
-  const rowOf = new Int32Array(total);
+  const rowOf = allocate('int64', total) as Int32Array;
   let r = 0;
   for (let t = 0; t < maxLen; t++) {
     const n = batchSizes[t];
@@ -265,15 +265,15 @@ export function padPackedSequence(sequence: PackedSequence, ...args: unknown[]):
     if (u.length !== B) {
       throw new Error(`padPackedSequence: unsorted_indices has ${u.length} entries but the batch has ${B} sequences`);
     }
-    origOf = new Int32Array(B).fill(-1);
+    origOf = (allocate('int64', B) as Int32Array).fill(-1);
     for (let j = 0; j < B; j++) {
       const v = u[j];
       if (v < 0 || v >= B || origOf[v] !== -1) throw new Error(`padPackedSequence: unsorted_indices is not a permutation of 0..${B - 1}`);
       origOf[v] = j;
     }
   }
-  const rowOf = new Int32Array(total);
-  const lengths = new Int32Array(B);
+  const rowOf = allocate('int64', total) as Int32Array;
+  const lengths = allocate('int64', B) as Int32Array;
   let r = 0;
   for (let t = 0; t < maxLen; t++) {
     const n = bs[t];
