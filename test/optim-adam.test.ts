@@ -415,3 +415,67 @@ describe('Adam over flat buffers (useFlatBuffers)', () => {
     for (const i of Object.keys(b)) expect(Array.from(a[Number(i)].exp_avg_sq as Float32Array)).toEqual(Array.from(b[Number(i)].exp_avg_sq as Float32Array));
   });
 });
+
+describe('Adam.flatten: a parameter list moved into flat buffers', () => {
+  // 75 + 9 + 36 = 120 values: the WASM kernel takes 120 (its groups of four), and a tail is left
+  // when the last tensor is dropped (84 values: the kernel's 84, no tail; 75: 72 + a tail of 3).
+  const shapes = [[15, 5], [9], [3, 4, 3]];
+  const make = () => shapes.map((sh, t) => {
+    const n = sh.reduce((a, b) => a * b, 1);
+    return new Tensor(Float32Array.from({ length: n }, (_, k) => Math.sin(7 * t + k) * 0.5), sh, 'float32', true);
+  });
+  const setGrads = (ps: Tensor[], step: number) => ps.forEach((p, t) => {
+    const g = Float32Array.from({ length: p.data.length }, (_, k) => Math.cos(step * (t + 1) + k));
+    if (p.grad === null) p.grad = new Tensor(g, [...p.shape], 'float32');
+    else (p.grad.data as Float32Array).set(g);
+  });
+
+  it('keeps every value, makes the parameters and gradients views of two buffers, and steps with the per-tensor bits', () => {
+    for (const count of [3, 2, 1]) {
+      const flatPs = make().slice(0, count), refPs = make().slice(0, count);
+      setGrads(flatPs, 0);
+      const before = flatPs.map((p) => Array.from(p.data));
+      const beforeGrad = flatPs.map((p) => Array.from(p.grad!.data));
+      const flat = new AdamW(flatPs, { lr: 0.01, weightDecay: 0.1 });
+      expect(flat.flatten()).toBe(true);
+      flatPs.forEach((p, i) => {
+        expect(Array.from(p.data)).toEqual(before[i]);
+        expect(Array.from(p.grad!.data)).toEqual(beforeGrad[i]);
+        expect(p.data.buffer).toBe(flatPs[0].data.buffer);
+        expect(p.grad!.data.buffer).toBe(flatPs[0].grad!.data.buffer);
+      });
+      const ref = new AdamW(refPs, { lr: 0.01, weightDecay: 0.1 });
+      for (let step = 1; step <= 4; step++) {
+        flat.zeroGrad(false);
+        setGrads(flatPs, step);
+        ref.zeroGrad();
+        setGrads(refPs, step);
+        flat.step();
+        ref.step();
+      }
+      expect(flat.flatSteps).toBe(4);
+      flatPs.forEach((p, i) => expect(Array.from(p.data), `${count} tensors`).toEqual(Array.from(refPs[i].data)));
+      // zeroGrad() drops the gradient views: the per-tensor path, still the same bits
+      flat.zeroGrad();
+      setGrads(flatPs, 5);
+      ref.zeroGrad();
+      setGrads(refPs, 5);
+      flat.step();
+      ref.step();
+      expect(flat.flatSteps).toBe(4);
+      flatPs.forEach((p, i) => expect(Array.from(p.data)).toEqual(Array.from(refPs[i].data)));
+    }
+  });
+
+  it('changes nothing for float64 parameters or several groups', () => {
+    const p64 = new Tensor(new Float64Array(80), [80], 'float64', true);
+    const d = p64.data;
+    expect(new Adam([p64]).flatten()).toBe(false);
+    expect(p64.data).toBe(d);
+    const [a, b] = make();
+    const da = a.data;
+    expect(new Adam([{ params: [a] }, { params: [b], lr: 0.1 }]).flatten()).toBe(false);
+    expect(a.data).toBe(da);
+  });
+});
+

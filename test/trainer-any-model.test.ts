@@ -70,6 +70,9 @@ describe('Trainer with a model and a loss of the caller', () => {
       const r = t.trainStep();
       expect(r.loss, `step ${s + 1}`).toBe(loss.item());
     }
+    // the Trainer's Adam took one update over its flat buffers every step; the plain loop's per tensor
+    expect(t.optimizer.flatSteps).toBe(8);
+    expect(opt.flatSteps).toBe(0);
     const mine = t.model.stateDict(), theirs = model.stateDict();
     for (const k of Object.keys(theirs)) expect(bits(mine[k].data), k).toEqual(bits(theirs[k].data));
     // the penalty is in the loss: the default loss gives other numbers from the same start

@@ -61,7 +61,7 @@ export function adamUpdate(
 }
 
 const scalarArgs = new Float32Array(9);
-let stage: Float32Array = new Float32Array(0); // [4, n rounded up to 4]: p, g, m, v in WASM memory
+let stage: Float32Array = new Float32Array(0); // [4, n rounded down to 4]: p, g, m, v in WASM memory
 
 /** adamF32 by the WASM kernel; false (nothing done) where it cannot run. */
 function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, h: AdamHyper): boolean {
@@ -77,32 +77,34 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   sc[5] = bc2Sqrt; sc[6] = h.eps; sc[7] = 1 - h.lr * h.weightDecay; sc[8] = h.weightDecay;
   const run = (p: number, g: number, mm: number, vv: number, count: number): void =>
     kernel(p, g, mm, vv, count, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], flags);
-  if (inWasmMemory(param) && inWasmMemory(grad) && inWasmMemory(m) && inWasmMemory(v)) {
-    // In place (flat buffers given to Adam.useFlatBuffers, and Adam's own): whole groups of four by
-    // the kernel, the last n mod 4 elements by the scalar loop — the same operations either way.
-    const n4 = n - (n % 4);
-    run(param.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n4);
-    if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
-    return true;
+  // In place where an operand lives in WASM memory already (Adam's flat state, flat buffers given
+  // to useFlatBuffers); the others are copied into a staging area and back. Whole groups of four
+  // go to the kernel, the last n mod 4 elements to the scalar loop: the same operations either way.
+  const ops = [param, grad, m, v];
+  const n4 = n - (n % 4);
+  const ptr = [0, 0, 0, 0];
+  const back: Array<[Float32Array, Float32Array]> = []; // [operand, its staged copy] to copy back
+  for (let k = 0, slot = 0; k < 4; k++) {
+    const a = ops[k];
+    if (inWasmMemory(a)) {
+      ptr[k] = a.byteOffset;
+      continue;
+    }
+    if (stage.length < 4 * n4) {
+      const next = allocF32(4 * n4);
+      if (!inWasmMemory(next)) return false; // the WASM memory is full: the JS loop
+      release(stage);
+      stage = next;
+    }
+    const sa = stage.subarray(slot * n4, (slot + 1) * n4);
+    sa.set(a.subarray(0, n4));
+    ptr[k] = sa.byteOffset;
+    if (k !== 1) back.push([a, sa]); // the gradient is only read
+    slot++;
   }
-  const n4 = Math.ceil(n / 4) * 4;
-  if (stage.length < 4 * n4) {
-    const next = allocF32(4 * n4);
-    if (!inWasmMemory(next)) return false; // the WASM memory is full: the JS loop
-    release(stage);
-    stage = next;
-  }
-  const at = (k: number) => stage.subarray(k * n4, k * n4 + n);
-  const sp = at(0), sg = at(1), sm = at(2), sv = at(3);
-  sp.set(n === param.length ? param : param.subarray(0, n));
-  sg.set(n === grad.length ? grad : grad.subarray(0, n));
-  sm.set(n === m.length ? m : m.subarray(0, n));
-  sv.set(n === v.length ? v : v.subarray(0, n));
-  const base = stage.byteOffset;
-  run(base, base + 4 * n4, base + 8 * n4, base + 12 * n4, n4);
-  param.set(sp);
-  m.set(sm);
-  v.set(sv);
+  run(ptr[0], ptr[1], ptr[2], ptr[3], n4);
+  for (const [a, sa] of back) a.set(sa);
+  if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
   return true;
 }
 

@@ -7,6 +7,7 @@ import type { ParamGroup, ParamsInput } from './optimizer.js';
 import { adamUpdate } from './adam-kernel.js';
 import { allocF32 } from '../kernels/gemm-wasm.js';
 import type { FloatArray } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
 import { pyFloat, pyNumber } from './py-format.js';
 import { resolveOptions } from '../util/options.js';
 
@@ -133,6 +134,38 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       st.exp_avg_sq = v.subarray(off[i], off[i + 1]);
     });
     this.flat = { params, grads, m, v, off };
+  }
+
+  /**
+   * Moves the (single) group's float32 parameters into one flat buffer and gives each a gradient
+   * view of a second one, then useFlatBuffers: a step is one update over the whole span. Values are
+   * kept (a gradient the parameter already has is copied into its view). Each parameter's `data`
+   * becomes a view of the flat buffer, so a reference to the old `p.data` taken before this call
+   * no longer follows the parameter. Zero the gradients with `zeroGrad(false)`, which keeps the
+   * views; `zeroGrad()` drops them and the next steps take the per-parameter path (same bits).
+   * Both buffers are ordinary memory, owned by the parameters: the model outlives the optimizer.
+   * Returns false, changing nothing, for several groups or a parameter that is not float32.
+   */
+  flatten(): boolean {
+    if (this.paramGroups.length !== 1) return false;
+    const ps = this.paramGroups[0].params;
+    if (ps.length === 0 || ps.some((p) => !(p.data instanceof Float32Array))) return false;
+    let total = 0;
+    for (const p of ps) total += p.data.length;
+    const params = new Float32Array(total);
+    const grads = new Float32Array(total);
+    let o = 0;
+    for (const p of ps) {
+      const n = p.data.length;
+      params.set(p.data as Float32Array, o);
+      p.data = params.subarray(o, o + n);
+      const g = grads.subarray(o, o + n);
+      if (p.grad !== null) g.set(p.grad.data as Float32Array);
+      p.grad = new Tensor(g, [...p.shape], 'float32');
+      o += n;
+    }
+    this.useFlatBuffers(params, grads);
+    return true;
   }
 
   override loadStateDict(sd: Parameters<Optimizer<AdamParamGroup, AdamState>['loadStateDict']>[0]): void {

@@ -77,7 +77,8 @@ export interface TrainerOptions<M extends SequenceClassifier> {
   /**
    * The model to train, built by the caller from the generator it is given (draw its initial
    * weights from it: a run is then repeated by its seed). Default: the article's RnnClsNet from
-   * the config. Its output must have the task's number of classes.
+   * the config. Its output must have the task's number of classes. The Trainer moves a float32
+   * model's parameters into one flat buffer (Adam.flatten): hold `param.data` only from then on.
    */
   model?: (generator: Generator) => M;
   /** The loss of logits [B, C] and targets int64 [B] (a scalar). Default: crossEntropy. */
@@ -140,6 +141,10 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
     // Configs saved before these flags existed have neither key: plain Adam, no decay.
     const Opt = config.optimizer === 'adamw' ? AdamW : Adam;
     this.optimizer = new Opt(this.params, { lr: config.lr, weightDecay: config.weight_decay ?? 0 });
+    // A float32 model's parameters and gradients move into two flat buffers (values kept): each
+    // step is then one Adam update over the span instead of one per tensor, with the same bits.
+    // zeroGrad(false) below keeps the gradient views.
+    this.optimizer.flatten();
     this.scheduler = makeScheduler(this.optimizer, config);
   }
 
@@ -176,7 +181,7 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
     const noise = this.noiseRng !== null ? this.drawNoise(lengths.data) : null;
     clock?.lap('data: batch, collate, noise');
     let lossValue: number;
-    this.optimizer.zeroGrad();
+    this.optimizer.zeroGrad(false);
     if (this.noisyRnn !== null) this.noisyRnn.stateNoise = noise;
     try {
       const logits = this.model.forward(inputs, lengths);
