@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAP_BYTES, MAX_BYTES, SLOTS, slabStorage } from '../src/tensor/slab.js';
+import { HEAP_BYTES, MAX_BYTES, MIN_SLOTS, SLAB_BYTES, SLOTS, slabStorage } from '../src/tensor/slab.js';
 import { allocate } from '../src/tensor/dtype.js';
 import { tensor } from '../src/tensor/create.js';
 
@@ -21,6 +21,9 @@ describe('slab storage for small tensors', () => {
     const small = slabStorage('float32', HEAP_BYTES / 4 + 1);
     expect(small.buffer.byteLength).toBeGreaterThan(small.byteLength);
     expect(small.buffer.byteLength).toBeLessThanOrEqual(SLOTS * 2 * small.byteLength);
+    const large = slabStorage('float32', 10000); // 40 KB: a slab of fewer, larger slots
+    expect(large.buffer.byteLength).toBeGreaterThanOrEqual(MIN_SLOTS * large.byteLength);
+    expect(large.buffer.byteLength).toBeLessThanOrEqual(SLAB_BYTES);
     const big = slabStorage('float32', MAX_BYTES / 4 + 1);
     expect(big.buffer.byteLength).toBe(big.byteLength);
   });

@@ -70,7 +70,8 @@ export function recurrentLayer(
     bIh: w.bIh ? (w.bIh.data as FloatArray) : null, bHh: w.bHh ? (w.bHh.data as FloatArray) : null,
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
-  const bs = Int32Array.from(batchSizes as ArrayLike<number>);
+  const bs = allocate('int64', batchSizes.length) as Int32Array;
+  bs.set(batchSizes as ArrayLike<number>);
   if (dtype === 'float32' && shape.projSize === 0 && rows > 0) {
     return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null, noise, noiseOff);
   }

@@ -14,6 +14,7 @@ import { cat, indexSelect, reshape, select, squeeze, stack, transpose, unsqueeze
 import { zeros } from '../tensor/create.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { checkOptions, resolveOptions } from '../util/options.js';
+import { allocate } from '../tensor/dtype.js';
 
 export interface RNNBaseOptions {
   numLayers?: number;
@@ -306,7 +307,8 @@ export class RNNBase extends Module {
     let B: number;
     let T = 0;
     if (packed) {
-      batchSizes = Int32Array.from(input.batchSizes.data);
+      batchSizes = allocate('int64', input.batchSizes.data.length) as Int32Array;
+      batchSizes.set(input.batchSizes.data);
       B = batchSizes.length ? batchSizes[0] : 0;
     } else {
       T = this.batchFirst && batched ? x.shape[1] : x.shape[0];

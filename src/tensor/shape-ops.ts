@@ -262,7 +262,8 @@ export function indexSelect(a: Tensor, dim: number, index: Tensor | ArrayLike<nu
       out.set(a.data.subarray(src, src + inner), (o * m + j) * inner);
     }
   }
-  const ixCopy = Int32Array.from(ix);
+  const ixCopy = allocate('int64', ix.length) as Int32Array;
+  ixCopy.set(ix);
   return makeResult(out, shape, a.dtype, [a], (g) => {
     const ga = gradOf(a)!;
     for (let o = 0; o < outer; o++) {

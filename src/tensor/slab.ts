@@ -7,22 +7,25 @@
 // model makes about 20 such arrays a training step. A view into an existing ArrayBuffer costs
 // about 40 ns.
 //
-// So a tensor of 65 to MAX_BYTES bytes is carved from a slab: one ArrayBuffer holding SLOTS
-// tensors of one size class (2^e·{1.25, 1.5, 1.75, 2} bytes: at most 25 % of a slot unused).
+// So a tensor of 65 to MAX_BYTES bytes is carved from a slab: one ArrayBuffer holding the slots
+// of one size class (2^e·{1.25, 1.5, 1.75, 2} bytes: at most 25 % of a slot unused), SLOTS of them,
+// or fewer for large classes so that a slab stays within SLAB_BYTES (at least MIN_SLOTS).
 // Slabs are filled front to back and never reused. A new slab is zero, so the storage is too, as
 // `new Float32Array(n)` would be. The garbage collector frees a slab once none of its views is
 // reachable.
 //
 // The cost of sharing: a tensor that outlives its neighbours keeps its whole slab alive. That is at
-// most SLOTS slots of its size class, about 20× its own bytes; a slab is at most 16 × 16 KiB.
+// most SLOTS slots of its size class, about 20× its own bytes, and at most SLAB_BYTES.
 import type { DType, Storage } from './dtype.js';
 
 /** Tensors of more bytes than this get their own ArrayBuffer. */
-export const MAX_BYTES = 16384;
+export const MAX_BYTES = 65536;
 /** Tensors of this many bytes or fewer live on V8's heap already (V8_TYPED_ARRAY_MAX_SIZE_IN_HEAP). */
 export const HEAP_BYTES = 64;
-/** Tensors a slab holds. */
+/** Tensors a slab holds, at most and at least, and the bytes it keeps to when it can. */
 export const SLOTS = 16;
+export const MIN_SLOTS = 4;
+export const SLAB_BYTES = 262144;
 
 // Per size class (index e·4 + q): the open slab and the byte offset of its next free slot.
 const open: Array<ArrayBuffer | null> = [];
@@ -45,7 +48,7 @@ export function slabStorage(dtype: DType, n: number): Storage {
   let slab = open[k];
   let at = next[k];
   if (slab === undefined || slab === null || at + size > slab.byteLength) {
-    slab = new ArrayBuffer(size * SLOTS);
+    slab = new ArrayBuffer(size * Math.max(MIN_SLOTS, Math.min(SLOTS, Math.floor(SLAB_BYTES / size))));
     open[k] = slab;
     at = 0;
   }

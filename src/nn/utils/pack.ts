@@ -135,7 +135,8 @@ export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args:
   if (!enforceSorted) {
     const idx = Array.from({ length: B }, (_, i) => i);
     idx.sort((a, b) => lens[b] - lens[a] || a - b);
-    order = Int32Array.from(idx);
+    order = allocate('int64', idx.length) as Int32Array;
+    order.set(idx);
     sorted = idx.map((i) => lens[i]);
   }
   if (sorted[B - 1] <= 0) throw new Error(NONPOSITIVE_LENGTH_MSG);
