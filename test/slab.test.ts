@@ -28,6 +28,18 @@ describe('slab storage for small tensors', () => {
     expect(big.buffer.byteLength).toBe(big.byteLength);
   });
 
+  it('a slot holds its tensor with at most a quarter of it to spare', () => {
+    for (const n of [17, 20, 21, 33, 100, 257, 1000, 4097, 9999, 16384]) {
+      let a = slabStorage('float32', n);
+      let b = slabStorage('float32', n);
+      if (b.buffer !== a.buffer) [a, b] = [b, slabStorage('float32', n)]; // a slab ran out between them
+      expect(b.buffer).toBe(a.buffer);
+      const slot = b.byteOffset - a.byteOffset;
+      expect(slot, `${n} floats`).toBeGreaterThanOrEqual(4 * n);
+      expect(slot, `${n} floats`).toBeLessThanOrEqual(Math.ceil(1.25 * 4 * n / 16) * 16 + 16);
+    }
+  });
+
   it('never hands out overlapping storage, across size classes and slabs', () => {
     const arrays: Float32Array[] = [];
     for (let i = 0; i < 5 * SLOTS; i++) {

@@ -75,6 +75,9 @@ let gates: GateKernels | null = null;
 let back: GateBackKernels | null = null;
 let heap64: Float64Array | null = null; // the whole memory, for copyWithin between workspaces
 let memory: ArrayBuffer | null = null;
+// The last view found in the WASM memory: a layer's walk asks about its one workspace many times
+// a step, and reading `.buffer` is a call into the engine each time.
+let lastInMemory: ArrayBufferView | null = null;
 let arena: Arena | null = null; // allocation inside `memory`
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -138,6 +141,7 @@ function instantiate(mem: WebAssembly.Memory, start: number, end: number): void 
   wasm = inst.exports as unknown as GemmExports;
   wasmMem = mem;
   memory = mem.buffer as ArrayBuffer;
+  lastInMemory = null;
   heap64 = new Float64Array(memory);
   arena = new Arena(start, end);
   try {
@@ -172,6 +176,7 @@ function jsOnly(): void {
   gates = null;
   back = null;
   memory = null;
+  lastInMemory = null;
   heap64 = null;
   arena = null;
 }
@@ -310,7 +315,11 @@ export function viewOf(kind: 1 | 2, at: number, n: number): Float32Array | Float
 
 /** Whether `a` is a view of the WASM memory (so the SIMD kernels can read it). */
 export function inWasmMemory(a: ArrayBufferView): boolean {
-  return memory !== null && a.buffer === memory;
+  if (memory === null) return false;
+  if (a === lastInMemory) return true;
+  if (a.buffer !== memory) return false;
+  lastInMemory = a;
+  return true;
 }
 
 /**

@@ -31,20 +31,18 @@ export const SLAB_BYTES = 262144;
 const open: Array<ArrayBuffer | null> = [];
 const next: number[] = [];
 
-/** Bytes of the size class holding `bytes` (64 < bytes ≤ MAX_BYTES), and its index. */
-function sizeClass(bytes: number): [size: number, index: number] {
-  const e = 31 - Math.clz32(bytes - 1); // 2^e < bytes ≤ 2^(e+1)
-  const quarter = 2 ** (e - 2); // ≥ 16 for bytes > 64: every slot stays 16-byte aligned
-  const q = Math.ceil((bytes - 2 ** e) / quarter); // 1..4
-  return [2 ** e + q * quarter, e * 4 + q];
-}
-
 /** Zeroed storage of `n` elements of `dtype`: a slab view when it is small, else its own buffer. */
 export function slabStorage(dtype: DType, n: number): Storage {
   const bpe = dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4;
   const bytes = n * bpe;
   if (bytes <= HEAP_BYTES || bytes > MAX_BYTES) return fresh(dtype, n);
-  const [size, k] = sizeClass(bytes);
+  // The size class: 2^e < bytes ≤ 2^(e+1); slots of 2^e + q·2^(e−2) bytes, q in 1..4 (a multiple
+  // of 16 for bytes > 64: every slot stays 16-byte aligned); index e·4 + q.
+  const e = 31 - Math.clz32(bytes - 1);
+  const quarter = 1 << (e - 2);
+  const q = ((bytes - (1 << e) + quarter - 1) >> (e - 2));
+  const size = (1 << e) + q * quarter;
+  const k = e * 4 + q;
   let slab = open[k];
   let at = next[k];
   if (slab === undefined || slab === null || at + size > slab.byteLength) {
