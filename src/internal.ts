@@ -1,5 +1,5 @@
 // The library plus the machinery under it that tools and the play page drive directly: the
-// threads' protocols and starters, the split tuner, the phase clock. Not part of the public API
+// threads' protocols and starters, the split tuner, the phase clock, the SIMD kernel counters. Not part of the public API
 // (src/index.ts): names and behaviour here change with the kernels.
 
 // Registers the float32 layers' tasks on import: a task worker's entry that imports this module
@@ -12,3 +12,4 @@ export { serveTasks } from './runtime/threads/serve.js';
 export type { TaskWorkerInit } from './runtime/threads/protocol.js';
 export { SplitTuner } from './kernels/split-tuner.js';
 export { PhaseClock } from './kernels/phase-clock.js';
+export { kernelCounts } from './runtime/wasm/gemm32.js';

@@ -280,6 +280,8 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
     // shared, though the page is cross-origin isolated.
     expect(await p.evaluate(() => crossOriginIsolated)).toBe(true);
     expect(await p.getAttribute('#run-state', 'data-threads'), 'a small model on one thread').toBe('1');
+    // the model ran on the WASM SIMD kernels, by their counter: at least one product a layer step
+    expect(Number(await p.getAttribute('#run-state', 'data-simd-calls'))).toBeGreaterThan(300 * 5);
     const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
     expect(download.suggestedFilename()).toBe('model.safetensors');
     const file = path.join(tmp, 'model.safetensors');

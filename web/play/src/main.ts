@@ -165,6 +165,7 @@ function onWorker(msg: FromWorker): void {
       useModel(loadModelBytes(msg.model, `trained here: ${c.run_name}, seed ${c.seed}`));
       const took = `${(msg.elapsedMs / 1000).toFixed(1)} s, ${msg.stepsPerSec.toFixed(0)} steps/s${msg.threads === 2 ? ' on 2 threads' : ''}`;
       ui.runState.dataset.threads = String(msg.threads);
+      ui.runState.dataset.simdCalls = String(msg.simdCalls);
       if (msg.status === 'stopped') {
         const latency = run.stopClicked === null ? '' : ` (${(performance.now() - run.stopClicked).toFixed(0)} ms after the click)`;
         setState('stopped', `stopped at step ${fmtInt(msg.step)}${latency} · ${took}`);

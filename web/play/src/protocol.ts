@@ -23,5 +23,6 @@ export type FromWorker =
   /** The model after an evaluation (model.safetensors bytes from encodeModel), so the page can predict mid-run. */
   | { type: 'snapshot'; step: number; model: Uint8Array }
   /** `threads`: 2 once work of the run was posted to the second thread (a cross-origin-isolated page, layers big enough), else 1. */
-  | { type: 'done'; status: RunStatus; step: number; model: Uint8Array; message?: string; stepsPerSec: number; elapsedMs: number; threads: number }
+  /** `simdCalls`: calls of the WASM SIMD kernels (float32 products and cells) on the run's own thread. */
+  | { type: 'done'; status: RunStatus; step: number; model: Uint8Array; message?: string; stepsPerSec: number; elapsedMs: number; threads: number; simdCalls: number }
   | { type: 'error'; message: string };

@@ -5,7 +5,7 @@
 // (`recur dashboard` serves /play so) the float32 recurrent layers of any model trained here share
 // the work of layers big enough (threadTuning.minWork in src/runtime/threads/pool.ts) with a second
 // thread, task-worker.js, as `recur train` does on Node: the same bits as on one thread.
-import { NonFiniteOutputError, Trainer, encodeModel, setThreadStarter, threadCounts } from '../../../src/internal.js';
+import { NonFiniteOutputError, Trainer, encodeModel, kernelCounts, setThreadStarter, threadCounts } from '../../../src/internal.js';
 import type { TaskWorkerInit, ThreadStarter, TrainConfig } from '../../../src/internal.js';
 import type { FromWorker, MetricPoint, ToWorker } from './protocol.js';
 
@@ -80,6 +80,7 @@ function modelBytes(trainer: Trainer): Uint8Array {
 
 async function train(config: TrainConfig): Promise<void> {
   const postedBefore = threadCounts.posted;
+  const simdBefore = kernelCounts.gemm32 + kernelCounts.cells32;
   const trainer = new Trainer(config);
   scope.postMessage({ type: 'started', params: trainer.model.numParameters(), config });
   const t0 = performance.now();
@@ -153,8 +154,10 @@ async function train(config: TrainConfig): Promise<void> {
   const model = modelBytes(trainer);
   // 2 once work of this run was posted to the second thread (as `recur train` reports it)
   const threads = threadCounts.posted > postedBefore ? 2 : 1;
+  // calls of the WASM SIMD products and cells on this thread (the task worker's are not counted)
+  const simdCalls = kernelCounts.gemm32 + kernelCounts.cells32 - simdBefore;
   scope.postMessage(
-    { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0, threads },
+    { type: 'done', status, step: trainer.step, model, message, stepsPerSec: (trainer.step * 1000) / Math.max(1, now - t0), elapsedMs: now - t0, threads, simdCalls },
     [model.buffer],
   );
 }
