@@ -20,7 +20,7 @@
 // Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
 // their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
 // and 2.32 ulp).
-import { colSum32, gemm32AB, gemm32AtB } from './gemm32.js';
+import { colSum32, gemm32, gemm32AB, gemm32AtB } from './gemm32.js';
 import { gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
 import type { CellMode } from './packed-layer.js';
 
@@ -36,9 +36,14 @@ export interface Layout32 {
   mode: CellMode; In: number; H: number; B: number; T: number; rows: number; GH: number; S: number; training: boolean;
   /** Whether the forward adds state noise (oNoise) to each new state. */
   noise: boolean;
+  /**
+   * One short sequence (B = 1, T ≤ ONE_ROW_STEPS): the forward keeps W_ih and W_hh as stored and
+   * its products are matrix-vector (W·x), without the two transposes the row form needs.
+   */
+  asStored: boolean;
   oX: number; // [rows, In] the input
-  oWihT: number; // [In, GH] W_ihᵀ; in backward W_ih [GH, In]
-  oWhhT: number; // [H, GH] W_hhᵀ; in backward W_hh [GH, H]
+  oWihT: number; // [In, GH] W_ihᵀ (asStored: W_ih [GH, In]); in backward W_ih [GH, In]
+  oWhhT: number; // [H, GH] W_hhᵀ (asStored: W_hh [GH, H]); in backward W_hh [GH, H]
   oBih: number; oBhh: number; // [GH]
   oGI: number; // [rows, GH] input gates; in backward dGI
   oGH: number; // [B, GH] one step's recurrent gates; in backward dh [B, H]
@@ -61,6 +66,13 @@ export interface Layout32 {
   size: number; // elements in all
 }
 
+/**
+ * Steps up to which one sequence runs on the weights as stored. A transpose costs about 2 ns an
+ * element of W, once a call; a product of W with one column costs about 0.3 ns a multiply-add more
+ * than the row form, every step (bench: a 128-hidden LSTM step for text generation, `predict`).
+ */
+export const ONE_ROW_STEPS = 8;
+
 export function layout32(mode: CellMode, In: number, H: number, B: number, T: number, rows: number, training: boolean, noise = false): Layout32 {
   const GH = GATES[mode] * H;
   const S = SAVED[mode] * H;
@@ -68,7 +80,7 @@ export function layout32(mode: CellMode, In: number, H: number, B: number, T: nu
   let n = 0;
   const take = (k: number) => { const at = n; n += (k + 3) & ~3; return at; };
   const L = {
-    mode, In, H, B, T, rows, GH, S, training, noise,
+    mode, In, H, B, T, rows, GH, S, training, noise, asStored: B === 1 && T <= ONE_ROW_STEPS,
     oX: take(rows * In), oWihT: take(In * GH), oWhhT: take(H * GH), oBih: take(GH), oBhh: take(GH),
     oGI: take(rows * GH), oGH: take(B * GH), oHp: take(rows * H), oCp: take(lstm ? rows * H : 0),
     oSave: take(rows * S), oH: take(B * H), oC: take(lstm ? B * H : 0), oH0: take(B * H), oC0: take(lstm ? B * H : 0),
@@ -104,9 +116,19 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
     const b = Math.min(tab[t], hi) - lo; // this range's active rows at t
     if (b <= 0) continue;
     const r = tab[T + t] + lo; // their first packed row
-    gemm32AB(w, L.oX + r * In, w, L.oWihT, bih, w, L.oGI + r * GH, b, In, GH, 1);
-    w.copyWithin(L.oHp + r * H, hs, hs + b * H); // h_prev of these rows (the tape and the product's operand)
-    gemm32AB(w, L.oHp + r * H, w, L.oWhhT, bhh, w, gh, b, H, GH, 1);
+    if (L.asStored) {
+      // b = 1: GI = W_ih·x + b_ih and GH = W_hh·h_prev + b_hh as GH rows times one column, each
+      // element the row form's float32 sum (bias first, then k increasing): the same bits.
+      w.copyWithin(L.oGI + r * GH, L.oBih, L.oBih + GH);
+      gemm32(w, L.oWihT, In, 1, w, L.oX + r * In, 1, null, w, L.oGI + r * GH, GH, In, 1, 2);
+      w.copyWithin(L.oHp + r * H, hs, hs + H);
+      w.copyWithin(gh, L.oBhh, L.oBhh + GH);
+      gemm32(w, L.oWhhT, H, 1, w, L.oHp + r * H, 1, null, w, gh, GH, H, 1, 2);
+    } else {
+      gemm32AB(w, L.oX + r * In, w, L.oWihT, bih, w, L.oGI + r * GH, b, In, GH, 1);
+      w.copyWithin(L.oHp + r * H, hs, hs + b * H); // h_prev of these rows (the tape and the product's operand)
+      gemm32AB(w, L.oHp + r * H, w, L.oWhhT, bhh, w, gh, b, H, GH, 1);
+    }
     if (mode === 'LSTM') {
       const cs = L.oC + lo * H;
       w.copyWithin(L.oCp + r * H, cs, cs + b * H);

@@ -140,8 +140,13 @@ export class Layer32 {
     if ((noise !== null) !== this.noisy) throw new Error(`Layer32.forward: ${this.noisy ? 'a noisy layer needs its noise' : 'noise given to a layer built without room for it'}`);
     if (noise !== null) for (let k = 0; k < rows * H; k++) w[L.oNoise + k] = noise[noiseOff + k];
     w.set(x.subarray(0, rows * In), L.oX);
-    transpose32(p.wIh, 0, GH, In, w, L.oWihT);
-    transpose32(p.wHh, 0, GH, H, w, L.oWhhT);
+    if (L.asStored) {
+      w.set(p.wIh, L.oWihT);
+      w.set(p.wHh, L.oWhhT);
+    } else {
+      transpose32(p.wIh, 0, GH, In, w, L.oWihT);
+      transpose32(p.wHh, 0, GH, H, w, L.oWhhT);
+    }
     if (p.bIh) w.set(p.bIh, L.oBih);
     else w.fill(0, L.oBih, L.oBih + GH);
     if (p.bHh) w.set(p.bHh, L.oBhh);

@@ -3,7 +3,7 @@
 // dX = dY·W, dW += dYᵀ·X, db += column sums of dY. Each call copies its operands into the workspace
 // first, so the workspace holds nothing between calls (a module used twice in one graph is fine).
 import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
-import { colSum32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
+import { colSum32, gemm32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
 import { allocate } from '../tensor/dtype.js';
@@ -20,9 +20,19 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   const ws = workspace(owner, oY + up4(M * N));
   kernelCounts.linear32++;
   ws.set(x.data as Float32Array, oX);
-  transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
-  if (bias !== null) ws.set(bias.data as Float32Array, oB);
-  gemm32AB(ws, oX, ws, oW, bias !== null ? ws.subarray(oB, oB + N) : null, ws, oY, M, K, N, bias !== null ? 1 : 0);
+  if (M === 1) {
+    // One row: y = W·x as N rows of W times the column x, on W as stored. The transpose the
+    // general form needs costs more than the product here (2 ns an element). Each y[n] is the same
+    // float32 sum, bias first then k increasing, so the bits are those of the general form.
+    ws.set(weight.data as Float32Array, oW);
+    if (bias !== null) ws.set(bias.data as Float32Array, oY);
+    else ws.fill(0, oY, oY + N);
+    gemm32(ws, oW, K, 1, ws, oX, 1, null, ws, oY, N, K, 1, 2);
+  } else {
+    transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
+    if (bias !== null) ws.set(bias.data as Float32Array, oB);
+    gemm32AB(ws, oX, ws, oW, bias !== null ? ws.subarray(oB, oB + N) : null, ws, oY, M, K, N, bias !== null ? 1 : 0);
+  }
   const y = allocate('float32', M * N) as Float32Array;
   y.set(ws.subarray(oY, oY + M * N));
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
