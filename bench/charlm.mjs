@@ -84,3 +84,33 @@ export function charlmStep(cell, variable, seed = 0) {
     return loss.item();
   };
 }
+
+/**
+ * One character of greedy generation (`charlm-generate`) from the char-LM with `cell` ('lstm' |
+ * 'gru'): the last character → Embedding → one step of the recurrent layers from the carried state
+ * → Linear → softmax → the most probable class, the next input. Under noGrad, batch 1, one step a
+ * call: what sampling text from a trained model costs. The twin of `charlm_generate` in
+ * torch_bench.py.
+ */
+export function charlmGenerate(cell, seed = 0) {
+  const c = CHARLM;
+  const gen = new recur.Generator(seed);
+  const embedding = new recur.Embedding(c.vocab, c.embed, { generator: gen });
+  const Rnn = cell === 'gru' ? recur.GRU : recur.LSTM;
+  const rnn = new Rnn(c.embed, c.hidden, { numLayers: c.layers, batchFirst: true, generator: gen });
+  const head = new recur.Linear(c.hidden, c.vocab, { generator: gen });
+  for (const m of [embedding, rnn, head]) m.eval();
+  let prev = 0;
+  let state;
+  return function next() {
+    return recur.noGrad(() => {
+      const x = recur.tensor([[prev]], { dtype: 'int64' });
+      const [out, h] = rnn.forward(embedding.forward(x), state); // [1, 1, H]
+      state = h;
+      const probs = recur.softmax(head.forward(recur.reshape(out, [1, c.hidden])), 1);
+      prev = probs.argmax(1).item();
+      return 1;
+    });
+  };
+}
+

@@ -28,7 +28,7 @@ const PYTHON = '/usr/bin/python3';
 
 const ARTICLE = { max_number: 9, embed_dim: 10, min_seq_len: 2, max_seq_len: 5, lr: 0.001, min_lr: 0.0001, total_steps: 20000 };
 const SOTA = { ...ARTICLE, hidden_dim: 32, num_layers: 3, batch_size: 64, lr: 0.005 };
-/** name → case. kind: train (steps/s) | predict (one sequence, µs) | eval (samples/s). */
+/** name → case. kind: train (steps/s) | predict (one sequence, µs) | eval (samples/s) | generate (one character, µs). */
 const CASES = {
   baseline: { kind: 'train', ...ARTICLE, hidden_dim: 16, num_layers: 1, batch_size: 16, cell: 'rnn' },
   sota: { kind: 'train', ...SOTA, cell: 'rnn' },
@@ -42,6 +42,8 @@ const CASES = {
   'charlm-lstm': { kind: 'charlm', cell: 'lstm', variable: false, windows: 3 },
   'charlm-gru': { kind: 'charlm', cell: 'gru', variable: false, windows: 3 },
   'charlm-var': { kind: 'charlm', cell: 'lstm', variable: true, windows: 3 },
+  // Greedy text generation from the char-LM: one character a call, batch 1, no gradient.
+  'charlm-generate': { kind: 'generate', cell: 'lstm', windows: 3 },
   // The article's model composed by a user from the public modules (bench/composed.mjs), not the
   // Trainer's RnnClsNet: the float32 kernels under nn.RNN/LSTM/GRU, two threads by default.
   'sota-user': { kind: 'composed', ...SOTA, cell: 'rnn' },
@@ -113,6 +115,14 @@ async function runChild(name, a) {
     const step = charlmStep(c.cell, c.variable);
     const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
     process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
+    return;
+  }
+  if (c.kind === 'generate') {
+    const recur = await import('recur');
+    if (a.threads) recur.setNumThreads(a.threads);
+    const { charlmGenerate } = await import('./charlm.mjs');
+    const rates = timed(charlmGenerate(c.cell), a.windows, a.windowSec, a.warmupSec);
+    process.stdout.write(JSON.stringify({ rates, unit: 'calls/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'composed') {
@@ -315,7 +325,7 @@ async function main() {
   const torch2 = a.torch2 && !torchMissing;
   const head = ['case', 'unit', 'threads', 'recur', 'PyTorch', 'ratio', ...(ranged ? ['ratio range'] : []), ...(torch2 ? ['PyTorch 2t', 'ratio 2t'] : []), 'recur RSS', 'PyTorch RSS'];
   const rows = results.map((r) => {
-    const predict = r.config.kind === 'predict';
+    const predict = r.config.kind === 'predict' || r.config.kind === 'generate';
     const show = (rate) => (predict ? (rate ? `${(1e6 / rate).toFixed(1)} µs` : '—') : fmtRate(rate));
     const mb = (x) => (x && x.maxRssKB ? `${(x.maxRssKB / 1024).toFixed(0)} MB` : '—');
     return [

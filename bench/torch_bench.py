@@ -104,6 +104,24 @@ def charlm_step(cell, variable, rng):
     return step
 
 
+def charlm_generate(cell):
+    """One character of greedy generation from the char-LM: the last character -> one step of the
+    recurrent layers from the carried state -> Linear -> softmax -> argmax, the next input; under
+    no_grad, batch 1 (bench/charlm.mjs charlmGenerate)."""
+    model = CharLM(cell)
+    model.eval()
+    s = {"prev": 0, "state": None}
+
+    def next_char():
+        with torch.no_grad():
+            x = torch.tensor([[s["prev"]]], dtype=torch.int64)
+            out, s["state"] = model.rnn(model.embedding(x), s["state"])
+            probs = torch.softmax(model.fc(out.reshape(1, CHARLM["hidden"])), 1)
+            s["prev"] = int(probs.argmax(1).item())
+        return 1
+    return next_char
+
+
 def blas_library():
     """The BLAS shared object this process has mapped after a matrix product (the library that
     actually runs PyTorch's products), by its real path; None if none is mapped."""
@@ -174,7 +192,10 @@ def main():
             out.append(sorted(rates)[len(rates) // 2] * 2 * M * K * N / 1e9)
         json.dump({"gflops": out, "torch": torch.__version__}, sys.stdout)
         return
-    if kind == "charlm":
+    if kind == "generate":
+        rates = timed(charlm_generate(c["cell"]), a.windows, a.window_sec, a.warmup_sec)
+        unit = "calls/s"
+    elif kind == "charlm":
         rates = timed(charlm_step(c["cell"], c.get("variable", False), rng), a.windows, a.window_sec, a.warmup_sec)
         unit = "steps/s"
     elif kind in ("train", "composed"):
