@@ -274,11 +274,22 @@ export function wasmGatesBackward(): GateBackKernels | null {
   return back;
 }
 
+// Called when a block does not fit: gives back one block that can move out of WASM memory (a
+// tape waiting for its backward, packed-layer32.ts) and returns true, or false when none is left.
+let evictor: (() => boolean) | null = null;
+
+/** Installs the function reserve() calls, again and again, while a block does not fit. */
+export function setEvictor(fn: (() => boolean) | null): void {
+  evictor = fn;
+}
+
 /** Byte address of a block of `bytes` in WASM memory (16-byte aligned; zeroed unless `zero` is false), or −1 when it is full. */
 function reserve(bytes: number, zero = true): number {
   if (!initialised) init();
   if (arena === null) return -1;
-  const { at, dirty } = arena.reserve(bytes);
+  let r = arena.reserve(bytes);
+  while (r.at < 0 && evictor !== null && evictor()) r = arena.reserve(bytes);
+  const { at, dirty } = r;
   if (at >= 0 && dirty && zero) new Uint8Array(memory!, at, bytes).fill(0);
   return at;
 }

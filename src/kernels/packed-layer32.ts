@@ -12,9 +12,11 @@
 //
 // Memory: one workspace block per call (allocF32, layout32) holds the inputs, W (transposed for
 // the forward), the scratch, the tape and, when training, the gradient accumulators; the caller
-// releases it (Layer32.release) after backward, or when its graph is collected.
+// releases it (Layer32.release) after backward, or when its graph is collected (attach). A tape
+// waiting for its backward moves out to ordinary memory when a new block does not fit, oldest
+// first, and comes back for its backward: see `waiting` below.
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
-import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
+import { allocF32, inWasmMemory, release, setEvictor } from './gemm-wasm.js';
 import { transpose32 } from './gemm32.js';
 import {
   WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable,
@@ -68,9 +70,49 @@ export function splitPoint(acc: Int32Array, share: number): number {
 
 type Walk = (w: Float32Array, L: Layout32, reverse: boolean, lo: number, hi: number) => void;
 
+/** Where a layer's workspace is: its WASM block, or (moved out) an ordinary copy. */
+interface Residence {
+  ws: Float32Array | null;
+  saved: Float32Array | null;
+}
+
+// Tapes waiting in WASM memory for their backward, oldest first. Finalizers run only when the
+// event loop turns, so a loop that never yields (a training script, an evaluation with gradients
+// on) would otherwise fill the memory with the tapes of graphs it dropped long ago, and leave every
+// later layer on the JS kernels. So when a block does not fit, the oldest waiting tape is copied out
+// to ordinary memory, which the garbage collector sees and frees with its graph; a backward that
+// does come copies it back in (the same bits). Only the Residence is registered and listed: a copy
+// out is reachable from its layer alone, so it lives exactly as long as the graph.
+const waiting = new Set<Residence>();
+const collected = new FinalizationRegistry<Residence>((r) => {
+  waiting.delete(r);
+  if (r.ws !== null) release(r.ws);
+  r.ws = null;
+  r.saved = null;
+});
+/** Tapes moved out of WASM memory, and back in for a backward (tests read them). */
+export const tapeCounts = { evicted: 0, restored: 0 };
+
+setEvictor(() => {
+  for (const r of waiting) {
+    waiting.delete(r);
+    collected.unregister(r);
+    const ws = r.ws!;
+    const copy = new Float32Array(ws.length);
+    copy.set(ws);
+    r.saved = copy;
+    release(ws);
+    r.ws = null;
+    tapeCounts.evicted++;
+    return true;
+  }
+  return false;
+});
+
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
-  private ws: Float32Array | null;
+  private readonly home: Residence;
+  private released = false;
   readonly bytes: number;
   private readonly L: Layout32;
   private readonly acc: Int32Array; // rowsBefore: where to split
@@ -88,9 +130,10 @@ export class Layer32 {
     const T = bs.length;
     const rows = bs.reduce((a, b) => a + b, 0);
     this.L = layout32(mode, In, H, B, T, rows, training, noisy);
-    this.ws = allocF32(this.L.size, false); // every element is written before it is read
+    const ws = allocF32(this.L.size, false); // every element is written before it is read
+    this.home = { ws, saved: null };
     this.bytes = 4 * this.L.size;
-    const tab = stepTable(this.ws, this.L);
+    const tab = stepTable(ws, this.L);
     tab.set(bs);
     for (let t = 0, r = 0; t < T; r += bs[t++]) tab[T + t] = r;
     this.acc = rowsBefore(bs, B);
@@ -98,13 +141,38 @@ export class Layer32 {
   }
 
   release(): void {
-    if (this.ws !== null) release(this.ws);
-    this.ws = null;
+    const h = this.home;
+    waiting.delete(h);
+    collected.unregister(h);
+    if (h.ws !== null) release(h.ws);
+    h.ws = null;
+    h.saved = null;
+    this.released = true;
+  }
+
+  /**
+   * After a training forward: the tape waits for its backward, and gives its block back when
+   * `graph` (the result the backward hangs on) is collected first. It may move out of WASM memory
+   * meanwhile (`waiting`).
+   */
+  attach(graph: object): void {
+    if (this.released || this.home.ws === null || !inWasmMemory(this.home.ws)) return;
+    collected.register(graph, this.home, this.home);
+    waiting.add(this.home);
   }
 
   private workspace(): Float32Array {
-    if (this.ws === null) throw new Error('Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward(); recur has no retain_graph: run the forward again');
-    return this.ws;
+    if (this.released) throw new Error('Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward(); recur has no retain_graph: run the forward again');
+    const h = this.home;
+    waiting.delete(h); // in use: not moved out until it waits again
+    if (h.ws === null) {
+      const ws = allocF32(this.L.size, false);
+      ws.set(h.saved!);
+      h.ws = ws;
+      h.saved = null;
+      tapeCounts.restored++; // the backward that asked for it releases it (recurrent-layer.ts: even when it throws)
+    }
+    return h.ws;
   }
 
   /** The worker when this layer's phases are shared with it now, else null. */

@@ -11,9 +11,6 @@ import type { LayerGrads, LayerShape } from '../kernels/packed-layer.js';
 import { Layer32 } from '../kernels/packed-layer32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 
-/** Gives a float32 layer's WASM workspace back when its graph is collected without a backward. */
-const layerTapes = new FinalizationRegistry<Layer32>((layer) => layer.release());
-
 export type { CellMode, LayerShape } from '../kernels/packed-layer.js';
 
 /** Tensors of one layer-direction: wIh [GH, In], wHh [GH, Hout], bIh/bHh [GH], wHr [P, H]. */
@@ -152,13 +149,15 @@ function recurrentLayer32(
   const whole = makeResult(flat, [flat.length], 'float32', parents, (g) => {
     kernelCounts.layer32Backward++;
     const g32 = g as Float32Array;
-    layer.backward(params, g32.subarray(0, nY), g32.subarray(nY, nY + nH), cN ? g32.subarray(nY + nH) : null, {
-      dX: grad(x), dh0: grad(h0), dc0: grad(c0), dWih: grad(w.wIh), dWhh: grad(w.wHh), dBih: grad(w.bIh), dBhh: grad(w.bHh),
-    });
-    layer.release();
-    layerTapes.unregister(layer);
+    try {
+      layer.backward(params, g32.subarray(0, nY), g32.subarray(nY, nY + nH), cN ? g32.subarray(nY + nH) : null, {
+        dX: grad(x), dh0: grad(h0), dc0: grad(c0), dWih: grad(w.wIh), dWhh: grad(w.wHh), dBih: grad(w.bIh), dBhh: grad(w.bHh),
+      });
+    } finally {
+      layer.release(); // the tape is used once, as PyTorch frees a graph's saved tensors after backward
+    }
   });
-  layerTapes.register(whole, layer, layer);
+  layer.attach(whole);
   const parts = [{ offset: 0, shape: yShape }, { offset: nY, shape: hShape }];
   if (cShape) parts.push({ offset: nY + nH, shape: cShape });
   const [ty, th, tc] = splitResult(whole, parts);
