@@ -4,6 +4,7 @@
 // noGrad) filled the memory, ran every later layer on the JS kernels and kept every tape.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LSTM } from '../src/nn/rnn.js';
+import { Linear } from '../src/nn/linear.js';
 import { Generator } from '../src/tensor/random.js';
 import { randn } from '../src/tensor/create.js';
 import { mul, sum } from '../src/tensor/ops.js';
@@ -75,3 +76,21 @@ describe.skipIf(!wasmGemmEnabled())('tapes waiting for a backward', () => {
     moved.forEach((g, i) => expect(g, `gradient ${i}`).toEqual(kept[i]));
   });
 });
+
+describe.skipIf(!wasmGemmEnabled())('module workspaces when the memory is full', () => {
+  it('modules made and dropped without dispose() in a loop keep the SIMD products; an old one still gives its bits', () => {
+    const x = randn([64, 256], { generator: new Generator(8) });
+    const first = new Linear(256, 256, { generator: new Generator(9) });
+    const y0 = Array.from(first.forward(x).data);
+    fillMemory(8);
+    for (let i = 0; i < 60; i++) {
+      const lin = new Linear(256, 256, { generator: new Generator(10 + i) }); // a 0.5 MB workspace each
+      const before = kernelCounts.gemm32;
+      lin.forward(x);
+      expect(kernelCounts.gemm32 - before, `module ${i}`).toBeGreaterThan(0);
+    }
+    const again = first.forward(x); // its workspace was given back: a new one, the same numbers
+    expect(Array.from(again.data)).toEqual(y0);
+  });
+});
+

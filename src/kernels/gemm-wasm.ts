@@ -274,13 +274,21 @@ export function wasmGatesBackward(): GateBackKernels | null {
   return back;
 }
 
-// Called when a block does not fit: gives back one block that can move out of WASM memory (a
-// tape waiting for its backward, packed-layer32.ts) and returns true, or false when none is left.
-let evictor: (() => boolean) | null = null;
+// Called, cheapest first, when a block does not fit: each gives back one block that can leave
+// WASM memory and returns true, or false when it has none left. A module's scratch workspace
+// (runtime/wasm/workspace.ts) goes for nothing; a tape waiting for its backward (packed-layer32.ts)
+// for a copy.
+const evictors: Array<{ cost: number; evict: () => boolean }> = [];
 
-/** Installs the function reserve() calls, again and again, while a block does not fit. */
-export function setEvictor(fn: (() => boolean) | null): void {
-  evictor = fn;
+/** Adds a function reserve() calls, in order of `cost`, while a block does not fit. */
+export function addEvictor(cost: number, evict: () => boolean): void {
+  evictors.push({ cost, evict });
+  evictors.sort((a, b) => a.cost - b.cost);
+}
+
+function evictOne(): boolean {
+  for (const e of evictors) if (e.evict()) return true;
+  return false;
 }
 
 /** Byte address of a block of `bytes` in WASM memory (16-byte aligned; zeroed unless `zero` is false), or −1 when it is full. */
@@ -288,7 +296,7 @@ function reserve(bytes: number, zero = true): number {
   if (!initialised) init();
   if (arena === null) return -1;
   let r = arena.reserve(bytes);
-  while (r.at < 0 && evictor !== null && evictor()) r = arena.reserve(bytes);
+  while (r.at < 0 && evictOne()) r = arena.reserve(bytes);
   const { at, dirty } = r;
   if (at >= 0 && dirty && zero) new Uint8Array(memory!, at, bytes).fill(0);
   return at;

@@ -16,7 +16,7 @@
 // waiting for its backward moves out to ordinary memory when a new block does not fit, oldest
 // first, and comes back for its backward: see `waiting` below.
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
-import { allocF32, inWasmMemory, release, setEvictor } from './gemm-wasm.js';
+import { addEvictor, allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { transpose32 } from './gemm32.js';
 import {
   WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable,
@@ -93,7 +93,7 @@ const collected = new FinalizationRegistry<Residence>((r) => {
 /** Tapes moved out of WASM memory, and back in for a backward (tests read them). */
 export const tapeCounts = { evicted: 0, restored: 0 };
 
-setEvictor(() => {
+addEvictor(1, () => {
   for (const r of waiting) {
     waiting.delete(r);
     collected.unregister(r);
