@@ -104,6 +104,15 @@ describe('Trainer with a model and a loss of the caller', () => {
       .toThrow('--state_noise needs a model with exactly one RNN/LSTM/GRU module; this one has 2');
   });
 
+  it("a model whose output is not [batch, classes] is refused before the loss, naming both shapes; nothing trains", () => {
+    const t = new Trainer(config, { model: (g) => new MeanPoolNet(g, vocab, classes + 3) });
+    const before = Object.fromEntries(Object.entries(t.model.stateDict()).map(([k, v]) => [k, Array.from(v.data)]));
+    expect(() => t.trainStep()).toThrow(`Trainer: the model's output has shape [${config.batch_size}, ${classes + 3}]; the task needs logits of shape [${config.batch_size}, ${classes}] (batch, classes)`);
+    expect(t.step).toBe(0);
+    const after = t.model.stateDict();
+    for (const k of Object.keys(before)) expect(Array.from(after[k].data), k).toEqual(before[k]);
+  });
+
   it('a model factory that returns no Module is refused', () => {
     expect(() => new Trainer(config, { model: () => ({ forward: () => null }) as never })).toThrow('Trainer: options.model must return a Module');
   });

@@ -185,6 +185,10 @@ export class Trainer<M extends SequenceClassifier = RnnClsNet> {
     if (this.noisyRnn !== null) this.noisyRnn.stateNoise = noise;
     try {
       const logits = this.model.forward(inputs, lengths);
+      const C = this.task.numClasses(this.config);
+      if (logits.ndim !== 2 || logits.shape[0] !== samples.length || logits.shape[1] !== C) {
+        throw new Error(`Trainer: the model's output has shape [${logits.shape.join(', ')}]; the task needs logits of shape [${samples.length}, ${C}] (batch, classes)`);
+      }
       const loss = this.loss(logits, targets);
       clock?.lap('forward');
       loss.backward();
