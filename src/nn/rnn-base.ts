@@ -329,7 +329,7 @@ export class RNNBase extends Module {
       }
     }
     if (!packed && T === 0) throw new Error('Expected sequence length to be larger than 0 in RNN');
-    const dtype = this.dtype;
+    const dtype = this.getParameter(this.flatWeightsNames[0]).dtype; // the module's dtype, without walking every parameter
     const odd = this.flatWeightsNames.find((n) => this.getParameter(n).dtype !== dtype);
     if (odd !== undefined) {
       // Weights of two dtypes: PyTorch's message depends on the input's dtype; the weight whose
