@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HEAP_BYTES, MAX_BYTES, MIN_SLOTS, SLAB_BYTES, SLOTS, slabStorage } from '../src/tensor/slab.js';
+import { HEAP_BYTES, MAX_BYTES, MIN_SLOTS, SLAB_BYTES, SLOTS, SMALL_SLAB_BYTES, slabStorage } from '../src/tensor/slab.js';
 import { allocate } from '../src/tensor/dtype.js';
 import { tensor } from '../src/tensor/create.js';
 
@@ -20,7 +20,9 @@ describe('slab storage for small tensors', () => {
     expect(slabStorage('float32', HEAP_BYTES / 4).buffer.byteLength).toBe(HEAP_BYTES);
     const small = slabStorage('float32', HEAP_BYTES / 4 + 1);
     expect(small.buffer.byteLength).toBeGreaterThan(small.byteLength);
-    expect(small.buffer.byteLength).toBeLessThanOrEqual(SLOTS * 2 * small.byteLength);
+    expect(small.buffer.byteLength).toBeLessThanOrEqual(SMALL_SLAB_BYTES); // what one small tensor can keep alive
+    const mid = slabStorage('float32', 2000); // 8 KB: SLOTS slots
+    expect(mid.buffer.byteLength).toBeLessThanOrEqual(SLOTS * 1.25 * mid.byteLength + 16 * SLOTS);
     const large = slabStorage('float32', 10000); // 40 KB: a slab of fewer, larger slots
     expect(large.buffer.byteLength).toBeGreaterThanOrEqual(MIN_SLOTS * large.byteLength);
     expect(large.buffer.byteLength).toBeLessThanOrEqual(SLAB_BYTES);

@@ -8,14 +8,16 @@
 // about 40 ns.
 //
 // So a tensor of 65 to MAX_BYTES bytes is carved from a slab: one ArrayBuffer holding the slots
-// of one size class (2^e·{1.25, 1.5, 1.75, 2} bytes: at most 25 % of a slot unused), SLOTS of them,
-// or fewer for large classes so that a slab stays within SLAB_BYTES (at least MIN_SLOTS).
+// of one size class (2^e·{1.25, 1.5, 1.75, 2} bytes: at most 25 % of a slot unused): SLOTS of them,
+// more for small classes so that a slab holds at least SMALL_SLAB_BYTES, fewer for large classes so
+// that it stays within SLAB_BYTES (at least MIN_SLOTS).
 // Slabs are filled front to back and never reused. A new slab is zero, so the storage is too, as
 // `new Float32Array(n)` would be. The garbage collector frees a slab once none of its views is
 // reachable.
 //
 // The cost of sharing: a tensor that outlives its neighbours keeps its whole slab alive. That is at
-// most SLOTS slots of its size class, about 20× its own bytes, and at most SLAB_BYTES.
+// most SMALL_SLAB_BYTES, or SLOTS slots of its size class (about 20× its own bytes), and never more
+// than SLAB_BYTES.
 import type { DType, Storage } from './dtype.js';
 
 /** Tensors of more bytes than this get their own ArrayBuffer. */
@@ -26,6 +28,7 @@ export const HEAP_BYTES = 64;
 export const SLOTS = 16;
 export const MIN_SLOTS = 4;
 export const SLAB_BYTES = 262144;
+export const SMALL_SLAB_BYTES = 16384;
 
 // Per size class (index e·4 + q): the open slab and the byte offset of its next free slot.
 const open: Array<ArrayBuffer | null> = [];
@@ -46,7 +49,8 @@ export function slabStorage(dtype: DType, n: number): Storage {
   let slab = open[k];
   let at = next[k];
   if (slab === undefined || slab === null || at + size > slab.byteLength) {
-    slab = new ArrayBuffer(size * Math.max(MIN_SLOTS, Math.min(SLOTS, Math.floor(SLAB_BYTES / size))));
+    const slots = Math.max(SLOTS, Math.floor(SMALL_SLAB_BYTES / size));
+    slab = new ArrayBuffer(size * Math.max(MIN_SLOTS, Math.min(slots, Math.floor(SLAB_BYTES / size))));
     open[k] = slab;
     at = 0;
   }
