@@ -18,9 +18,9 @@
 // kernels fuse the same steps in double; the difference is at the last-ulp level).
 //
 // float32 without amsgrad runs as the WASM SIMD kernel `adam` where it is available (the same
-// operations, four elements at a time; bit-identical, test/optim-adam.test.ts): in place when all
-// arrays already live in WASM memory (the flat buffers, Adam's own state), otherwise copied into a
-// staging area and back, which still costs less than the scalar loop's float32 emulation.
+// operations, four elements at a time; bit-identical, test/optim-adam.test.ts): in place for the
+// arrays that already live in WASM memory (flat buffers a caller keeps there), the others copied
+// into a staging area and back, which still costs less than the scalar loop's float32 emulation.
 
 import { fma32 } from './fma32.js';
 import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';
@@ -77,8 +77,8 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   sc[5] = bc2Sqrt; sc[6] = h.eps; sc[7] = 1 - h.lr * h.weightDecay; sc[8] = h.weightDecay;
   const run = (p: number, g: number, mm: number, vv: number, count: number): void =>
     kernel(p, g, mm, vv, count, sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7], sc[8], flags);
-  // In place where an operand lives in WASM memory already (Adam's flat state, flat buffers given
-  // to useFlatBuffers); the others are copied into a staging area and back. Whole groups of four
+  // In place where an operand lives in WASM memory already (flat buffers a caller keeps there);
+  // the others are copied into a staging area and back. Whole groups of four
   // go to the kernel, the last n mod 4 elements to the scalar loop: the same operations either way.
   const ops = [param, grad, m, v];
   const n4 = n - (n % 4);

@@ -5,7 +5,6 @@
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './optimizer.js';
 import { adamUpdate } from './adam-kernel.js';
-import { allocF32 } from '../kernels/gemm-wasm.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { pyFloat, pyNumber } from './py-format.js';
@@ -120,10 +119,11 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     if (off[ps.length] !== params.length || grads.length !== params.length) {
       throw new Error(`useFlatBuffers: the parameters hold ${off[ps.length]} values, the flat parameter buffer ${params.length}, the flat gradient buffer ${grads.length}`);
     }
-    // In WASM memory when it has room (the Adam kernel then updates the span in place). Never
-    // released: the state's exp_avg/exp_avg_sq stay views of them.
-    const m = allocF32(params.length);
-    const v = allocF32(params.length);
+    // Ordinary memory, freed with the optimizer: the state's exp_avg/exp_avg_sq are views of these
+    // and stay reachable through it, so a WASM block could never be given back safely (every
+    // Trainer makes one). The Adam kernel stages them into WASM memory with the span each step.
+    const m = new Float32Array(params.length);
+    const v = new Float32Array(params.length);
     // Existing state moves into the flat buffers (values kept).
     ps.forEach((p, i) => {
       const st = this.state.get(p);
