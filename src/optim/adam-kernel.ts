@@ -69,7 +69,6 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
   if (kernel === null || n < 64) return false; // a handful of elements: the copies would cost more
   // adamUpdate's float32 dispatch goes by the parameter's type only
   if (!(grad instanceof Float32Array) || !(m instanceof Float32Array) || !(v instanceof Float32Array)) return false;
-  const fr = Math.fround;
   const { stepSize, bc2Sqrt } = scalars(h);
   const flags = (h.decoupled ? 1 : h.weightDecay !== 0 ? 2 : 0) | (h.maximize ? 4 : 0);
   const sc = scalarArgs; // the kernel's float32 arguments
