@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Generates the float32 recurrent-cell modules: src/runtime/wasm/cells32f.wat (forward) and
-// cells32b.wat (backward) — the text, committed for review — and src/runtime/wasm/cells32-module.ts
-// (both modules' bytes as base64, so neither the build nor the browser bundle needs an assembler).
+// Generates the float32 recurrent-cell modules: src/runtime/wasm/cells32f.wat, cells32g.wat and
+// cells32r.wat (the LSTM, GRU and RNN forward cells) and cells32b.wat (the backward cells) — the
+// text, committed for review — and src/runtime/wasm/cells32-module.ts (the modules' bytes as
+// base64, so neither the build nor the browser bundle needs an assembler).
 // Run after editing this file (or the constants in src/kernels/cells/tanh32.ts):
-//   node tools/gen-cells32-wasm.mjs            write the three files
+//   node tools/gen-cells32-wasm.mjs            write the five files
 //   node tools/gen-cells32-wasm.mjs --check    only verify that the committed files are what this
 //                                              generator makes (needs the `wabt` dev dependency)
 //
@@ -17,8 +18,9 @@
 // Numerics: each f32x4 lane runs the twin's scalar operations in the twin's order, every one an
 // IEEE float32 operation (f32x4.add/sub/mul/div; pmin/pmax, which the twin writes as comparisons;
 // no fused multiply-add in WASM SIMD 1.0, no relaxed SIMD), so the bits are the twin's (test/cells32.test.ts). tanh, σ and exp
-// are src/kernels/cells/tanh32.ts on lanes ($tanh, $sig, each with exp written in; constants read from that file):
-// both branches of tanh are computed and one selected per lane (v128.bitselect) — the same value
+// are src/kernels/cells/tanh32.ts on lanes (each with exp written in; constants read from that file),
+// written into the forward kernels' vector loops (see `inline`) and called ($tanh, $sig) from their
+// tails: both branches of tanh are computed and one selected per lane (v128.bitselect) — the same value
 // the twin's `if` picks. Columns go four at a time; the last H mod 4 columns of a row run the same
 // code on a vector whose missing lanes are 0 ($ld: lane loads; $st: lane stores), so nothing
 // outside the buffers is read or written.
@@ -55,39 +57,78 @@ const add = (a, b) => `(f32x4.add ${a} ${b})`;
 const sub = (a, b) => `(f32x4.sub ${a} ${b})`;
 const mul = (a, b) => `(f32x4.mul ${a} ${b})`;
 /** Horner over coefficients c (highest first) in v: ((c0·v + c1)·v + c2)…, each step a mul then an add. */
-const horner = (c, v) => c.slice(1).reduce((acc, ci) => add(mul(acc, v), splat(ci)), splat(c[0]));
+const horner = (c, v, sp = splat) => c.slice(1).reduce((acc, ci) => add(mul(acc, v), sp(ci)), sp(c[0]));
 
 // e^x on lanes, tanh32.ts's exp32: statements that set local $e from local $x (written into the
-// bodies of $tanh and $sig, one call fewer per value; locals $t $k $r $ki $k1).
-const expLocals = '(local $t v128) (local $k v128) (local $r v128) (local $ki v128) (local $k1 v128) (local $e v128)';
-const expStmts = `${set('t', add(mul(g('x'), splat(LOG2E)), splat(MAGIC)))}
-    ${set('k', sub(g('t'), splat(MAGIC)))}
-    ${set('r', sub(sub(g('x'), mul(g('k'), splat(C1))), mul(g('k'), splat(C2))))}
-    ${set('ki', `(i32x4.sub ${g('t')} ${splat(MAGIC)})`)}
-    ${set('k1', `(i32x4.shr_s ${g('ki')} (i32.const 1))`)}
-    ${set('e', `(f32x4.mul
-      ${mul(add(add(mul(horner(P, g('r')), mul(g('r'), g('r'))), g('r')), splat(1)), `(i32x4.shl (i32x4.add ${g('k1')} (v128.const i32x4 127 127 127 127)) (i32.const 23))`)}
-      (i32x4.shl (i32x4.add (i32x4.sub ${g('ki')} ${g('k1')}) (v128.const i32x4 127 127 127 127)) (i32.const 23)))`)}`;
+// bodies of tanh and σ, one call fewer per value; locals $t $k $r $ki $k1). `p` prefixes every
+// local's name (the copies written into the kernels use their own).
+const expLocals = (p = '') => ['t', 'k', 'r', 'ki', 'k1', 'e'].map((n) => `(local $${p}${n} v128)`).join(' ');
+// The constants of the copies written into a kernel (prefix '_') are locals, set once before its
+// loop: a v128.const is 18 bytes, a local.get 2. `pool` maps each constant's text to its local,
+// for the kernel being written (kernel() resets it and declares them).
+let pool = new Map();
+const lit = (p, text) => {
+  if (p === '') return text;
+  if (!pool.has(text)) pool.set(text, `_c${pool.size}`);
+  return g(pool.get(text));
+};
+const expStmts = (p = '') => {
+  const q = (n) => g(p + n);
+  const sp = (x) => lit(p, splat(x));
+  return `${set(`${p}t`, add(mul(q('x'), sp(LOG2E)), sp(MAGIC)))}
+    ${set(`${p}k`, sub(q('t'), sp(MAGIC)))}
+    ${set(`${p}r`, sub(sub(q('x'), mul(q('k'), sp(C1))), mul(q('k'), sp(C2))))}
+    ${set(`${p}ki`, `(i32x4.sub ${q('t')} ${sp(MAGIC)})`)}
+    ${set(`${p}k1`, `(i32x4.shr_s ${q('ki')} (i32.const 1))`)}
+    ${set(`${p}e`, `(f32x4.mul
+      ${mul(add(add(mul(horner(P, q('r'), sp), mul(q('r'), q('r'))), q('r')), sp(1)), `(i32x4.shl (i32x4.add ${q('k1')} ${lit(p, '(v128.const i32x4 127 127 127 127)')}) (i32.const 23))`)}
+      (i32x4.shl (i32x4.add (i32x4.sub ${q('ki')} ${q('k1')}) ${lit(p, '(v128.const i32x4 127 127 127 127)')}) (i32.const 23)))`)}`;
+};
 
-// tanh on lanes: both of tanh32's branches, one selected; x's sign bit or-ed onto |tanh x|.
-const tanhFn = `(func $tanh (param $v v128) (result v128) (local $a v128) (local $z v128) (local $x v128) ${expLocals}
-    ${set('a', `(f32x4.abs ${g('v')})`)}
-    ${set('z', mul(g('a'), g('a')))}
-    ${set('x', `(f32x4.pmin ${g('a')} ${splat(BIG)})`)}
-    ${set('x', add(g('x'), g('x')))}
-    ${expStmts}
+// tanh on lanes: both of tanh32's branches, one selected; x's sign bit or-ed onto |tanh x|. The
+// statements read the input from local $(p)v and end in the result.
+const tanhBody = (p = '') => {
+  const q = (n) => g(p + n);
+  const sp = (x) => lit(p, splat(x));
+  return `${set(`${p}a`, `(f32x4.abs ${q('v')})`)}
+    ${set(`${p}z`, mul(q('a'), q('a')))}
+    ${set(`${p}x`, `(f32x4.pmin ${q('a')} ${sp(BIG)})`)}
+    ${set(`${p}x`, add(q('x'), q('x')))}
+    ${expStmts(p)}
     (v128.or
       (v128.bitselect
-        ${add(g('a'), mul(mul(g('a'), g('z')), horner(T, g('z'))))}
-        ${sub(splat(1), `(f32x4.div ${splat(2)} ${add(g('e'), splat(1))})`)}
-        (f32x4.lt ${g('a')} ${splat(SMALL)}))
-      (v128.and ${g('v')} (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))`;
+        ${add(q('a'), mul(mul(q('a'), q('z')), horner(T, q('z'), sp)))}
+        ${sub(sp(1), `(f32x4.div ${sp(2)} ${add(q('e'), sp(1))})`)}
+        (f32x4.lt ${q('a')} ${sp(SMALL)}))
+      (v128.and ${q('v')} ${lit(p, '(v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)')}))`;
+};
+const tanhFn = `(func $tanh (param $v v128) (result v128) (local $a v128) (local $z v128) (local $x v128) ${expLocals()}
+    ${tanhBody()})`;
 
 // σ on lanes: e = e^max(−|x|, −104); (x ≥ 0 ? 1 : e) / (1 + e).
-const sigFn = `(func $sig (param $v v128) (result v128) (local $x v128) ${expLocals}
-    ${set('x', `(f32x4.pmax (f32x4.neg (f32x4.abs ${g('v')})) ${splat(SIGMIN)})`)}
-    ${expStmts}
-    (f32x4.div (v128.bitselect ${splat(1)} ${g('e')} (f32x4.ge ${g('v')} (v128.const i32x4 0 0 0 0))) ${add(splat(1), g('e'))}))`;
+const sigBody = (p = '') => {
+  const q = (n) => g(p + n);
+  const sp = (x) => lit(p, splat(x));
+  return `${set(`${p}x`, `(f32x4.pmax (f32x4.neg (f32x4.abs ${q('v')})) ${sp(SIGMIN)})`)}
+    ${expStmts(p)}
+    (f32x4.div (v128.bitselect ${sp(1)} ${q('e')} (f32x4.ge ${q('v')} ${lit(p, '(v128.const i32x4 0 0 0 0)')})) ${add(sp(1), q('e'))})`;
+};
+const sigFn = `(func $sig (param $v v128) (result v128) (local $x v128) ${expLocals()}
+    ${sigBody()})`;
+
+// The same functions written into a kernel's loop over whole vectors: V8 (11.x) does not inline
+// WASM calls, and a call per value made the cells about twice as slow (a 64×32 LSTM step: 41 µs
+// called, 21 µs inlined). The copies share the locals $_v $_a $_z $_x and exp's (INLINE_LOCALS);
+// no copy's input contains another copy, so one set serves a whole kernel. The tail loop (H mod 4
+// columns) keeps the calls: the modules stay under 4 KiB.
+const INLINE_LOCALS = `(local $_v v128) (local $_a v128) (local $_z v128) (local $_x v128) ${expLocals('_')}`;
+const inline = {
+  tanh: (v) => `(block (result v128) ${set('_v', v)}
+    ${tanhBody('_')})`,
+  sig: (v) => `(block (result v128) ${set('_v', v)}
+    ${sigBody('_')})`,
+};
+const called = { tanh: (v) => `(call $tanh ${v})`, sig: (v) => `(call $sig ${v})` };
 
 // The last m (1–3) columns: lanes ≥ m are 0 on load and not stored.
 const tailFns = `(func $ld (param $p i32) (param $m i32) (result v128) (local $v v128)
@@ -102,18 +143,22 @@ const tailFns = `(func $ld (param $p i32) (param $m i32) (result v128) (local $v
 
 /**
  * One kernel: `ptrs` are [name, row stride in units of H] byte-address parameters (row 0), `extra`
- * further i32 parameters, `temps` v128 locals, `body(L, S)` the per-vector statements where
- * L(p, j) loads the vector at column block j·H of buffer p and S(p, j, v) stores one.
+ * further i32 parameters, `temps` v128 locals, `body(L, S, F)` the per-vector statements where
+ * L(p, j) loads the vector at column block j·H of buffer p, S(p, j, v) stores one, and F.tanh(v),
+ * F.sig(v) are tanh and σ of a vector (written in, or called).
  */
 function kernel(name, ptrs, extra, temps, body) {
   const params = ['$b', '$H', ...ptrs.map(([p]) => `$${p}`), ...extra.map((p) => `$${p}`)].map((p) => `(param ${p} i32)`).join(' ');
   const js = [...new Set(ptrs.flatMap(([, s]) => Array.from({ length: s }, (_, j) => j)).filter((j) => j > 0))];
   const at = (p, j) => (j === 0 ? `(i32.add ${g(p)} ${g('k')})` : `(i32.add (i32.add ${g(p)} ${g('k')}) ${g(`h${j}`)})`);
-  const vec = body((p, j) => `(v128.load ${at(p, j)})`, (p, j, v) => `(v128.store ${at(p, j)} ${v})`);
-  const tail = body((p, j) => `(call $ld ${at(p, j)} ${g('m')})`, (p, j, v) => `(call $st ${at(p, j)} ${v} ${g('m')})`);
+  pool = new Map();
+  const vec = body((p, j) => `(v128.load ${at(p, j)})`, (p, j, v) => `(v128.store ${at(p, j)} ${v})`, inline);
+  const consts = [...pool];
+  const tail = body((p, j) => `(call $ld ${at(p, j)} ${g('m')})`, (p, j, v) => `(call $st ${at(p, j)} ${v} ${g('m')})`, called);
+  const inlined = vec.some((st) => st.includes('$_v'));
   return `(func $${name} (export "${name}") ${params}
     (local $i i32) (local $k i32) (local $kn i32) (local $m i32) ${js.map((j) => `(local $h${j} i32)`).join(' ')}
-    ${temps.map((t) => `(local $${t} v128)`).join(' ')}
+    ${temps.map((t) => `(local $${t} v128)`).join(' ')}${inlined ? ` ${INLINE_LOCALS}` : ''}${consts.map(([, n]) => ` (local $${n} v128)`).join('')}${consts.map(([text, n]) => `\n    ${set(n, text)}`).join('')}
     ${js.map((j) => set(`h${j}`, `(i32.mul ${g('H')} (i32.const ${4 * j}))`)).join('\n    ')}
     ${set('kn', `(i32.shl (i32.and ${g('H')} (i32.const -4)) (i32.const 2))`)}
     ${set('m', `(i32.and ${g('H')} (i32.const 3))`)}
@@ -128,11 +173,9 @@ function kernel(name, ptrs, extra, temps, body) {
       ${set('i', `(i32.add ${g('i')} (i32.const 1))`)} (br $row))))`;
 }
 
-const sig = (v) => `(call $sig ${v})`;
-const tanh = (v) => `(call $tanh ${v})`;
 const one = splat(1);
 
-const lstmF = kernel('lstmF', [['gi', 4], ['gh', 4], ['sv', 6], ['hs', 1], ['cs', 1]], [], ['ig', 'fg', 'gg', 'og', 'c', 'tc'], (L, S) => [
+const lstmF = kernel('lstmF', [['gi', 4], ['gh', 4], ['sv', 6], ['hs', 1], ['cs', 1]], [], ['ig', 'fg', 'gg', 'og', 'c', 'tc'], (L, S, { sig, tanh }) => [
   set('ig', sig(add(L('gi', 0), L('gh', 0)))),
   set('fg', sig(add(L('gi', 1), L('gh', 1)))),
   set('gg', tanh(add(L('gi', 2), L('gh', 2)))),
@@ -144,7 +187,7 @@ const lstmF = kernel('lstmF', [['gi', 4], ['gh', 4], ['sv', 6], ['hs', 1], ['cs'
   S('hs', 0, mul(g('og'), g('tc'))),
 ]);
 
-const gruF = kernel('gruF', [['gi', 3], ['gh', 3], ['sv', 4], ['hs', 1]], [], ['r', 'z', 'ghn', 'n'], (L, S) => [
+const gruF = kernel('gruF', [['gi', 3], ['gh', 3], ['sv', 4], ['hs', 1]], [], ['r', 'z', 'ghn', 'n'], (L, S, { sig, tanh }) => [
   set('r', sig(add(L('gi', 0), L('gh', 0)))),
   set('z', sig(add(L('gi', 1), L('gh', 1)))),
   set('ghn', L('gh', 2)),
@@ -153,7 +196,7 @@ const gruF = kernel('gruF', [['gi', 3], ['gh', 3], ['sv', 4], ['hs', 1]], [], ['
   S('hs', 0, add(mul(sub(L('hs', 0), g('n')), g('z')), g('n'))),
 ]);
 
-const rnnF = kernel('rnnF', [['gi', 1], ['gh', 1], ['sv', 1], ['hs', 1]], ['relu'], ['v', 'h'], (L, S) => [
+const rnnF = kernel('rnnF', [['gi', 1], ['gh', 1], ['sv', 1], ['hs', 1]], ['relu'], ['v', 'h'], (L, S, { tanh }) => [
   set('v', add(L('gi', 0), L('gh', 0))),
   set('h', `(if (result v128) ${g('relu')} (then (v128.and ${g('v')} (f32x4.gt ${g('v')} (v128.const i32x4 0 0 0 0)))) (else ${tanh(g('v'))}))`),
   S('hs', 0, g('h')), S('sv', 0, g('h')),
@@ -192,20 +235,33 @@ const head = (what) => `;; Generated by tools/gen-cells32-wasm.mjs: do not edit 
 ;; src/kernels/cells32-naive.ts, for the kernels and their numerics). ${what}
 (module
   (import "env" "mem" (memory 1 65536))`;
-export const watF = `${head('Forward cells.')}
+// The modules: each stays under the 4 KiB a browser's main thread compiles synchronously, so the
+// forward cells, with tanh and σ written in, are a module each.
+export const modules = [
+  { file: 'cells32f.wat', name: 'CELLS32F', text: `${head('LSTM forward cell.')}
   ${tanhFn}
   ${sigFn}
   ${tailFns}
-  ${lstmF}
-  ${gruF}
+  ${lstmF})
+` },
+  { file: 'cells32g.wat', name: 'CELLS32G', text: `${head('GRU forward cell.')}
+  ${tanhFn}
+  ${sigFn}
+  ${tailFns}
+  ${gruF})
+` },
+  { file: 'cells32r.wat', name: 'CELLS32R', text: `${head('RNN forward cell.')}
+  ${tanhFn}
+  ${tailFns}
   ${rnnF})
-`;
-export const watB = `${head('Backward cells.')}
+` },
+  { file: 'cells32b.wat', name: 'CELLS32B', text: `${head('Backward cells.')}
   ${tailFns}
   ${lstmB}
   ${gruB}
   ${rnnB})
-`;
+` },
+];
 
 const leb = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
 const bytesOf = (str) => { const b = [...Buffer.from(str, 'utf8')]; return [...leb(b.length), ...b]; };
@@ -232,26 +288,25 @@ async function assemble(name, text) {
   return Buffer.from(buffer).toString('base64');
 }
 
-const ts = (f, b) => `// Generated by tools/gen-cells32-wasm.mjs from cells32f.wat and cells32b.wat: do not edit.
-export const CELLS32F_WASM_BASE64 =
-  '${f}';
-export const CELLS32B_WASM_BASE64 =
-  '${b}';
-`;
+const ts = (bases) => `// Generated by tools/gen-cells32-wasm.mjs from ${modules.map((m) => m.file).join(', ')}: do not edit.
+${modules.map((m, i) => `export const ${m.name}_WASM_BASE64 =
+  '${bases[i]}';
+`).join('')}`;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const f = await assemble('cells32f.wat', watF);
-  const b = await assemble('cells32b.wat', watB);
-  const files = [['cells32f.wat', watF], ['cells32b.wat', watB], ['cells32-module.ts', ts(f, b)]];
+  const bases = [];
+  for (const m of modules) bases.push(await assemble(m.file, m.text));
+  const files = [...modules.map((m) => [m.file, m.text]), ['cells32-module.ts', ts(bases)]];
+  const names = files.map(([n]) => n).join(', ');
   if (process.argv.includes('--check')) {
     const stale = files.filter(([n, text]) => readFileSync(out(n), 'utf8') !== text).map(([n]) => n);
     if (stale.length) {
       console.error(`out of date: ${stale.join(', ')} (run node tools/gen-cells32-wasm.mjs)`);
       process.exit(1);
     }
-    console.log('cells32f.wat, cells32b.wat and cells32-module.ts match the generator');
+    console.log(`${names} match the generator`);
   } else {
     for (const [n, text] of files) writeFileSync(out(n), text);
-    console.log(`wrote cells32f.wat, cells32b.wat and cells32-module.ts (modules: ${Buffer.from(f, "base64").length} and ${Buffer.from(b, "base64").length} bytes)`);
+    console.log(`wrote ${names} (modules: ${bases.map((b) => Buffer.from(b, 'base64').length).join(', ')} bytes)`);
   }
 }

@@ -1,5 +1,5 @@
 // The float32 recurrent cells, b rows of one time step, in float32 arithmetic: the JS twins of the
-// f32x4 kernels in src/runtime/wasm/cells32f.wat / cells32b.wat (tools/gen-cells32-wasm.mjs),
+// f32x4 kernels in src/runtime/wasm/cells32{f,g,r,b}.wat (tools/gen-cells32-wasm.mjs),
 // which run the same operations per lane in the same order — the same bits (test/cells32.test.ts).
 // Every operation is rounded to float32 (Math.fround), products and sums separately (no fused
 // multiply-add); tanh and σ are cells/tanh32.ts.

@@ -1,5 +1,5 @@
-// The float32 recurrent cells, b rows of one time step: the f32x4 kernels (cells32f.wat /
-// cells32b.wat, tools/gen-cells32-wasm.mjs) when the buffers live in WASM memory, else their JS
+// The float32 recurrent cells, b rows of one time step: the f32x4 kernels (cells32{f,g,r,b}.wat,
+// tools/gen-cells32-wasm.mjs) when the buffers live in WASM memory, else their JS
 // twins (cells32-naive.ts) — the same bits either way. Buffers, shapes and formulas: see
 // cells32-naive.ts; offsets are in elements. Forward: everything in the workspace w. Backward: the
 // saved rows, c_prev / h_prev, dc and the gate gradients in w; dh, dy and GRU's dgh in e.
