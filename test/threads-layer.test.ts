@@ -1,5 +1,6 @@
 // The float32 recurrent layers on two threads (src/kernels/packed-layer32.ts sharing its phases
-// with the task worker of src/runtime/threads/) give the bits of one thread: user-composed models
+// with the task worker of src/runtime/threads/), and nn.Linear's products split by rows
+// (src/kernels/gemm32-tasks.ts), give the bits of one thread: user-composed models
 // (Embedding → 2-layer LSTM/GRU batchFirst → Linear; a packed unsorted batch; bidirectional;
 // Elman relu) trained a few Adam steps agree in every loss, weight and gradient with 1 and 2
 // threads, the worker's task counter shows it ran the layers' shares, and a worker that cannot
@@ -15,6 +16,7 @@ import type * as startSrc from '../src/runtime/threads/start-node.js';
 import { rowsBefore, splitPoint } from '../src/kernels/packed-layer32.js';
 import { WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable } from '../src/kernels/layer32-walk.js';
 import { allocF32, release } from '../src/kernels/gemm-wasm.js';
+import { abRows, atbRows } from '../src/kernels/gemm32-tasks.js';
 
 const root = resolve(import.meta.dirname, '..');
 const R = (await import('../dist/index-node.js')) as unknown as typeof src;
@@ -127,6 +129,39 @@ describe('the layer walk split anywhere (one thread, layer32-walk.ts)', () => {
   }
 });
 
+describe("nn.Linear's products split anywhere (one thread, gemm32-tasks.ts)", () => {
+  // The rows of C in any pieces give the bits of the whole product: what lets the worker take any
+  // share of a Linear's y = x·Wᵀ + b, dX = dY·W and dW += dYᵀ·X.
+  it('A·B with a bias, and Aᵀ·B accumulated, in pieces = whole', () => {
+    const M = 37, K = 19, N = 13, R = 41;
+    let seed = 11;
+    const rnd = () => { seed = (seed * 69069 + 1) >>> 0; return seed / 2 ** 32 - 0.5; };
+    const oA = 0, oB = M * K + 3, oBias = oB + K * N + 1, oC = oBias + N + 2; // A [M, K], B [K, N], bias [N], C [M, N]
+    const tA = oC + M * N + 1, tB = tA + R * K + 2, tC = tB + R * N + 3, size = tC + K * N + 5; // Aᵀ·B: A [R, K], B [R, N], C [K, N]
+    const whole = allocF32(size);
+    for (let k = 0; k < size; k++) whole[k] = rnd();
+    const init = whole.slice();
+    const pieces = allocF32(size);
+    for (const mode of [0, 1, 2] as const) {
+      whole.set(init);
+      pieces.set(init);
+      abRows(whole, oA, oB, oBias, oC, K, N, mode, 0, M);
+      // modes 0 and 1 write C afresh: a share redone (a worker that failed) gives the same bits
+      const parts = mode === 2 ? [[20, M], [0, 7], [7, 20]] : [[20, M], [0, 7], [7, 20], [20, M]];
+      for (const [m0, m1] of parts) abRows(pieces, oA, oB, oBias, oC, K, N, mode, m0, m1);
+      expect(u32(pieces), `mode ${mode}`).toEqual(u32(whole));
+    }
+    // C [K, N] += A [R, K]ᵀ·B [R, N], rows of C in pieces
+    whole.set(init);
+    pieces.set(init);
+    atbRows(whole, tA, tB, tC, R, K, N, 0, K);
+    for (const [m0, m1] of [[8, K], [0, 4], [4, 8]]) atbRows(pieces, tA, tB, tC, R, K, N, m0, m1);
+    expect(u32(pieces)).toEqual(u32(whole));
+    release(whole);
+    release(pieces);
+  });
+});
+
 const minWork = pool.threadTuning.minWork;
 afterAll(() => {
   pool.threadTuning.minWork = minWork;
@@ -169,8 +204,9 @@ describe('float32 recurrent layers on two threads', () => {
       expect(R.getNumThreads()).toBe(2);
       expect(pool.startThreads(), 'the worker starts').toBe(true);
       const two = train(c);
-      // 3 steps × 2 layers × directions × (forward walk, backward walk, gradient products)
-      expect(pool.threadCounts.workerRan - before).toBe(3 * 2 * (c.bidirectional ? 2 : 1) * 3);
+      // 3 steps × (2 layers × directions × (forward walk, backward walk, gradient products) + the
+      // Linear head's three products: y, dX, dW)
+      expect(pool.threadCounts.workerRan - before).toBe(3 * (2 * (c.bidirectional ? 2 : 1) * 3 + 3));
       expect(pool.threadCounts.takenBack).toBe(back);
       expect(pool.threadCounts.failures).toBe(0);
       expectSame(one, two);
@@ -186,7 +222,7 @@ describe('float32 recurrent layers on two threads', () => {
     expect(pool.startThreads()).toBe(true);
     const ran = pool.threadCounts.workerRan, back = pool.threadCounts.takenBack;
     const two = train({ kind: 'LSTM', packed: true }, 4);
-    expect(pool.threadCounts.workerRan - ran + pool.threadCounts.takenBack - back).toBe(4 * 2 * 3);
+    expect(pool.threadCounts.workerRan - ran + pool.threadCounts.takenBack - back).toBe(4 * (2 * 3 + 3));
     expectSame(one, two);
   });
 

@@ -2,8 +2,11 @@
 // module's grow-only WASM workspace (src/runtime/wasm/workspace.ts), and its backward as two more:
 // dX = dY·W, dW += dYᵀ·X, db += column sums of dY. Each call copies its operands into the workspace
 // first, so the workspace holds nothing between calls (a module used twice in one graph is fine).
+// The three products split their rows with the second thread when they are large (gemm32-tasks.ts:
+// the same bits on one thread or two).
 import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
-import { colSum32, gemm32, gemm32AB, gemm32AtB, transpose32 } from '../kernels/gemm32.js';
+import { colSum32, gemm32, transpose32 } from '../kernels/gemm32.js';
+import { gemm32ABShared, gemm32AtBShared } from '../kernels/gemm32-tasks.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
 import { allocate } from '../tensor/dtype.js';
@@ -31,7 +34,7 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   } else {
     transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
     if (bias !== null) ws.set(bias.data as Float32Array, oB);
-    gemm32AB(ws, oX, ws, oW, bias !== null ? ws.subarray(oB, oB + N) : null, ws, oY, M, K, N, bias !== null ? 1 : 0);
+    gemm32ABShared(ws, oX, oW, oB, oY, M, K, N, bias !== null ? 1 : 0);
   }
   const y = allocate('float32', M * N) as Float32Array;
   y.set(ws.subarray(oY, oY + M * N));
@@ -47,14 +50,14 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
     w.set(g as Float32Array, gG);
     if (dX !== null) {
       w.set(weight.data as Float32Array, gW);
-      gemm32AB(w, gG, w, gW, null, w, gO, M, N, K, 0); // dY [M, N]·W [N, K]
+      gemm32ABShared(w, gG, gW, -1, gO, M, N, K, 0); // dY [M, N]·W [N, K]
       if (dXFresh) dX.set(w.subarray(gO, gO + M * K));
       else for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
     }
     if (dW !== null) {
       w.set(x.data as Float32Array, gX);
       w.set(dW, gO);
-      gemm32AtB(w, gG, w, gX, M, N, K, w, gO); // += dYᵀ [N, M]·X [M, K]
+      gemm32AtBShared(w, gG, gX, gO, M, N, K, (n0, n1) => w.set(dW.subarray(n0 * K, n1 * K), gO + n0 * K)); // += dYᵀ [N, M]·X [M, K]
       dW.set(w.subarray(gO, gO + N * K));
     }
     if (dB !== null) {

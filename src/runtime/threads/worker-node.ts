@@ -2,6 +2,7 @@
 // then the serving loop on the main thread's shared memory.
 import { workerData } from 'node:worker_threads';
 import '../../kernels/layer32-tasks.js';
+import '../../kernels/gemm32-tasks.js';
 import { serveTasks } from './serve.js';
 import type { TaskWorkerInit } from './protocol.js';
 
