@@ -106,6 +106,10 @@ function timed(fn, windows, windowSec, warmupSec) {
 /** Child: one recur case, JSON on stdout. */
 async function runChild(name, a) {
   const c = CASES[name];
+  // The threads a case really used: 2 once any work was posted to the worker (a case may allow two
+  // and still run on one: layers and products under threadTuning.minWork stay on this thread).
+  const { threadCounts } = await import(join(root, 'dist', 'runtime', 'threads', 'pool.js'));
+  const used = () => (threadCounts.posted > 0 ? 2 : 1);
   if (c.kind === 'charlm') {
     // The user model's recurrent layers: --threads, else RECUR_THREADS, else two where the machine
     // has two cores (the package's Node entry; the worker starts with the first big enough layer).
@@ -114,7 +118,7 @@ async function runChild(name, a) {
     const { charlmStep } = await import('./charlm.mjs');
     const step = charlmStep(c.cell, c.variable);
     const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
+    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'generate') {
@@ -122,7 +126,7 @@ async function runChild(name, a) {
     if (a.threads) recur.setNumThreads(a.threads);
     const { charlmGenerate } = await import('./charlm.mjs');
     const rates = timed(charlmGenerate(c.cell), a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'calls/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
+    process.stdout.write(JSON.stringify({ rates, unit: 'calls/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'composed') {
@@ -131,7 +135,7 @@ async function runChild(name, a) {
     const { composedStep } = await import('./composed.mjs');
     const step = composedStep(c);
     const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: recur.getNumThreads(), maxRssKB: process.resourceUsage().maxRSS }));
+    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'gemm') {
@@ -142,7 +146,6 @@ async function runChild(name, a) {
     return;
   }
   const recur = await import(join(root, 'dist', 'index-node.js'));
-  const { threadCounts } = await import(join(root, 'dist', 'runtime', 'threads', 'pool.js'));
   if (a.phases && c.kind !== 'train') throw new Error(`--phases times training cases only (${name} is not one)`);
   const config = recur.resolveConfig({
     seed: 0, cell: c.cell, hidden_dim: c.hidden_dim, num_layers: c.num_layers, batch_size: c.batch_size,
@@ -341,7 +344,7 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows (large, charlm: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = recur's (bit-identical results on 1 or 2); PyTorch on one thread${torch2 ? ' (2t: on two, torch.set_num_threads(2))' : ''}${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
+  console.log(`(median of ${a.windows} windows (large, charlm: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = the threads recur used (2: some work went to the worker; bit-identical results on 1 or 2); PyTorch on one thread${torch2 ? ' (2t: on two, torch.set_num_threads(2))' : ''}${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
   let gemm = null;
   if (a.cases.includes('gemm')) gemm = runGemm(a, torchMissing);
 
