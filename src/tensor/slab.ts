@@ -10,7 +10,10 @@
 // So a tensor of 65 to MAX_BYTES bytes is carved from a slab: one ArrayBuffer holding the slots
 // of one size class (2^e·{1.25, 1.5, 1.75, 2} bytes: at most 25 % of a slot unused): SLOTS of them,
 // more for small classes so that a slab holds at least SMALL_SLAB_BYTES, fewer for large classes so
-// that it stays within SLAB_BYTES (at least MIN_SLOTS).
+// that it stays within SLAB_BYTES (at least MIN_SLOTS). A new slab costs 4–9 µs here whatever its
+// size up to 256 KiB (the allocation, not the zeroing), so small classes take SMALL_SLAB_BYTES of
+// slots at a time: the baseline model's step made a slab about once a step with 16 KiB slabs, 4 %
+// of the step.
 // Slabs are filled front to back and never reused. A new slab is zero, so the storage is too, as
 // `new Float32Array(n)` would be. The garbage collector frees a slab once none of its views is
 // reachable.
@@ -28,7 +31,7 @@ export const HEAP_BYTES = 64;
 export const SLOTS = 16;
 export const MIN_SLOTS = 4;
 export const SLAB_BYTES = 262144;
-export const SMALL_SLAB_BYTES = 16384;
+export const SMALL_SLAB_BYTES = 131072;
 
 // Per size class (index e·4 + q): the open slab and the byte offset of its next free slot.
 const open: Array<ArrayBuffer | null> = [];
