@@ -6,13 +6,14 @@
 //   node tools/gen-gemm32-wasm.mjs --check    only verify that both committed files are what this
 //                                             generator makes (needs the `wabt` dev dependency)
 //
-// One kernel, `tiles`, over row-major float32 matrices in the imported memory (byte addresses):
+// Two kernels over row-major float32 matrices in the imported memory (byte addresses): `tiles`,
 //   tiles(A, aRow, aStep, B, bStep, bias, C, M, K, N, mode)
 //     C[m, n] = start + Σ_k a(m, k)·B[k, n]     for m < M, n < N (C is [M, N], row stride N)
 //     a(m, k) at A + m·aRow + k·aStep (bytes); B[k, n] at B + k·bStep + 4n
 //     start = 0 (mode 0), bias[n] (mode 1), C[m, n] (mode 2)
 // A·B is aRow = 4K, aStep = 4; Aᵀ·B (A [R, M]) is aRow = 4, aStep = 4M, K = R; A·Bᵀ is A·(Bᵀ)
-// with Bᵀ made by a transpose (src/kernels/gemm32.ts).
+// with Bᵀ made by a transpose (src/kernels/gemm32.ts). And `matvec`, the same product for N = 1
+// with A's rows and x contiguous (see matvecFn).
 //
 // Numerics: every output element is one float32 accumulator (an f32x4 lane or an f32 local) that
 // starts from `start` and adds the products one at a time in increasing k, each product and each
@@ -95,6 +96,54 @@ const locals = [
   '(local $x f32) (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32)',
 ].join('\n    ');
 
+/**
+ * matvec(A, aRow, x, bias, C, M, K, mode): C[m] = start + Σ_k A[m, k]·x[k] for m < M — the tiles'
+ * product with N = 1, A's rows contiguous (aStep 4 bytes) and x contiguous; start as there (mode 1:
+ * bias[0]). Four rows at a time, lanes over rows: 4×4 blocks of A (a v128 load per row) turned into
+ * columns by shuffles, each column times x[k] splat and added in increasing k — every output the
+ * same float32 sum in the same order as the tiles' 4×1 tile, with a quarter of its scalar loads and
+ * arithmetic (a one-sequence recurrent layer's and a one-row Linear's products on W as stored).
+ */
+const sh = (a, b, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(' ')} ${a} ${b})`;
+const lg = (n) => `(local.get $${n})`;
+const col = (j, u, v) => `(local.set $acc (f32x4.add ${lg('acc')} (f32x4.mul ${sh(lg(u), lg(v), j % 2 === 0 ? [0, 1, 4, 5] : [2, 3, 6, 7])} (v128.load32_splat offset=${4 * j} ${lg('px')}))))`;
+const startOf = (vec) => vec
+  ? `(if (result v128) (i32.eq ${lg('mode')} (i32.const 2)) (then (v128.load (i32.add ${lg('C')} (i32.shl ${lg('m')} (i32.const 2))))) (else (if (result v128) (i32.eq ${lg('mode')} (i32.const 1)) (then (v128.load32_splat ${lg('bias')})) (else (v128.const i32x4 0 0 0 0)))))`
+  : `(if (result f32) (i32.eq ${lg('mode')} (i32.const 2)) (then (f32.load (i32.add ${lg('C')} (i32.shl ${lg('m')} (i32.const 2))))) (else (if (result f32) (i32.eq ${lg('mode')} (i32.const 1)) (then (f32.load ${lg('bias')})) (else (f32.const 0)))))`;
+const step = (n) => ['p0', 'p1', 'p2', 'p3', 'px'].map((p) => `(local.set $${p} (i32.add ${lg(p)} (i32.const ${n})))`).join(' ');
+const matvecFn = `(func $matvec (export "matvec")
+    (param $A i32) (param $aRow i32) (param $x i32) (param $bias i32) (param $C i32) (param $M i32) (param $K i32) (param $mode i32)
+    (local $m i32) (local $k i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $px i32) (local $s f32)
+    (local $acc v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (block $m4done (loop $m4 (br_if $m4done (i32.gt_s (i32.add ${lg('m')} (i32.const 4)) ${lg('M')}))
+      (local.set $acc ${startOf(true)})
+      (local.set $p0 (i32.add ${lg('A')} (i32.mul ${lg('m')} ${lg('aRow')})))
+      (local.set $p1 (i32.add ${lg('p0')} ${lg('aRow')})) (local.set $p2 (i32.add ${lg('p1')} ${lg('aRow')})) (local.set $p3 (i32.add ${lg('p2')} ${lg('aRow')}))
+      (local.set $px ${lg('x')}) (local.set $k ${lg('K')})
+      (block $k4done (loop $k4 (br_if $k4done (i32.lt_s ${lg('k')} (i32.const 4)))
+        (local.set $r0 (v128.load ${lg('p0')})) (local.set $r1 (v128.load ${lg('p1')})) (local.set $r2 (v128.load ${lg('p2')})) (local.set $r3 (v128.load ${lg('p3')}))
+        (local.set $u0 ${sh(lg('r0'), lg('r1'), [0, 4, 1, 5])}) (local.set $u1 ${sh(lg('r2'), lg('r3'), [0, 4, 1, 5])})
+        (local.set $u2 ${sh(lg('r0'), lg('r1'), [2, 6, 3, 7])}) (local.set $u3 ${sh(lg('r2'), lg('r3'), [2, 6, 3, 7])})
+        ${col(0, 'u0', 'u1')}
+        ${col(1, 'u0', 'u1')}
+        ${col(2, 'u2', 'u3')}
+        ${col(3, 'u2', 'u3')}
+        ${step(16)} (local.set $k (i32.sub ${lg('k')} (i32.const 4))) (br $k4)))
+      (block $k1done (loop $k1 (br_if $k1done (i32.eqz ${lg('k')}))
+        (local.set $r0 (v128.load32_lane 3 ${lg('p3')} (v128.load32_lane 2 ${lg('p2')} (v128.load32_lane 1 ${lg('p1')} (v128.load32_zero ${lg('p0')})))))
+        (local.set $acc (f32x4.add ${lg('acc')} (f32x4.mul ${lg('r0')} (v128.load32_splat ${lg('px')}))))
+        ${step(4)} (local.set $k (i32.sub ${lg('k')} (i32.const 1))) (br $k1)))
+      (v128.store (i32.add ${lg('C')} (i32.shl ${lg('m')} (i32.const 2))) ${lg('acc')})
+      (local.set $m (i32.add ${lg('m')} (i32.const 4))) (br $m4)))
+    (block $m1done (loop $m1 (br_if $m1done (i32.ge_s ${lg('m')} ${lg('M')}))
+      (local.set $s ${startOf(false)})
+      (local.set $p0 (i32.add ${lg('A')} (i32.mul ${lg('m')} ${lg('aRow')}))) (local.set $px ${lg('x')}) (local.set $k ${lg('K')})
+      (block $kdone (loop $k (br_if $kdone (i32.eqz ${lg('k')}))
+        (local.set $s (f32.add ${lg('s')} (f32.mul (f32.load ${lg('p0')}) (f32.load ${lg('px')}))))
+        (local.set $p0 (i32.add ${lg('p0')} (i32.const 4))) (local.set $px (i32.add ${lg('px')} (i32.const 4))) (local.set $k (i32.sub ${lg('k')} (i32.const 1))) (br $k)))
+      (f32.store (i32.add ${lg('C')} (i32.shl ${lg('m')} (i32.const 2))) ${lg('s')})
+      (local.set $m (i32.add ${lg('m')} (i32.const 1))) (br $m1))))`;
+
 export const wat = `;; Generated by tools/gen-gemm32-wasm.mjs: do not edit (see there for the kernel and its numerics).
 (module
   (import "env" "mem" (memory 1 65536))
@@ -108,7 +157,8 @@ export const wat = `;; Generated by tools/gen-gemm32-wasm.mjs: do not edit (see 
     (local.set $m (i32.add (local.get $m) (i32.const 4))) (br $m4)))
     (block $m1done (loop $m1 (br_if $m1done (i32.ge_s (local.get $m) (local.get $M)))
     ${strip(1)}
-    (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1)))))
+    (local.set $m (i32.add (local.get $m) (i32.const 1))) (br $m1))))
+  ${matvecFn})
 `;
 
 async function assemble(text) {

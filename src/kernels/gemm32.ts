@@ -2,7 +2,7 @@
 // every operand lives in WASM memory (allocF32 workspaces), else its JS twin (gemm32-naive.ts) —
 // the same bits either way. Offsets and strides are in elements.
 import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
-import { gemm32Kernel, kernelCounts } from '../runtime/wasm/gemm32.js';
+import { gemm32Kernel, gemm32Matvec, kernelCounts } from '../runtime/wasm/gemm32.js';
 import { gemm32Naive } from './gemm32-naive.js';
 
 /** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
@@ -22,6 +22,11 @@ export function gemm32(
   const k = gemm32Kernel();
   if (k !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
     kernelCounts.gemm32++;
+    if (N === 1 && aStep === 1 && bStep === 1) {
+      // A matrix times a contiguous column: the matvec kernel (the same sums, lanes over rows)
+      gemm32Matvec()!(A.byteOffset + 4 * aOff, 4 * aRow, B.byteOffset + 4 * bOff, mode === 1 ? bias!.byteOffset : 0, C.byteOffset + 4 * cOff, M, K, mode);
+      return;
+    }
     k(A.byteOffset + 4 * aOff, 4 * aRow, 4 * aStep, B.byteOffset + 4 * bOff, 4 * bStep, mode === 1 ? bias!.byteOffset : 0,
       C.byteOffset + 4 * cOff, M, K, N, mode);
     return;

@@ -8,7 +8,11 @@ import { moduleFor, wasmMemory } from '../../kernels/gemm-wasm.js';
 export type Tiles32 = (A: number, aRow: number, aStep: number, B: number, bStep: number, bias: number,
   C: number, M: number, K: number, N: number, mode: number) => void;
 
+/** matvec(A, aRow, x, bias, C, M, K, mode): tiles with N = 1, A's rows and x contiguous (see the generator). */
+export type Matvec32 = (A: number, aRow: number, x: number, bias: number, C: number, M: number, K: number, mode: number) => void;
+
 let tiles: Tiles32 | null = null;
+let matvec: Matvec32 | null = null;
 let tried = false;
 
 /** The float32 SIMD product kernel on the workspaces' memory, or null (no WASM SIMD, RECUR_NO_WASM=1). */
@@ -19,11 +23,20 @@ export function gemm32Kernel(): Tiles32 | null {
   if (mem === null) return null;
   try {
     const shared = typeof SharedArrayBuffer === 'function' && mem.buffer instanceof SharedArrayBuffer;
-    tiles = new WebAssembly.Instance(moduleFor(GEMM32_WASM_BASE64, shared), { env: { mem } }).exports.tiles as Tiles32;
+    const exports = new WebAssembly.Instance(moduleFor(GEMM32_WASM_BASE64, shared), { env: { mem } }).exports;
+    tiles = exports.tiles as Tiles32;
+    matvec = exports.matvec as Matvec32;
   } catch {
     tiles = null;
+    matvec = null;
   }
   return tiles;
+}
+
+/** The matrix-vector kernel of the same module (null where gemm32Kernel is). */
+export function gemm32Matvec(): Matvec32 | null {
+  gemm32Kernel();
+  return matvec;
 }
 
 /** Calls of each SIMD kernel since the process started (or the last resetKernelCounts). */
