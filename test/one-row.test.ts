@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { RNN, LSTM, GRU } from '../src/nn/rnn.js';
 import { Linear } from '../src/nn/linear.js';
-import { ONE_ROW_STEPS } from '../src/kernels/layer32-walk.js';
 import { kernelCounts } from '../src/runtime/wasm/gemm32.js';
 import { randn } from '../src/tensor/create.js';
 import { Generator } from '../src/tensor/random.js';
@@ -21,7 +20,7 @@ describe('one sequence on the weights as stored', () => {
     ['GRU', (g) => new GRU(6, 12, { numLayers: 2, batchFirst: true, generator: g })],
   ];
   for (const [name, make] of makers) {
-    for (const T of [1, 5, ONE_ROW_STEPS, ONE_ROW_STEPS + 1]) {
+    for (const T of [1, 5, 9, 40]) {
       it(`${name}, ${T} steps: alone = inside a batch of two, outputs and gradients`, () => {
         const g = new Generator(T * 7 + name.length);
         const layer = make(g);
