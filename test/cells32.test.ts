@@ -10,10 +10,10 @@ import { sigmoid32, tanh32 } from '../src/kernels/cells/tanh32.js';
 import { cells32Kernels } from '../src/runtime/wasm/cells32.js';
 import { kernelCounts } from '../src/runtime/wasm/gemm32.js';
 import {
-  gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32,
+  add32, gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32,
 } from '../src/kernels/cells32.js';
 import {
-  gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
+  add32Naive, gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
 } from '../src/kernels/cells32-naive.js';
 import { Generator } from '../src/tensor/random.js';
 
@@ -162,6 +162,20 @@ describe('float32 cell kernels: WASM = JS twin, bit for bit', () => {
       }
     });
   }
+
+  it('add32 (a gradient added into another): n over the 4-wide blocks and every tail, ordinary and extreme inputs', () => {
+    for (const extreme of [false, true]) {
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 13, 100]) {
+        const [w, wJs] = pair(2 * n + 3, extreme); // d at 1, s at n + 2: not 4-aligned; a guard element past the end
+        const before = kernelCounts.cells32;
+        add32(w, 1, n + 2, n);
+        expect(kernelCounts.cells32 - before).toBe(1);
+        add32Naive(wJs, 1, n + 2, n);
+        expect(diffs(w, wJs), `n ${n}, extreme ${extreme}`).toEqual([]);
+        release(w);
+      }
+    }
+  });
 
   it('the lanes\' tanh and σ equal tanh32 / sigmoid32 over a dense sweep of [−110, 110] and every special value', () => {
     const xs: number[] = [...EXTREMES.map(f), 2 ** -149, -(2 ** -149), f(0.625 - 2 ** -24), f(9.5), f(-104), f(-104.5)];

@@ -116,3 +116,8 @@ export function rnnBackRows32Naive(
     }
   }
 }
+
+/** w[d + k] += w[s + k], k < n: add32's twin (float32 sums: Math.fround of each). */
+export function add32Naive(w: Float32Array, d: number, s: number, n: number): void {
+  for (let k = 0; k < n; k++) w[d + k] = Math.fround(w[d + k] + w[s + k]);
+}

@@ -7,7 +7,7 @@ import { inWasmMemory } from './gemm-wasm.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import {
-  gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
+  add32Naive, gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
 } from './cells32-naive.js';
 
 /** LSTM forward rows: gi, gh [b, 4H] → sv [b, 6H] (i f g o tanh(c) c), hs, cs [b, H] in place. */
@@ -86,4 +86,16 @@ export function rnnBackRows32(w: Float32Array, e: Float32Array, b: number, H: nu
     return;
   }
   rnnBackRows32Naive(w, e, b, H, sv, dg, dh, dy, relu);
+}
+
+/** w[d + k] += w[s + k], k < n, each sum one float32 addition: the SIMD kernel, or its JS twin. */
+export function add32(w: Float32Array, d: number, s: number, n: number): void {
+  if (n <= 0) return;
+  const k = cells32Kernels();
+  if (k !== null && inWasmMemory(w)) {
+    kernelCounts.cells32++;
+    k.add32(1, n, w.byteOffset + 4 * d, w.byteOffset + 4 * s);
+    return;
+  }
+  add32Naive(w, d, s, n);
 }

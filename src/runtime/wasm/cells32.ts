@@ -12,6 +12,8 @@ export interface Cells32Kernels {
   lstmB(b: number, H: number, sv: number, dg: number, cp: number, dc: number, dh: number, dy: number): void;
   gruB(b: number, H: number, sv: number, hp: number, dgi: number, dgh: number, dh: number, dy: number): void;
   rnnB(b: number, H: number, sv: number, dg: number, dh: number, dy: number, relu: number): void;
+  /** d[k] += s[k] for k < H (b = 1). */
+  add32(b: number, H: number, d: number, s: number): void;
 }
 
 let kernels: Cells32Kernels | null = null;
