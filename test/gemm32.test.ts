@@ -6,6 +6,7 @@ import { allocF32, release } from '../src/kernels/gemm-wasm.js';
 import { colSum32, gemm32, gemm32AB, gemm32AtB, gemm32Available, transpose32 } from '../src/kernels/gemm32.js';
 import { gemm32Naive } from '../src/kernels/gemm32-naive.js';
 import { kernelCounts } from '../src/runtime/wasm/gemm32.js';
+import { cells32Kernels } from '../src/runtime/wasm/cells32.js';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -59,6 +60,23 @@ describe('gemm32', () => {
       gemm32AtB(A, 0, B, 0, R, M, N, js, 0);
       expect(bits(js)).toEqual(bits(want));
       for (const x of [wa, wb, wc]) release(x);
+    }
+  });
+
+  it('transpose: the SIMD kernel (source in WASM memory or copied there) = the definition, blocks and edges', () => {
+    expect(cells32Kernels()?.transpose32).toBeTypeOf('function');
+    for (const [rows, cols] of [[1, 64], [64, 1], [4, 16], [8, 8], [5, 13], [17, 6], [512, 32], [129, 131]]) {
+      const src = rand(3 + rows * cols, rows * 1000 + cols);
+      for (const inside of [false, true]) {
+        const s = inside ? inWasm(src) : src;
+        const dst = allocF32(2 + rows * cols + 1).fill(7);
+        transpose32(s, 3, rows, cols, dst, 2);
+        const want = new Float32Array(dst.length).fill(7);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) want[2 + c * rows + r] = src[3 + r * cols + c];
+        expect(bits(dst), `${rows}×${cols}, source ${inside ? 'in' : 'outside'} WASM memory`).toEqual(bits(want));
+        release(dst);
+        if (inside) release(s);
+      }
     }
   });
 

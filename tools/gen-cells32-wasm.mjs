@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Generates the float32 recurrent-cell modules: src/runtime/wasm/cells32f.wat, cells32g.wat and
-// cells32r.wat (the LSTM, GRU and RNN forward cells) and cells32b.wat (the backward cells) — the
-// text, committed for review — and src/runtime/wasm/cells32-module.ts (the modules' bytes as
+// cells32r.wat (the LSTM, GRU and RNN forward cells), cells32b.wat (the backward cells) and
+// move32.wat (an add and a transpose the layers use) — the text, committed for review — and src/runtime/wasm/cells32-module.ts (the modules' bytes as
 // base64, so neither the build nor the browser bundle needs an assembler).
 // Run after editing this file (or the constants in src/kernels/cells/tanh32.ts):
-//   node tools/gen-cells32-wasm.mjs            write the five files
+//   node tools/gen-cells32-wasm.mjs            write the six files
 //   node tools/gen-cells32-wasm.mjs --check    only verify that the committed files are what this
 //                                              generator makes (needs the `wabt` dev dependency)
 //
@@ -14,7 +14,7 @@
 //   forward:  lstmF(b, H, gi, gh, sv, hs, cs)   gruF(b, H, gi, gh, sv, hs)   rnnF(b, H, gi, gh, sv, hs, relu)
 //   backward: lstmB(b, H, sv, dg, cp, dc, dh, dy)   gruB(b, H, sv, hp, dgi, dgh, dh, dy)
 //             rnnB(b, H, sv, dg, dh, dy, relu)
-//   and add32(1, n, d, s): d[k] += s[k], k < n
+//   data (move32.wat): add32(1, n, d, s): d[k] += s[k], k < n; transpose32(src, rows, cols, dst)
 //
 // Numerics: each f32x4 lane runs the twin's scalar operations in the twin's order, every one an
 // IEEE float32 operation (f32x4.add/sub/mul/div; pmin/pmax, which the twin writes as comparisons;
@@ -236,6 +236,37 @@ const rnnB = kernel('rnnB', [['sv', 1], ['dg', 1], ['dh', 1], ['dy', 1]], ['relu
 // a layer's dX, dh0 and dc0 into the gradients so far with it (packed-layer32.ts).
 const add32 = kernel('add32', [['d', 1], ['s', 1]], [], [], (L, S) => [S('d', 0, add(L('d', 0), L('s', 0)))]);
 
+// transpose32(src, rows, cols, dst): dst[c·rows + r] = src[r·cols + c] (byte addresses). 4×4 blocks:
+// four row loads, turned into four columns by shuffles (as gemm32's matvec), four stores, going
+// down the rows for each four columns: dst is written as four sequential streams (across the
+// columns instead, the stores land `rows` elements apart, in the same few cache sets); the last
+// rows mod 4 and columns mod 4 one element at a time. A copy: the bits are the source's. The
+// forward's weights go into the row form with it (a JS loop costs about 2 ns an element).
+const lg = (n) => `(local.get $${n})`;
+const sh = (a, b, lanes) => `(i8x16.shuffle ${lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(' ')} ${a} ${b})`;
+const at = (base, row, stride, c) => `(i32.add ${lg(base)} (i32.shl (i32.add (i32.mul ${row} ${lg(stride)}) ${c}) (i32.const 2)))`;
+const transpose32 = `(func $transpose32 (export "transpose32") (param $src i32) (param $rows i32) (param $cols i32) (param $dst i32)
+    (local $r i32) (local $c i32) (local $r4 i32) (local $c4 i32) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local.set $r4 (i32.and ${lg('rows')} (i32.const -4)))
+    (local.set $c4 (i32.and ${lg('cols')} (i32.const -4)))
+    (block $cdone (loop $cl (br_if $cdone (i32.ge_s ${lg('c')} ${lg('c4')}))
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rl (br_if $rdone (i32.ge_s ${lg('r')} ${lg('r4')}))
+        ${[0, 1, 2, 3].map((i) => `(local.set $v${i} (v128.load ${at('src', `(i32.add ${lg('r')} (i32.const ${i}))`, 'cols', lg('c'))}))`).join(' ')}
+        (local.set $u0 ${sh(lg('v0'), lg('v1'), [0, 4, 1, 5])}) (local.set $u1 ${sh(lg('v2'), lg('v3'), [0, 4, 1, 5])})
+        (local.set $u2 ${sh(lg('v0'), lg('v1'), [2, 6, 3, 7])}) (local.set $u3 ${sh(lg('v2'), lg('v3'), [2, 6, 3, 7])})
+        ${[0, 1, 2, 3].map((j) => `(v128.store ${at('dst', `(i32.add ${lg('c')} (i32.const ${j}))`, 'rows', lg('r'))} ${sh(lg(j < 2 ? 'u0' : 'u2'), lg(j < 2 ? 'u1' : 'u3'), j % 2 === 0 ? [0, 1, 4, 5] : [2, 3, 6, 7])})`).join('\n        ')}
+        (local.set $r (i32.add ${lg('r')} (i32.const 4))) (br $rl)))
+      (local.set $c (i32.add ${lg('c')} (i32.const 4))) (br $cl)))
+    ;; the elements outside the 4×4 blocks: rows [r4, rows) of every column, columns [c4, cols) of rows [0, r4)
+    (local.set $r (i32.const 0))
+    (block $edone (loop $el (br_if $edone (i32.ge_s ${lg('r')} ${lg('rows')}))
+      (local.set $c (if (result i32) (i32.lt_s ${lg('r')} ${lg('r4')}) (then ${lg('c4')}) (else (i32.const 0))))
+      (block $ecdone (loop $ecl (br_if $ecdone (i32.ge_s ${lg('c')} ${lg('cols')}))
+        (f32.store ${at('dst', lg('c'), 'rows', lg('r'))} (f32.load ${at('src', lg('r'), 'cols', lg('c'))}))
+        (local.set $c (i32.add ${lg('c')} (i32.const 1))) (br $ecl)))
+      (local.set $r (i32.add ${lg('r')} (i32.const 1))) (br $el))))`;
+
 const head = (what) => `;; Generated by tools/gen-cells32-wasm.mjs: do not edit (see there, and the JS twins in
 ;; src/kernels/cells32-naive.ts, for the kernels and their numerics). ${what}
 (module
@@ -260,12 +291,16 @@ export const modules = [
   ${tailFns}
   ${rnnF})
 ` },
-  { file: 'cells32b.wat', name: 'CELLS32B', text: `${head('Backward cells, and add32.')}
+  { file: 'cells32b.wat', name: 'CELLS32B', text: `${head('Backward cells.')}
   ${tailFns}
   ${lstmB}
   ${gruB}
-  ${rnnB}
-  ${add32})
+  ${rnnB})
+` },
+  { file: 'move32.wat', name: 'MOVE32', text: `${head('Float32 data movement of the layers: add32, transpose32.')}
+  ${tailFns}
+  ${add32}
+  ${transpose32})
 ` },
 ];
 

@@ -26,3 +26,16 @@ export function gemm32Naive(
     }
   }
 }
+
+/**
+ * dst[dOff + c·rows + r] = src[sOff + r·cols + c]: [rows, cols] → [cols, rows] (transpose32's twin).
+ * dst is written in order and src read with a stride: the other way round, writes `rows` elements
+ * apart (2 KiB for a 512-row weight) keep landing in the same cache sets, and a 512×128 transpose
+ * takes 5× longer.
+ */
+export function transpose32Naive(src: Float32Array, sOff: number, rows: number, cols: number, dst: Float32Array, dOff: number): void {
+  for (let c = 0; c < cols; c++) {
+    const d = dOff + c * rows;
+    for (let r = 0, s = sOff + c; r < rows; r++, s += cols) dst[d + r] = src[s];
+  }
+}

@@ -3,7 +3,8 @@
 // the same bits either way. Offsets and strides are in elements.
 import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { gemm32Kernel, gemm32Matvec, kernelCounts } from '../runtime/wasm/gemm32.js';
-import { gemm32Naive } from './gemm32-naive.js';
+import { gemm32Naive, transpose32Naive } from './gemm32-naive.js';
+import { cells32Kernels } from '../runtime/wasm/cells32.js';
 
 /** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
 const ROW_TILE = 64;
@@ -57,16 +58,37 @@ export function gemm32AtB(
   }
 }
 
+let tsrc: Float32Array = new Float32Array(0); // transpose32's copy of a source outside WASM memory
 /**
- * dst[dOff + c·rows + r] = src[sOff + r·cols + c]: [rows, cols] → [cols, rows]. dst is written in
- * order and src read with a stride: the other way round, writes `rows` elements apart (2 KiB for a
- * 512-row weight) keep landing in the same cache sets, and a 512×128 transpose takes 5× longer.
+ * dst[dOff + c·rows + r] = src[sOff + r·cols + c]: [rows, cols] → [cols, rows]. With dst in WASM
+ * memory, the SIMD kernel (move32.wat: 4×4 blocks turned by shuffles), from a copy of src in WASM
+ * memory when src is elsewhere (a weight); else transpose32Naive. A copy either way: the same bits.
  */
 export function transpose32(src: Float32Array, sOff: number, rows: number, cols: number, dst: Float32Array, dOff: number): void {
-  for (let c = 0; c < cols; c++) {
-    const d = dOff + c * rows;
-    for (let r = 0, s = sOff + c; r < rows; r++, s += cols) dst[d + r] = src[s];
+  const n = rows * cols;
+  const k = n >= 64 && inWasmMemory(dst) ? cells32Kernels() : null;
+  if (k !== null) {
+    let s = src, so = sOff;
+    if (!inWasmMemory(src)) {
+      if (tsrc.length < n) {
+        const next = allocF32(Math.max(n, 2 * tsrc.length), false);
+        if (inWasmMemory(next)) {
+          release(tsrc);
+          tsrc = next;
+        }
+      }
+      if (tsrc.length >= n) {
+        tsrc.set(src.subarray(sOff, sOff + n));
+        s = tsrc;
+        so = 0;
+      }
+    }
+    if (inWasmMemory(s)) {
+      k.transpose32(s.byteOffset + 4 * so, rows, cols, dst.byteOffset + 4 * dOff);
+      return;
+    }
   }
+  transpose32Naive(src, sOff, rows, cols, dst, dOff);
 }
 
 let ones: Float32Array = new Float32Array(0); // [n] of 1 in WASM memory: the left operand of colSum32

@@ -39,9 +39,9 @@ export interface Layout32 {
   /**
    * One sequence (B = 1): the forward keeps W_ih and W_hh as stored and its products are
    * matrix-vector (W·x, gemm32's matvec kernel), without the two transposes the row form needs.
-   * Measured with a 2-layer LSTM 32 → 128, one sequence, no gradients: 168 µs (T = 4) to 1.9 ms
-   * (T = 64) as stored, 168 µs to 3.2–3.8 ms in the row form; a transpose costs about 2 ns an
-   * element of W.
+   * Measured with a 2-layer LSTM 32 → 128, one sequence, no gradients: 163 µs (T = 4) to 1.9–2.0 ms
+   * (T = 64) as stored, 170 µs to 3.0 ms in the row form (its one-row products are the slower
+   * part; the transposes cost about 0.4 ns an element of W).
    */
   asStored: boolean;
   oX: number; // [rows, In] the input

@@ -24,9 +24,9 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   kernelCounts.linear32++;
   ws.set(x.data as Float32Array, oX);
   if (M === 1) {
-    // One row: y = W·x as N rows of W times the column x, on W as stored. The transpose the
-    // general form needs costs more than the product here (2 ns an element). Each y[n] is the same
-    // float32 sum, bias first then k increasing, so the bits are those of the general form.
+    // One row: y = W·x as N rows of W times the column x, on W as stored (gemm32's matvec), without
+    // the transpose the general form needs. Each y[n] is the same float32 sum, bias first then k
+    // increasing, so the bits are those of the general form.
     ws.set(weight.data as Float32Array, oW);
     if (bias !== null) ws.set(bias.data as Float32Array, oY);
     else ws.fill(0, oY, oY + N);
