@@ -2,7 +2,7 @@
 // Each layer-direction is one autograd node (recurrentLayer); this file only validates,
 // reorders (batch_first, unbatched, packed permutations), concatenates directions and applies
 // dropout between layers.
-import { Module } from './module.js';
+import { Module, registrationCount } from './module.js';
 import { uniformParam } from './linear.js';
 import { dropout as dropoutFn } from './dropout.js';
 import { recurrentLayer } from './recurrent-layer.js';
@@ -207,6 +207,20 @@ export class RNNBase extends Module {
   }
 
   layerWeights(layer: number, direction: number): LayerWeights {
+    // Looked up by name once per registration change anywhere (registrationCount): a forward asks
+    // for every layer's weights, and the name strings and map lookups cost about 1 µs a call.
+    if (this.weightsAt !== registrationCount()) {
+      this.weightsCache.length = 0;
+      this.weightsAt = registrationCount();
+    }
+    const key = 2 * layer + direction;
+    return (this.weightsCache[key] ??= this.lookUpWeights(layer, direction));
+  }
+
+  private weightsAt = -1;
+  private readonly weightsCache: LayerWeights[] = [];
+
+  private lookUpWeights(layer: number, direction: number): LayerWeights {
     const sfx = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
     return {
       wIh: this.getParameter(`weight_ih${sfx}`),
