@@ -33,6 +33,20 @@ function numbered(lengths: number[], T: number, batchFirst: boolean): Tensor {
   return x;
 }
 
+describe('enforceSorted false: longest first, ties in their order, small and large batches', () => {
+  // Batches of up to 64 sort by insertion, larger ones by Array.sort: the same order either way.
+  for (const B of [1, 2, 17, 64, 65, 200]) {
+    it(`B = ${B}`, () => {
+      let seed = B;
+      const lengths = Array.from({ length: B }, () => { seed = (seed * 69069 + 1) >>> 0; return 1 + (seed >>> 16) % 6; });
+      const T = Math.max(...lengths);
+      const packed = packPaddedSequence(zeros([T, B, 2]), lengths, { enforceSorted: false });
+      const want = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+      expect(arr(packed.sortedIndices)).toEqual(want);
+    });
+  }
+});
+
 describe('PackedSequenceTest.test_pack_padded_sequence (A1–A3)', () => {
   const sortedSets = [[10, 8, 4, 2, 2, 2, 1], [11, 10, 8, 6, 4, 3, 1]];
   for (const base of sortedSets) {

@@ -133,11 +133,23 @@ export function packPaddedSequence(input: Tensor, lengths: LengthsLike, ...args:
   let order: Int32Array | null = null;
   let sorted = lens;
   if (!enforceSorted) {
-    const idx = Array.from({ length: B }, (_, i) => i);
-    idx.sort((a, b) => lens[b] - lens[a] || a - b);
-    order = allocate('int64', idx.length) as Int32Array;
-    order.set(idx);
-    sorted = idx.map((i) => lens[i]);
+    order = allocate('int64', B) as Int32Array;
+    if (B <= 64) {
+      // Insertion sort, longest first; a tie keeps its order (strict <): no closures or arrays,
+      // which cost more than the sort itself at a training batch's size.
+      for (let i = 0; i < B; i++) {
+        const li = lens[i];
+        let j = i;
+        for (; j > 0 && lens[order[j - 1]] < li; j--) order[j] = order[j - 1];
+        order[j] = i;
+      }
+    } else {
+      const idx = Array.from({ length: B }, (_, i) => i);
+      idx.sort((a, b) => lens[b] - lens[a] || a - b);
+      order.set(idx);
+    }
+    sorted = new Array<number>(B);
+    for (let i = 0; i < B; i++) sorted[i] = lens[order[i]];
   }
   if (sorted[B - 1] <= 0) throw new Error(NONPOSITIVE_LENGTH_MSG);
   for (let i = 0; i + 1 < B; i++) if (sorted[i + 1] > sorted[i]) throw new Error(SORT_MSG);
