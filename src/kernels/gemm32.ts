@@ -70,14 +70,14 @@ export function transpose32(src: Float32Array, sOff: number, rows: number, cols:
   if (k !== null) {
     let s = src, so = sOff;
     if (!inWasmMemory(src)) {
-      if (tsrc.length < n) {
+      if (tsrc.length < n || !inWasmMemory(tsrc)) { // too small, or from a memory since replaced
         const next = allocF32(Math.max(n, 2 * tsrc.length), false);
         if (inWasmMemory(next)) {
           release(tsrc);
           tsrc = next;
         }
       }
-      if (tsrc.length >= n) {
+      if (tsrc.length >= n && inWasmMemory(tsrc)) {
         tsrc.set(src.subarray(sOff, sOff + n));
         s = tsrc;
         so = 0;
