@@ -110,32 +110,22 @@ async function runChild(name, a) {
   // and still run on one: layers and products under threadTuning.minWork stay on this thread).
   const { threadCounts } = await import(join(root, 'dist', 'runtime', 'threads', 'pool.js'));
   const used = () => (threadCounts.posted > 0 ? 2 : 1);
-  if (c.kind === 'charlm') {
-    // The user model's recurrent layers: --threads, else RECUR_THREADS, else two where the machine
-    // has two cores (the package's Node entry; the worker starts with the first big enough layer).
+  if (c.kind === 'charlm' || c.kind === 'generate' || c.kind === 'composed') {
+    // A user's model through the public API: --threads, else RECUR_THREADS, else two where the
+    // machine has two cores (the package's Node entry; the worker starts with the first big enough
+    // layer or product). `fn` is one timed call and returns what it counts.
     const recur = await import('recur');
     if (a.threads) recur.setNumThreads(a.threads);
-    const { charlmStep } = await import('./charlm.mjs');
-    const step = charlmStep(c.cell, c.variable);
-    const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
-    return;
-  }
-  if (c.kind === 'generate') {
-    const recur = await import('recur');
-    if (a.threads) recur.setNumThreads(a.threads);
-    const { charlmGenerate } = await import('./charlm.mjs');
-    const rates = timed(charlmGenerate(c.cell), a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'calls/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
-    return;
-  }
-  if (c.kind === 'composed') {
-    const recur = await import('recur');
-    if (a.threads) recur.setNumThreads(a.threads);
-    const { composedStep } = await import('./composed.mjs');
-    const step = composedStep(c);
-    const rates = timed(() => { step(); return 1; }, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit: 'steps/s', threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
+    let fn, unit = 'steps/s';
+    if (c.kind === 'generate') {
+      fn = (await import('./charlm.mjs')).charlmGenerate(c.cell);
+      unit = 'calls/s';
+    } else {
+      const step = c.kind === 'charlm' ? (await import('./charlm.mjs')).charlmStep(c.cell, c.variable) : (await import('./composed.mjs')).composedStep(c);
+      fn = () => { step(); return 1; };
+    }
+    const rates = timed(fn, a.windows, a.windowSec, a.warmupSec);
+    process.stdout.write(JSON.stringify({ rates, unit, threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
     return;
   }
   if (c.kind === 'gemm') {

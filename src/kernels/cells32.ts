@@ -99,3 +99,14 @@ export function add32(w: Float32Array, d: number, s: number, n: number): void {
   }
   add32Naive(w, d, s, n);
 }
+
+/**
+ * dst[k] += w[from + k], k < n: a gradient in ordinary memory plus a block of workspace `w`. dst is
+ * copied into the workspace at `scratch` (n free elements), added to there (add32: one float32 sum
+ * per element, the bits of the plain loop) and copied back.
+ */
+export function addInto32(dst: Float32Array, w: Float32Array, scratch: number, from: number, n: number): void {
+  w.set(dst.subarray(0, n), scratch);
+  add32(w, scratch, from, n);
+  dst.set(w.subarray(scratch, scratch + n));
+}

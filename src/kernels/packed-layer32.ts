@@ -18,7 +18,7 @@
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
 import { addEvictor, allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { transpose32 } from './gemm32.js';
-import { add32 } from './cells32.js';
+import { addInto32 } from './cells32.js';
 import {
   WANT_BHH, WANT_BIH, WANT_WHH, WANT_WIH, WANT_X, backwardRows, forwardRows, gradRange, layout32, stepTable,
 } from './layer32-walk.js';
@@ -109,17 +109,6 @@ addEvictor(1, () => {
   }
   return false;
 });
-
-/**
- * dst[k] += w[from + k], k < n (a gradient in ordinary memory plus a block of the workspace): dst
- * is copied into the workspace at `scratch`, added to there (add32: one float32 sum per element,
- * the bits of the plain loop) and copied back.
- */
-function addInto(dst: Float32Array, w: Float32Array, scratch: number, from: number, n: number): void {
-  w.set(dst.subarray(0, n), scratch);
-  add32(w, scratch, from, n);
-  dst.set(w.subarray(scratch, scratch + n));
-}
 
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
@@ -256,8 +245,8 @@ export class Layer32 {
     this.walk(w, TASK_LAYER_BACKWARD, backwardRows);
     // dh0 (at oGH) and dc0 (at oC) added into the gradients so far, in the blocks of dh_n and dc_n
     // (read by the walk, free now): the SIMD add, then a copy out.
-    if (g.dh0) addInto(g.dh0, w, L.oH0, L.oGH, B * H);
-    if (g.dc0) addInto(g.dc0, w, L.oC0, L.oC, B * H);
+    if (g.dh0) addInto32(g.dh0, w, L.oH0, L.oGH, B * H);
+    if (g.dc0) addInto32(g.dc0, w, L.oC0, L.oC, B * H);
 
     // The products over all rows: dW rows / bias columns [0, mid) and dX rows [0, xmid) here.
     const want = (g.dWih ? WANT_WIH : 0) | (g.dWhh ? WANT_WHH : 0) | (g.dBih ? WANT_BIH : 0) | (g.dBhh ? WANT_BHH : 0) | (g.dX ? WANT_X : 0);
@@ -279,7 +268,7 @@ export class Layer32 {
     if (g.dWhh) g.dWhh.set(w.subarray(L.oAccWhh, L.oAccWhh + GH * H));
     if (g.dBih) g.dBih.set(w.subarray(L.oAccBih, L.oAccBih + GH));
     if (g.dBhh) g.dBhh.set(w.subarray(L.oAccBhh, L.oAccBhh + GH));
-    if (g.dX) addInto(g.dX, w, L.oX, L.oDX, rows * In); // in X's block: the products are done
+    if (g.dX) addInto32(g.dX, w, L.oX, L.oDX, rows * In); // in X's block: the products are done
   }
 
   /** The gradients so far, rows / columns [m0, m1), into the accumulators the products add to. */

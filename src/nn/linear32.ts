@@ -7,6 +7,7 @@
 import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
 import { colSum32, gemm32, transpose32 } from '../kernels/gemm32.js';
 import { gemm32ABShared, gemm32AtBShared } from '../kernels/gemm32-tasks.js';
+import { addInto32 } from '../kernels/cells32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
 import { allocate } from '../tensor/dtype.js';
@@ -52,7 +53,7 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
       w.set(weight.data as Float32Array, gW);
       gemm32ABShared(w, gG, gW, -1, gO, M, N, K, 0); // dY [M, N]·W [N, K]
       if (dXFresh) dX.set(w.subarray(gO, gO + M * K));
-      else for (let k = 0; k < M * K; k++) dX[k] += w[gO + k];
+      else addInto32(dX, w, gX, gO, M * K); // in X's block, before dW's product fills it
     }
     if (dW !== null) {
       w.set(x.data as Float32Array, gX);
