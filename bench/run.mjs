@@ -107,7 +107,7 @@ function timed(fn, windows, windowSec, warmupSec) {
 async function runChild(name, a) {
   const c = CASES[name];
   // The threads a case really used: 2 once any work was posted to the worker (a case may allow two
-  // and still run on one: layers and products under threadTuning.minWork stay on this thread).
+  // and still run on one: layers under threadTuning.minWork and products under minProductWork stay on this thread).
   const { threadCounts } = await import(join(root, 'dist', 'runtime', 'threads', 'pool.js'));
   const used = () => (threadCounts.posted > 0 ? 2 : 1);
   if (c.kind === 'charlm' || c.kind === 'generate' || c.kind === 'composed') {

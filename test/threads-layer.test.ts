@@ -162,9 +162,15 @@ describe("nn.Linear's products split anywhere (one thread, gemm32-tasks.ts)", ()
   });
 });
 
-const minWork = pool.threadTuning.minWork;
+const { minWork, minProductWork } = pool.threadTuning;
+/** Thresholds of 0: even the tests' small layers and products go to the worker. */
+function shareEverything(): void {
+  pool.threadTuning.minWork = 0;
+  pool.threadTuning.minProductWork = 0;
+}
 afterAll(() => {
   pool.threadTuning.minWork = minWork;
+  pool.threadTuning.minProductWork = minProductWork;
   pool.threadTuning.takeBack = true;
   pool.setThreadStarter(starter.nodeThreadStarter);
   R.setNumThreads(1);
@@ -193,7 +199,7 @@ describe('float32 recurrent layers on two threads', () => {
   ];
   for (const [name, c] of cases) {
     it(`${name}: the same bits on 1 and 2 threads, and the worker ran the layers' shares`, () => {
-      pool.threadTuning.minWork = 0; // share even these small layers
+      shareEverything();
       pool.threadTuning.takeBack = false; // the worker runs every share (else a share this thread finishes first is taken back)
       R.setNumThreads(1);
       const before = pool.threadCounts.workerRan;
@@ -214,7 +220,7 @@ describe('float32 recurrent layers on two threads', () => {
   }
 
   it('shares the worker has not started when this thread is done are taken back: the same bits', () => {
-    pool.threadTuning.minWork = 0;
+    shareEverything();
     pool.threadTuning.takeBack = true;
     R.setNumThreads(1);
     const one = train({ kind: 'LSTM', packed: true }, 4);
@@ -226,8 +232,9 @@ describe('float32 recurrent layers on two threads', () => {
     expectSame(one, two);
   });
 
-  it('keeps small layers on one thread (threadTuning.minWork)', () => {
+  it('keeps small layers and products on one thread (threadTuning.minWork, minProductWork)', () => {
     pool.threadTuning.minWork = minWork;
+    pool.threadTuning.minProductWork = minProductWork;
     R.setNumThreads(2);
     const before = pool.threadCounts.posted;
     train({ kind: 'GRU' }, 1);
@@ -254,7 +261,7 @@ describe('a worker that cannot serve', () => {
   afterAll(() => warn.mockRestore());
 
   function fallsBack(spawn: poolSrc.ThreadStarter['spawn'], expectPosted: boolean): void {
-    pool.threadTuning.minWork = 0;
+    shareEverything();
     pool.threadTuning.takeBack = false; // the failing worker must be the one to meet the first share
     R.setNumThreads(1);
     const one = train({ kind: 'LSTM', packed: true });

@@ -154,7 +154,7 @@ describe('recur train', () => {
 describe('recur train --threads', () => {
   it('2 threads and 1 give the same weights, and the run says how many it used', () => {
     const root = tmpDir();
-    // hidden 128: each layer's forward is over threadTuning.minWork (2M multiply-adds), so it is shared
+    // hidden 128: each layer's forward is over threadTuning.minWork (700 K multiply-adds), so it is shared
     const args = ['train', '--preset', 'sota', '--hidden_dim', '128', '--total_steps', '40', '--save_every', '40', '--eval_every', '40', '--seed', '4', '--save_dir', root];
     const two = recur([...args, '--run_name', 'two', '--threads', '2']);
     const one = recur([...args, '--run_name', 'one', '--threads', '1']);

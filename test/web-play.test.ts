@@ -308,7 +308,7 @@ describe.skipIf(!hasChromium)('play page in chromium', () => {
   }, 150_000);
 
   // sota with hidden_dim 256: a layer's forward is ≥ 224 packed rows (batch 64 of lengths 2..5)
-  // × (10 + 256) inputs × 256 units ≈ 15 M multiply-adds, over threadTuning.minWork (2 M).
+  // × (10 + 256) inputs × 256 units ≈ 15 M multiply-adds, over threadTuning.minWork (700 K).
   const BIG = ['--preset', 'sota', '--hidden_dim', '256', '--total_steps', '60', '--log_every', '10', '--eval_every', '30', '--seed', '11'];
   async function trainBig(url: string): Promise<void> {
     const p = b.page;

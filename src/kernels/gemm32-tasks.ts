@@ -3,10 +3,10 @@
 // a workspace in the shared WASM memory given by its byte address. Each element of C is one
 // float32 sum in a fixed order whatever the extent of the call (gemm32.ts), so one thread or two
 // give the same bits (test/threads-layer.test.ts). nn.Linear's products go through here
-// (src/nn/linear32.ts); a product under threadTuning.minWork multiply-adds stays on this thread.
+// (src/nn/linear32.ts); a product under threadTuning.minProductWork multiply-adds stays on this thread.
 import { gemm32AB, gemm32AtB } from './gemm32.js';
 import { inWasmMemory, viewOf } from './gemm-wasm.js';
-import { helperFor } from '../runtime/threads/pool.js';
+import { helperFor, threadTuning } from '../runtime/threads/pool.js';
 import { registerTask } from '../runtime/threads/tasks.js';
 
 // Arguments: the workspace's byte address and length (elements), then abRows' / atbRows' own.
@@ -29,7 +29,7 @@ export function atbRows(w: Float32Array, aOff: number, bOff: number, cOff: numbe
 
 /** The worker when a product of `work` multiply-adds over `w` should be shared now, else null. */
 function helper(w: Float32Array, rows: number, work: number) {
-  return rows > 1 && inWasmMemory(w) ? helperFor(work) : null;
+  return rows > 1 && inWasmMemory(w) ? helperFor(work, threadTuning.minProductWork) : null;
 }
 
 /** C = start + A·B as abRows over all M rows, shared with the worker when it is large. */

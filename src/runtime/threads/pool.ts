@@ -32,12 +32,14 @@ export interface ThreadStarter {
 
 /**
  * Knobs of the hand-off: `minWork`, multiply-adds of a layer's forward below which it stays on this
- * thread (a post and a join cost tens of µs when the worker has gone to sleep); `timeoutMs`, how
+ * thread (a post and a join cost tens of µs when the worker has gone to sleep); `minProductWork`,
+ * the same for one `Linear` product (gemm32-tasks.ts), which shares only its arithmetic, where a
+ * layer also shares its cells and per-step calls; `timeoutMs`, how
  * long this thread waits for the worker's share after finishing its own before dropping it;
  * `takeBack`, whether this thread runs a share the worker has not started by then (false: it waits
  * for the worker — tests that must see the worker run every share).
  */
-export const threadTuning = { minWork: 2_000_000, timeoutMs: 30_000, takeBack: true };
+export const threadTuning = { minWork: 700_000, minProductWork: 2_000_000, timeoutMs: 30_000, takeBack: true };
 
 /**
  * Counters (tests, benchmarks): tasks posted to the worker, tasks it ran, tasks this thread took
@@ -90,11 +92,12 @@ function envThreads(): number | null {
 }
 
 /**
- * The worker, when a job of `work` multiply-adds should be shared with it and it serves now; else
- * null (the caller runs everything). Starts the worker the first time a job is big enough.
+ * The worker, when a job of `work` multiply-adds (at least `min` of them) should be shared with it
+ * and it serves now; else null (the caller runs everything). Starts the worker the first time a
+ * job is big enough.
  */
-export function helperFor(work: number): TaskThread | null {
-  if (work < threadTuning.minWork || getNumThreads() < 2) return null;
+export function helperFor(work: number, min = threadTuning.minWork): TaskThread | null {
+  if (work < min || getNumThreads() < 2) return null;
   if (link === null) {
     link = TaskThread.launch(starter!);
     if (link === null) return null;
