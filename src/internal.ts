@@ -2,10 +2,11 @@
 // threads' protocols and starters, the split tuner, the phase clock, the SIMD kernel counters. Not part of the public API
 // (src/index.ts): names and behaviour here change with the kernels.
 
-// Registers the float32 layers' and large products' tasks on import: a task worker's entry that imports this module
+// Registers the float32 layers', large products' and Adam's tasks on import: a task worker's entry that imports this module
 // (the play page's task-worker.ts) serves them, as worker-node.ts does on Node.
 import './kernels/layer32-tasks.js';
 import './kernels/gemm32-tasks.js';
+import './optim/adam-tasks.js';
 export * from './index.js';
 export { setThreadStarter, threadCounts } from './runtime/threads/pool.js';
 export type { ThreadStarter } from './runtime/threads/pool.js';

@@ -1,6 +1,7 @@
 // The float32 recurrent layers on two threads (src/kernels/packed-layer32.ts sharing its phases
 // with the task worker of src/runtime/threads/), and nn.Linear's products split by rows
-// (src/kernels/gemm32-tasks.ts), give the bits of one thread: user-composed models
+// (src/kernels/gemm32-tasks.ts) and Adam's large updates (src/optim/adam-tasks.ts), give the bits
+// of one thread: user-composed models
 // (Embedding → 2-layer LSTM/GRU batchFirst → Linear; a packed unsorted batch; bidirectional;
 // Elman relu) trained a few Adam steps agree in every loss, weight and gradient with 1 and 2
 // threads, the worker's task counter shows it ran the layers' shares, and a worker that cannot
@@ -230,6 +231,31 @@ describe('float32 recurrent layers on two threads', () => {
     const two = train({ kind: 'LSTM', packed: true }, 4);
     expect(pool.threadCounts.workerRan - ran + pool.threadCounts.takenBack - back).toBe(4 * (2 * 3 + 3));
     expectSame(one, two);
+  });
+
+  it("shares a large Adam update with the running worker: the same bits", () => {
+    pool.threadTuning.takeBack = false; // the worker runs its share
+    const run = (): number[][] => {
+      const gen = new R.Generator(3);
+      const big = R.randn([20000], { generator: gen }).requiresGrad_(); // over the 8,192 elements that share
+      const small = R.randn([50], { generator: gen }).requiresGrad_();
+      const opt = new R.Adam([big, small], { lr: 0.01, weightDecay: 0.1 });
+      for (let s = 0; s < 3; s++) {
+        big.grad = R.randn([20000], { generator: gen });
+        small.grad = R.randn([50], { generator: gen });
+        opt.step();
+      }
+      return [u32(big.data as Float32Array), u32(small.data as Float32Array)];
+    };
+    R.setNumThreads(1);
+    const ran = pool.threadCounts.workerRan;
+    const one = run();
+    expect(pool.threadCounts.workerRan).toBe(ran);
+    R.setNumThreads(2);
+    expect(pool.startThreads()).toBe(true);
+    const two = run();
+    expect(pool.threadCounts.workerRan - ran, 'one share a step, of the large tensor only').toBe(3);
+    expect(two).toEqual(one);
   });
 
   it('keeps small layers and products on one thread (threadTuning.minWork, minProductWork)', () => {

@@ -21,9 +21,13 @@
 // operations, four elements at a time; bit-identical, test/optim-adam.test.ts): in place for the
 // arrays that already live in WASM memory (flat buffers a caller keeps there), the others copied
 // into a staging area and back, which still costs less than the scalar loop's float32 emulation.
+// A large update shares its elements with the second thread when that is running (adam-tasks.ts):
+// the same bits, the update being elementwise.
 
 import { fma32 } from './fma32.js';
 import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';
+import { runningHelper } from '../runtime/threads/pool.js';
+import { TASK_ADAM, adamArgs } from './adam-tasks.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -59,6 +63,12 @@ export function adamUpdate(
   if (param instanceof Float32Array) adamF32(param, grad as Float32Array, m as Float32Array, v as Float32Array, vmax as Float32Array | null, n, h);
   else adamF64(param, grad as Float64Array, m as Float64Array, v as Float64Array, vmax as Float64Array | null, n, h);
 }
+
+/**
+ * Elements from which an update shares its span with the worker when the worker is running (the
+ * layers started it): half of 8,192 elements is ~15 µs of kernel here, about what a hand-off costs.
+ */
+const ADAM_SHARE_MIN = 8192;
 
 const scalarArgs = new Float32Array(9);
 let stage: Float32Array = new Float32Array(0); // [4, n rounded down to 4]: p, g, m, v in WASM memory
@@ -101,7 +111,17 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
     if (k !== 1) back.push([a, sa]); // the gradient is only read
     slot++;
   }
-  run(ptr[0], ptr[1], ptr[2], ptr[3], n4);
+  const helper = n4 >= ADAM_SHARE_MIN ? runningHelper() : null;
+  if (helper === null) {
+    run(ptr[0], ptr[1], ptr[2], ptr[3], n4);
+  } else {
+    // This thread's share first, the rest on the worker (a multiple of 4: whole quads either side).
+    const mine = Math.min(n4, 4 * Math.round((helper.share * n4) / 4));
+    const at = 4 * mine;
+    helper.post(TASK_ADAM, adamArgs(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine, sc, flags));
+    run(ptr[0], ptr[1], ptr[2], ptr[3], mine);
+    if (!helper.join()) run(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine); // not started, or failed: here
+  }
   for (const [a, sa] of back) a.set(sa);
   if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
   return true;

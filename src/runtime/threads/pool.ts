@@ -106,6 +106,15 @@ export function helperFor(work: number, min = threadTuning.minWork): TaskThread 
 }
 
 /**
+ * The worker when it is running and serves now, else null; never starts it. For jobs that are
+ * worth sharing with a thread that is there anyway, but not worth starting one for (Adam's update).
+ */
+export function runningHelper(): TaskThread | null {
+  if (link === null || getNumThreads() < 2) return null;
+  return link.ready() ? link : null;
+}
+
+/**
  * Starts the worker now (if threads are on) and waits until it serves, up to `timeoutMs`:
  * whether it does. For tests and benchmarks that want every step split from the first.
  */

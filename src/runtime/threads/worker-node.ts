@@ -3,6 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import '../../kernels/layer32-tasks.js';
 import '../../kernels/gemm32-tasks.js';
+import '../../optim/adam-tasks.js';
 import { serveTasks } from './serve.js';
 import type { TaskWorkerInit } from './protocol.js';
 
