@@ -280,7 +280,13 @@ const watCells = `(module
 // decay), 4 maximize. fma32 is written out in place (a WASM call per use measured 2× slower).
 let fmaCount = 0;
 const fmaLocals = [];
-/** WAT setting local `out` (f32x4) to the four a·b + c rounded once (fma32.ts's algorithm, per float64 half). */
+/**
+ * WAT setting local `out` (f32x4) to the four a·b + c rounded once (fma32.ts's algorithm, per
+ * float64 half). The rounding of the double sum s to float32 (r) is already the answer unless s
+ * lies exactly halfway between two float32s (o = r + 2(s − r) is then a float32 too, and r ≠ s);
+ * only when some lane of either half does, the TwoSum error e of s decides that lane's side. The
+ * common case skips TwoSum and the selection: the same bits, about a third fewer operations.
+ */
 function fma32x4(out, a, b, c) {
   const half = (sel) => {
     const j = fmaCount++;
@@ -295,17 +301,25 @@ function fma32x4(out, a, b, c) {
       (local.set ${L('s')} (f64x2.add ${g('pr')} ${g('c')}))
       (local.set ${L('r')} (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${g('s')})))
       (local.set ${L('d')} (f64x2.sub ${g('s')} ${g('r')}))
-      (local.set ${L('o')} (f64x2.add ${g('r')} (f64x2.add ${g('d')} ${g('d')})))
-      (local.set ${L('bb')} (f64x2.sub ${g('s')} ${g('pr')}))
+      (local.set ${L('o')} (f64x2.add ${g('r')} (f64x2.add ${g('d')} ${g('d')})))`,
+      // lanes where s is exactly halfway between two float32s (o is one, and r is not s)
+      halfway: `(v128.andnot (f64x2.eq (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${g('o')})) ${g('o')}) (f64x2.eq ${g('r')} ${g('s')}))`,
+      twoSum: `(local.set ${L('bb')} (f64x2.sub ${g('s')} ${g('pr')}))
       (local.set ${L('e')} (f64x2.add (f64x2.sub ${g('pr')} (f64x2.sub ${g('s')} ${g('bb')})) (f64x2.sub ${g('c')} ${g('bb')})))`,
-      // the other float32 when s is exactly halfway between two, the exact sum is not, and lies on o's side
+      // the other float32 when s is halfway, the exact sum is not, and lies on o's side
       value: `(f32x4.demote_f64x2_zero (v128.bitselect ${g('o')} ${g('r')} (v128.and
         (v128.andnot (f64x2.eq (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero ${g('o')})) ${g('o')}) (f64x2.eq ${g('r')} ${g('s')}))
         (v128.andnot (f64x2.ne ${g('e')} ${zero}) (v128.xor (f64x2.gt ${g('e')} ${zero}) (f64x2.gt ${g('d')} ${zero}))))))`,
+      rounded: `(f32x4.demote_f64x2_zero ${g('s')})`,
     };
   };
   const lo = half(0), hi = half(1);
-  return `${lo.code}\n      ${hi.code}\n      (local.set ${out} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${lo.value} ${hi.value}))`;
+  const join = (x, y) => `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${x} ${y})`;
+  return `${lo.code}\n      ${hi.code}
+      (if (v128.any_true (v128.or ${lo.halfway} ${hi.halfway}))
+        (then ${lo.twoSum}\n        ${hi.twoSum}
+          (local.set ${out} ${join(lo.value, hi.value)}))
+        (else (local.set ${out} ${join(lo.rounded, hi.rounded)})))`;
 }
 const sp = (x) => `(f32x4.splat (local.get ${x}))`;
 const adamBody = `(block $done (loop $quads (br_if $done (i32.lt_s (local.get $n) (i32.const 4)))
