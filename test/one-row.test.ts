@@ -1,7 +1,8 @@
 // One sequence (or one row) runs on the weights as stored, as matrix-vector products, without the
 // transposes the batched form needs (layer32-walk.ts asStored, linear32.ts M = 1). Each output is
 // the same float32 sum in the same order, so a sequence alone gives the bits it gets inside a
-// batch, where the row form runs: forward, and every gradient.
+// batch, where the row form runs: forward, and every gradient. A forward without gradients keeps
+// no tape and gives the same outputs.
 import { describe, expect, it } from 'vitest';
 import { RNN, LSTM, GRU } from '../src/nn/rnn.js';
 import { Linear } from '../src/nn/linear.js';
@@ -9,7 +10,7 @@ import { kernelCounts } from '../src/runtime/wasm/gemm32.js';
 import { randn } from '../src/tensor/create.js';
 import { Generator } from '../src/tensor/random.js';
 import { cat, narrow, sum, mul } from '../src/tensor/ops.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { Tensor, noGrad } from '../src/tensor/tensor.js';
 
 const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
 
@@ -47,6 +48,25 @@ describe('one sequence on the weights as stored', () => {
       });
     }
   }
+
+  it('without gradients (no tape: the recurrent product reads h_prev in place) = with them, one sequence and five, both directions', () => {
+    for (const [name, make] of makers) {
+      for (const B of [1, 5]) {
+        const g = new Generator(B + name.length);
+        const layer = make(g);
+        const rev = new (layer.constructor as typeof RNN)(6, 12, { numLayers: 2, batchFirst: true, bidirectional: true, generator: g });
+        for (const m of [layer, rev]) {
+          const x = randn([B, 7, 6], { generator: g });
+          const [y1, h1] = m.forward(x) as [Tensor, Tensor | [Tensor, Tensor]];
+          const [y2, h2] = noGrad(() => m.forward(x)) as [Tensor, Tensor | [Tensor, Tensor]];
+          expect(y1.requiresGrad && !y2.requiresGrad, `${name}: the first forward kept a graph, the second none`).toBe(true);
+          expect(bits(y2.data), `${name} B=${B} y`).toEqual(bits(y1.data));
+          const flat = (h: Tensor | [Tensor, Tensor]) => (Array.isArray(h) ? h : [h]).map((t) => bits(t.data));
+          expect(flat(h2), `${name} B=${B} h_n (c_n)`).toEqual(flat(h1));
+        }
+      }
+    }
+  });
 
   it('runs on the SIMD products (by the kernel counter)', () => {
     const layer = new LSTM(8, 16, { generator: new Generator(3) });

@@ -50,8 +50,8 @@ export interface Layout32 {
   oBih: number; oBhh: number; // [GH]
   oGI: number; // [rows, GH] input gates; in backward dGI
   oGH: number; // [B, GH] one step's recurrent gates; in backward dh [B, H]
-  oHp: number; // [rows, H] h_prev of every row (the tape)
-  oCp: number; // [rows, H] c_prev (LSTM)
+  oHp: number; // [rows, H] h_prev of every row (the tape; written when training)
+  oCp: number; // [rows, H] c_prev (LSTM; written when training)
   oSave: number; // [rows, S·H] the cells' saved values (S = SAVED)
   oH: number; // [B, H] the state h
   oC: number; // [B, H] the state c (LSTM); in backward dc
@@ -107,6 +107,9 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
   const bih = w.subarray(L.oBih, L.oBih + GH);
   const bhh = w.subarray(L.oBhh, L.oBhh + GH);
   const hs = L.oH + lo * H, gh = L.oGH + lo * GH;
+  // The tape (h_prev, c_prev of every row) only for a backward; without one the recurrent product
+  // reads h_prev where it is, in the state block (the cell overwrites it only after the product).
+  const tape = L.training;
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const b = Math.min(tab[t], hi) - lo; // this range's active rows at t
@@ -117,17 +120,19 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
       // element the row form's float32 sum (bias first, then k increasing): the same bits.
       w.copyWithin(L.oGI + r * GH, L.oBih, L.oBih + GH);
       gemm32(w, L.oWihT, In, 1, w, L.oX + r * In, 1, null, w, L.oGI + r * GH, GH, In, 1, 2);
-      w.copyWithin(L.oHp + r * H, hs, hs + H);
+      const hp = tape ? L.oHp + r * H : hs;
+      if (tape) w.copyWithin(hp, hs, hs + H);
       w.copyWithin(gh, L.oBhh, L.oBhh + GH);
-      gemm32(w, L.oWhhT, H, 1, w, L.oHp + r * H, 1, null, w, gh, GH, H, 1, 2);
+      gemm32(w, L.oWhhT, H, 1, w, hp, 1, null, w, gh, GH, H, 1, 2);
     } else {
       gemm32AB(w, L.oX + r * In, w, L.oWihT, bih, w, L.oGI + r * GH, b, In, GH, 1);
-      w.copyWithin(L.oHp + r * H, hs, hs + b * H); // h_prev of these rows (the tape and the product's operand)
-      gemm32AB(w, L.oHp + r * H, w, L.oWhhT, bhh, w, gh, b, H, GH, 1);
+      const hp = tape ? L.oHp + r * H : hs;
+      if (tape) w.copyWithin(hp, hs, hs + b * H); // h_prev of these rows, kept for the backward
+      gemm32AB(w, hp, w, L.oWhhT, bhh, w, gh, b, H, GH, 1);
     }
     if (mode === 'LSTM') {
       const cs = L.oC + lo * H;
-      w.copyWithin(L.oCp + r * H, cs, cs + b * H);
+      if (tape) w.copyWithin(L.oCp + r * H, cs, cs + b * H);
       lstmRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs, cs);
     } else if (mode === 'GRU') {
       gruRows32(w, b, H, L.oGI + r * GH, gh, L.oSave + r * S, hs);
