@@ -60,6 +60,7 @@ describe('a forward that mixes float32 and float64 raises PyTorch\'s error', () 
     it(`${kind}: one float64 weight among float32 ones, with a float32 or a float64 input`, () => {
       const Make = { LSTM, GRU, RNN }[kind] as unknown as new (i: number, h: number, o: object) => RNNBase;
       const m = new Make(3, 4, { numLayers: 2, batchFirst: true, generator: new Generator(2) });
+      m.forward(x32([2, 5, 3])); // all float32 first: the dtype check the module keeps must see the change below
       const before = m.parameters().map((p) => Float64Array.from(p.data as Float32Array));
       (m as unknown as Record<string, Tensor>).weight_hh_l1 = as64(m.getParameter('weight_hh_l1'));
       expect(m.getParameter('weight_hh_l1').dtype).toBe('float64');

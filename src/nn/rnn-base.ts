@@ -220,6 +220,22 @@ export class RNNBase extends Module {
   private weightsAt = -1;
   private readonly weightsCache: LayerWeights[] = [];
 
+  /**
+   * Whether every weight has the first one's dtype: walked once per registration change anywhere
+   * (a tensor's dtype never changes; a module changes dtype by registering new parameters).
+   */
+  private weightsShareDtype(): boolean {
+    if (this.sameDtypeAt !== registrationCount()) {
+      const dtype = this.getParameter(this.flatWeightsNames[0]).dtype;
+      this.sameDtype = this.flatWeightsNames.every((n) => this.getParameter(n).dtype === dtype);
+      this.sameDtypeAt = registrationCount();
+    }
+    return this.sameDtype;
+  }
+
+  private sameDtypeAt = -1;
+  private sameDtype = true;
+
   private lookUpWeights(layer: number, direction: number): LayerWeights {
     const sfx = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
     return {
@@ -343,9 +359,9 @@ export class RNNBase extends Module {
       }
     }
     if (!packed && T === 0) throw new Error('Expected sequence length to be larger than 0 in RNN');
-    const dtype = this.getParameter(this.flatWeightsNames[0]).dtype; // the module's dtype, without walking every parameter
-    const odd = this.flatWeightsNames.find((n) => this.getParameter(n).dtype !== dtype);
-    if (odd !== undefined) {
+    const dtype = this.getParameter(this.flatWeightsNames[0]).dtype; // the module's dtype
+    if (!this.weightsShareDtype()) {
+      const odd = this.flatWeightsNames.find((n) => this.getParameter(n).dtype !== dtype)!;
       // Weights of two dtypes: PyTorch's message depends on the input's dtype; the weight whose
       // dtype differs from the input's is named.
       const torchMsg = x.dtype === 'float64' ? 'expected scalar type Double but found Float' : 'self and mat2 must have the same dtype';
