@@ -309,6 +309,46 @@ describe('a worker that cannot serve', () => {
     fallsBack(() => { throw new Error('no threads here'); }, false);
   });
 
+  it("fails an Adam share after writing over part of it: redone here from the originals, the same bits", () => {
+    const adamRun = (): number[] => {
+      const gen = new R.Generator(8);
+      const w = R.randn([20000], { generator: gen }).requiresGrad_();
+      const opt = new R.Adam([w], { lr: 0.01 });
+      for (let s = 0; s < 2; s++) {
+        w.grad = R.randn([20000], { generator: gen });
+        opt.step();
+      }
+      return u32(w.data as Float32Array);
+    };
+    pool.threadTuning.takeBack = false; // the failing worker must be the one to meet the share
+    R.setNumThreads(1);
+    const one = adamRun();
+    // A worker whose Adam task fills its range of p, m and v with NaN, then throws.
+    const dist = (f: string) => JSON.stringify(resolve(root, 'dist', f));
+    pool.setThreadStarter({
+      defaultThreads: 2,
+      spawn: (init) => {
+        const w = new Worker(`const { workerData } = require('node:worker_threads');
+          Promise.all([import(${dist('runtime/threads/tasks.js')}), import(${dist('runtime/threads/serve.js')})]).then(([t, s]) => {
+            t.registerTask(6, (a) => {
+              for (const at of [a[0], a[2], a[3]]) new Float32Array(workerData.memory.buffer, at, a[4]).fill(NaN);
+              throw new Error('scribbled, then failed');
+            });
+            s.serveTasks(workerData);
+          });`, { eval: true, workerData: init });
+        w.unref();
+        return { terminate: () => void w.terminate() };
+      },
+    });
+    R.setNumThreads(2);
+    const failures = pool.threadCounts.failures;
+    expect(pool.startThreads(3000)).toBe(true);
+    const two = adamRun();
+    expect(pool.threadCounts.failures - failures).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(two).toEqual(one);
+  });
+
   it('fails its first task (it lacks the layer tasks): the share is redone here, one warning', () => {
     const serve = resolve(root, 'dist/runtime/threads/serve.js');
     fallsBack((init) => {

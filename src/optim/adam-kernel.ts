@@ -111,7 +111,10 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
     if (k !== 1) back.push([a, sa]); // the gradient is only read
     slot++;
   }
-  const helper = n4 >= ADAM_SHARE_MIN ? runningHelper() : null;
+  // Shared only when p, m and v are all staged copies: the update is in place, so a share the worker
+  // failed partway through is redone here from the originals, which stay untouched until the copy
+  // back below.
+  const helper = n4 >= ADAM_SHARE_MIN && back.length === 3 ? runningHelper() : null;
   if (helper === null) {
     run(ptr[0], ptr[1], ptr[2], ptr[3], n4);
   } else {
@@ -120,7 +123,10 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
     const at = 4 * mine;
     helper.post(TASK_ADAM, adamArgs(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine, sc, flags));
     run(ptr[0], ptr[1], ptr[2], ptr[3], mine);
-    if (!helper.join()) run(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine); // not started, or failed: here
+    if (!helper.join()) { // not started (taken back), or failed: the worker's range here, from the originals
+      for (const [a, sa] of back) sa.set(a.subarray(mine, n4), mine);
+      run(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine);
+    }
   }
   for (const [a, sa] of back) a.set(sa);
   if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
