@@ -8,7 +8,7 @@
 // start or fails leaves one thread and one warning, never a different result.
 // The worker runs the built code, so the models come from dist/ (`npm test` builds first).
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import * as src from '../src/index.js';
@@ -275,6 +275,21 @@ describe('float32 recurrent layers on two threads', () => {
     expect(ask('dist/index-node.js', { RECUR_THREADS: '1' })).toBe('1');
     expect(ask('dist/index-node.js', { RECUR_THREADS: '2' })).toBe('2');
     expect(ask('dist/index.js', { RECUR_THREADS: '2' })).toBe('1'); // the core alone (a browser): no worker starter
+  });
+
+  it('the worker starts under node --input-type=module (a script in -e or on stdin), which a worker refuses as an option', () => {
+    const code = `const r = await import(${JSON.stringify(resolve(root, 'dist/index-node.js'))});
+      const p = await import(${JSON.stringify(resolve(root, 'dist/runtime/threads/pool.js'))});
+      r.setNumThreads(2); console.log(p.startThreads(5000), r.getNumThreads());`;
+    for (const args of [['--input-type=module', '-e', code], ['--input-type', 'module', '-e', code]]) {
+      const out = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      expect(out.stderr, args.slice(0, 2).join(' ')).not.toMatch(/second thread failed/);
+      expect(out.stdout.trim()).toBe('true 2');
+    }
+    const piped = spawnSync(process.execPath, ['--input-type=module'], { input: code, encoding: 'utf8' });
+    expect(piped.stdout.trim() + piped.stderr).toBe('true 2');
+    expect(starter.workerExecArgv(['--input-type=module', '-e', 'x', '--cpu-prof'])).toEqual(['--cpu-prof']);
+    expect(starter.workerExecArgv(['--cpu-prof'])).toBeUndefined(); // inherited as they are
   });
 });
 

@@ -14,12 +14,30 @@ import type { TaskWorkerInit } from './protocol.js';
 export const nodeThreadStarter: ThreadStarter = {
   defaultThreads: import.meta.url.endsWith('.ts') ? 1 : Math.min(2, availableParallelism()),
   spawn(init: TaskWorkerInit, onError: (e: Error) => void) {
-    const worker = new Worker(new URL('./worker-node.js', import.meta.url), { workerData: init });
+    const worker = new Worker(new URL('./worker-node.js', import.meta.url), { workerData: init, execArgv: workerExecArgv(process.execArgv) });
     worker.unref();
     worker.on('error', onError);
     worker.on('exit', (code) => onError(new Error(`the worker exited (code ${code})`))); // ignored after close()
     return { terminate: () => void worker.terminate() };
   },
 };
+
+/**
+ * The worker's Node options: the process's own (so `--cpu-prof` profiles it too), except the ones
+ * that only make sense for the main script. A worker given `--input-type` (as `node
+ * --input-type=module` passes on, for a script on stdin or in `-e`) refuses to start; undefined
+ * (inherit) when there is none.
+ */
+export function workerExecArgv(argv: readonly string[]): string[] | undefined {
+  if (!argv.some((a) => a.startsWith('--input-type'))) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--input-type') i++; // its value follows
+    else if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++; // the main script's code
+    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+  }
+  return out;
+}
 
 setThreadStarter(nodeThreadStarter);
