@@ -142,10 +142,10 @@ async function runChild(name, a) {
     embed_dim: c.embed_dim, max_number: c.max_number, min_seq_len: c.min_seq_len, max_seq_len: c.max_seq_len,
     lr: c.lr, min_lr: c.min_lr, total_steps: c.total_steps,
   });
-  // Training: as `recur train` runs it, on --threads threads (the worker thread starts with the
-  // first big enough layer and loads within the warm-up). `threads` reports 2 once a layer shared
-  // work with it.
-  const threads = c.kind === 'train' ? c.threads ?? a.threads ?? Math.min(2, os.availableParallelism()) : 1;
+  // Training and evaluation: as `recur train` and `recur eval` run them, on --threads threads (the
+  // worker thread starts with the first big enough layer and loads within the warm-up). `threads`
+  // reports 2 once a layer shared work with it. `predict`: one thread (one sequence never shares).
+  const threads = c.kind === 'train' || c.kind === 'eval' ? c.threads ?? a.threads ?? Math.min(2, os.availableParallelism()) : 1;
   recur.setNumThreads(threads);
   const posted0 = threadCounts.posted;
   const threadsUsed = () => (threadCounts.posted > posted0 ? 2 : 1);
