@@ -258,6 +258,24 @@ describe('float32 recurrent layers on two threads', () => {
     expect(two).toEqual(one);
   });
 
+  it('an Adam update never starts the worker itself: a model without big layers stays on one thread', () => {
+    // A fresh process (no worker yet), two threads: a Linear of 1 M weights on one row (its products
+    // never share), trained with Adam. 1 M elements would be over threadTuning.minWork were Adam
+    // allowed to start the worker, which would then take a share of the steps after the pause.
+    const code = `const R = await import(${JSON.stringify(resolve(root, 'dist/index-node.js'))});
+      const p = await import(${JSON.stringify(resolve(root, 'dist/runtime/threads/pool.js'))});
+      R.setNumThreads(2);
+      const lin = new R.Linear(1024, 1024, { generator: new R.Generator(1) });
+      const opt = new R.Adam(lin.parameters(), { lr: 0.01 });
+      const step = () => { opt.zeroGrad(); R.sum(lin.forward(R.ones([1, 1024]))).backward(); opt.step(); };
+      step();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500); // time for a worker, had one been started, to load
+      step(); step();
+      console.log(p.threadCounts.posted);`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(out.stdout.trim(), out.stderr).toBe('0');
+  });
+
   it('keeps small layers and products on one thread (threadTuning.minWork, minProductWork)', () => {
     pool.threadTuning.minWork = minWork;
     pool.threadTuning.minProductWork = minProductWork;
