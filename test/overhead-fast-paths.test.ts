@@ -3,7 +3,9 @@
 // definition for every permutation of small shapes, size-1 and empty dims included; reshape hands its
 // gradient on without a copy and a gradient that arrives twice still adds up; crossEntropy over
 // [N, C] without weights or smoothing gives the same bits as the general path (class weights of
-// ones); Linear's float32 input gradient is the same whether it is the first or a later one to arrive.
+// ones); Linear's float32 input gradient is the same whether it is the first or a later one to arrive;
+// the recycled gradient buffers give the same gradients as fresh ones, small and large, and never
+// become a leaf's .grad.
 import { describe, expect, it } from 'vitest';
 import { Tensor, splitResult } from '../src/tensor/tensor.js';
 import { permute, reshape, mul, sum, add } from '../src/tensor/ops.js';
@@ -11,7 +13,7 @@ import { randn, tensor, ones } from '../src/tensor/create.js';
 import { Generator } from '../src/tensor/random.js';
 import { crossEntropy } from '../src/nn/loss.js';
 import { Linear } from '../src/nn/linear.js';
-import { isPoolBuffer } from '../src/tensor/grad-pool.js';
+import { gradPoolCounts, isPoolBuffer } from '../src/tensor/grad-pool.js';
 
 const gen = new Generator(11);
 
@@ -146,6 +148,36 @@ describe('gradient buffer pool', () => {
     sum(add(reshape(y, [20000]), leafy)).backward();
     expect(x.grad!.data.byteLength).toBe(x.grad!.data.buffer.byteLength);
     expect(Array.from(new Set(x.grad!.data))).toEqual([4]);
+  });
+  it('small gradients come from the pool too: a repeated backward makes no new buffer, and .grad stays its own', () => {
+    // Every intermediate here is 24 floats (96 bytes): below a slab's size, above V8's on-heap size.
+    const g = new Generator(9);
+    const lin = new Linear(6, 24, { generator: g });
+    const x = randn([4, 6], { dtype: 'float32', generator: g });
+    const want = (w: Float32Array) => Array.from(w, (v) => Math.fround(v));
+    const run = () => sum(mul(reshape(lin.forward(x), [96]), 2)).backward();
+    run();
+    const first = want(lin.weight.grad!.data as Float32Array);
+    expect(isPoolBuffer(lin.weight.grad!.data as Float32Array)).toBe(false);
+    run(); // the leaves add into the .grad they have, through pool buffers of their own
+    const before = { ...gradPoolCounts };
+    run(); // the same buffers again
+    expect(gradPoolCounts.made).toBe(before.made);
+    expect(gradPoolCounts.reused).toBeGreaterThanOrEqual(before.reused + 4);
+    // Three backward passes of the same graph: three times the first one's gradient, exactly
+    // (×2 and ×3 of a float32 are exact in float32 unless they overflow).
+    expect(Array.from(lin.weight.grad!.data)).toEqual(first.map((v) => Math.fround(3 * v)));
+    expect(isPoolBuffer(lin.weight.grad!.data as Float32Array)).toBe(false);
+  });
+  it('a leaf\'s .grad made in one backward is not overwritten by the next, which reuses the pool', () => {
+    const x = randn([5, 7], { dtype: 'float32', generator: gen }).requiresGrad_();
+    sum(mul(mul(x, 3), 1)).backward();
+    const g1 = x.grad!;
+    x.grad = null;
+    const y = randn([5, 7], { dtype: 'float32', generator: gen }).requiresGrad_();
+    sum(mul(mul(y, 5), 1)).backward();
+    expect(Array.from(new Set(g1.data))).toEqual([3]);
+    expect(Array.from(new Set(y.grad!.data))).toEqual([5]);
   });
 });
 

@@ -180,6 +180,7 @@ export class Tensor {
         } else {
           const acc = t.grad.data as FloatArray;
           for (let k = 0; k < acc.length; k++) acc[k] += g[k];
+          dropped.push(g);
         }
       } else dropped.push(g);
       t._g = null;
@@ -356,9 +357,10 @@ export function gradOf(t: Tensor): FloatArray | null {
   if (t._g === null) {
     const base = t._gradBase;
     if (base !== null) t._g = gradOf(base)!.subarray(t._gradOffset, t._gradOffset + t.data.length);
-    // A leaf's buffer becomes its .grad: its own memory. An intermediate's is dropped after
+    // A leaf's buffer becomes its .grad when it has none: its own memory. Otherwise (an
+    // intermediate's, or a leaf's that backward adds into the .grad it has) it is dropped after
     // backward: a recycled one (grad-pool.ts).
-    else if (t._backward === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
+    else if (t._backward === null && t.grad === null) t._g = allocate(t.dtype, t.data.length) as FloatArray;
     else t._g = takeGradBuffer(t.dtype as 'float32' | 'float64', t.data.length);
   }
   return t._g;
@@ -369,12 +371,13 @@ export function gradOf(t: Tensor): FloatArray | null {
  * `t` has none yet, `g` itself becomes it, without a copy: for ops whose backward hands its own
  * incoming gradient on unchanged (reshape, clone). `g` must be a buffer nobody else writes or reads
  * afterwards — a tensor's own `_g`, which backward() drops once that tensor's backward has run. A
- * leaf takes a copy of a pool buffer (its .grad must be its own memory).
+ * leaf without a .grad takes a copy of a pool buffer (its .grad must be its own memory); one with a
+ * .grad takes the buffer itself, which backward() adds into that .grad and then recycles.
  */
 export function passGrad(t: Tensor, g: FloatArray): void {
   if (!t.requiresGrad) return;
   const dst = t._g;
-  if (dst === null && t._gradBase === null && g.length === t.data.length && (t._backward !== null || !isPoolBuffer(g)) && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
+  if (dst === null && t._gradBase === null && g.length === t.data.length && (t._backward !== null || t.grad !== null || !isPoolBuffer(g)) && (t.dtype === 'float32' ? g instanceof Float32Array : g instanceof Float64Array)) {
     t._g = g;
     return;
   }
