@@ -147,8 +147,14 @@ const tailFns = `(func $ld (param $p i32) (param $m i32) (result v128) (local $v
  * further i32 parameters, `temps` v128 locals, `body(L, S, F)` the per-vector statements where
  * L(p, j) loads the vector at column block j·H of buffer p, S(p, j, v) stores one, and F.tanh(v),
  * F.sig(v) are tanh and σ of a vector (written in, or called).
+ *
+ * `pairs`: the vector loop takes two vectors (columns k and k + 4) an iteration while two remain,
+ * their statements interleaved, each copy with its own locals (suffix B), then one at a time. The
+ * vectors are independent, so this changes no value; two dependency chains side by side run the
+ * RNN cell's tanh 1.2–1.3× faster a value than one (64 × 32 and 32 × 128 steps). Only the RNN
+ * cell has room for the second copy under 4 KiB.
  */
-function kernel(name, ptrs, extra, temps, body) {
+function kernel(name, ptrs, extra, temps, body, pairs = false) {
   const params = ['$b', '$H', ...ptrs.map(([p]) => `$${p}`), ...extra.map((p) => `$${p}`)].map((p) => `(param ${p} i32)`).join(' ');
   const js = [...new Set(ptrs.flatMap(([, s]) => Array.from({ length: s }, (_, j) => j)).filter((j) => j > 0))];
   const at = (p, j) => (j === 0 ? `(i32.add ${g(p)} ${g('k')})` : `(i32.add (i32.add ${g(p)} ${g('k')}) ${g(`h${j}`)})`);
@@ -157,14 +163,24 @@ function kernel(name, ptrs, extra, temps, body) {
   const consts = [...pool];
   const tail = body((p, j) => `(call $ld ${at(p, j)} ${g('m')})`, (p, j, v) => `(call $st ${at(p, j)} ${v} ${g('m')})`, called);
   const inlined = vec.some((st) => st.includes('$_v'));
+  // The second copy of a pair: every temporary renamed $nameB, the column $kb = $k + 16 bytes.
+  const own = [...temps, ...(inlined ? ['_v', '_a', '_z', '_x', '_t', '_k', '_r', '_ki', '_k1', '_e'] : [])];
+  const renamed = new RegExp(`\\$(${own.join('|')})\\b`, 'g');
+  const second = (st) => st.replace(renamed, '$$$1B').replaceAll(g('k'), g('kb'));
+  const pair = vec.flatMap((st) => [st, second(st)]);
+  const pairLocals = pairs ? ` (local $kb i32) ${own.map((n) => `(local $${n}B v128)`).join(' ')}` : '';
   return `(func $${name} (export "${name}") ${params}
-    (local $i i32) (local $k i32) (local $kn i32) (local $m i32) ${js.map((j) => `(local $h${j} i32)`).join(' ')}
+    (local $i i32) (local $k i32) (local $kn i32) (local $m i32)${pairLocals} ${js.map((j) => `(local $h${j} i32)`).join(' ')}
     ${temps.map((t) => `(local $${t} v128)`).join(' ')}${inlined ? ` ${INLINE_LOCALS}` : ''}${consts.map(([, n]) => ` (local $${n} v128)`).join('')}${consts.map(([text, n]) => `\n    ${set(n, text)}`).join('')}
     ${js.map((j) => set(`h${j}`, `(i32.mul ${g('H')} (i32.const ${4 * j}))`)).join('\n    ')}
     ${set('kn', `(i32.shl (i32.and ${g('H')} (i32.const -4)) (i32.const 2))`)}
     ${set('m', `(i32.and ${g('H')} (i32.const 3))`)}
     (block $rows (loop $row (br_if $rows (i32.ge_s ${g('i')} ${g('b')}))
-      ${set('k', '(i32.const 0)')}
+      ${set('k', '(i32.const 0)')}${pairs ? `
+      (block $pd (loop $p (br_if $pd (i32.ge_s ${g('k')} (i32.sub ${g('kn')} (i32.const 16))))
+        ${set('kb', `(i32.add ${g('k')} (i32.const 16))`)}
+        ${pair.join('\n        ')}
+        ${set('k', `(i32.add ${g('k')} (i32.const 32))`)} (br $p)))` : ''}
       (block $vd (loop $v (br_if $vd (i32.ge_s ${g('k')} ${g('kn')}))
         ${vec.join('\n        ')}
         ${set('k', `(i32.add ${g('k')} (i32.const 16))`)} (br $v)))
@@ -201,7 +217,7 @@ const rnnF = kernel('rnnF', [['gi', 1], ['gh', 1], ['sv', 1], ['hs', 1]], ['relu
   set('v', add(L('gi', 0), L('gh', 0))),
   set('h', `(if (result v128) ${g('relu')} (then (v128.and ${g('v')} (f32x4.gt ${g('v')} (v128.const i32x4 0 0 0 0)))) (else ${tanh(g('v'))}))`),
   S('hs', 0, g('h')), S('sv', 0, g('h')),
-]);
+], true);
 
 const lstmB = kernel('lstmB', [['sv', 6], ['dg', 4], ['cp', 1], ['dc', 1], ['dh', 1], ['dy', 1]], [], ['ig', 'fg', 'gg', 'og', 'tc', 'dhk', 'dct'], (L, S) => [
   set('ig', L('sv', 0)), set('fg', L('sv', 1)), set('gg', L('sv', 2)), set('og', L('sv', 3)), set('tc', L('sv', 4)),
