@@ -67,6 +67,7 @@ export { getTask, registerTask, taskNames, seqSumMod } from './tasks/registry.js
 export type { Task, TaskConfig } from './tasks/registry.js';
 export { RnnClsNet } from './models/rnn-cls-net.js';
 export { setNumThreads, getNumThreads } from './runtime/threads/pool.js';
+export { kernelVariant } from './runtime/wasm/variant.js';
 export type { RnnClsNetOptions, CellType } from './models/rnn-cls-net.js';
 
 export { Trainer, makeModel, accuracy, predictOne, usableReason, NonFiniteOutputError } from './train/trainer.js';

@@ -67,6 +67,9 @@ describe.skipIf(!hasChromium)('golden checks in chromium', () => {
     expect(Number(s.total)).toBe(144 + 6);
     expect(Number(s.pass)).toBe(150);
     expect(await p.textContent('#suites')).toContain('rnn 81/81');
+    // The WASM SIMD kernels, every module compiled synchronously on the page's main thread (the
+    // forward cells' modules are over 4 KiB): a module that failed would leave the JS twins.
+    expect(s.kernels).toBe('wasm-simd128');
     expect(b.errors).toEqual([]);
   }, 120_000);
 

@@ -1,7 +1,8 @@
 // The golden-check page: fetches golden.json (PyTorch 1.13's numbers; ?src=URL to use another
 // copy), runs every check of golden-checks.ts on the browser bundle, yielding to the page
-// between cases, and reports pass/fail counts in #summary (data-pass, data-fail, data-done).
-import { VERSION } from 'recur';
+// between cases, and reports pass/fail counts in #summary (data-pass, data-fail, data-done) and the
+// kernels the checks ran on (data-kernels: kernelVariant()).
+import { VERSION, kernelVariant } from 'recur';
 import { goldenChecks, runCheck } from './golden-checks.js';
 import type { CheckResult } from './golden-checks.js';
 
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
   summary.dataset.pass = String(pass);
   summary.dataset.fail = String(fail);
   summary.dataset.total = String(checks.length);
+  // After the checks: the float32 cases have compiled every kernel module on this main thread.
+  summary.dataset.kernels = kernelVariant();
   summary.dataset.done = '1';
   summary.className = fail === 0 ? 'all-pass' : 'has-fail';
   summary.textContent = `${fail === 0 ? '✓ all' : '✗'} ${pass}/${checks.length} golden checks passed${fail ? `, ${fail} FAILED` : ''} in ${secs} s`;
