@@ -11,13 +11,22 @@
 //   node bench/run.mjs --threads 1     recur's training on one thread (default: as `recur train`,
 //                                      two where the machine has two cores;
 //                                      charlm: its recurrent layers, default RECUR_THREADS or two)
+//   node bench/run.mjs --pin           a one-core comparison: each pair's recur (one thread) and
+//                                      PyTorch (one thread) pinned to the same CPU (taskset),
+//                                      pair i on CPU i mod cores; no PyTorch 2t column
+//
+// Why --pin: the vCPUs of a shared machine need not run at the same speed. On this project's
+// machine one ran a WASM product, a JS loop and a `predict` call 1.5× slower than the other for
+// hours (`taskset -c 0|1 node bench/run.mjs --case predict`: 31.0 µs and PyTorch 157.0 µs on one,
+// 23.1 and 126.6 on the other). Unpinned, a process stays on whichever vCPU it starts on, so a
+// pair can compare recur on the slow one with PyTorch on the fast one, or the reverse.
 //
 // Every case runs in its own child process (recur: `node bench/run.mjs --child`, PyTorch:
 // `/usr/bin/python3 bench/torch_bench.py`), so each peak RSS is that case's alone. A rate is the
 // median over several timed windows after a warm-up. recur is imported from dist/ (npm run build).
 // Results: a table on stdout and bench/results/latest.json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -54,7 +63,7 @@ const CASES = {
 };
 
 function parseArgs(argv) {
-  const a = { quick: false, cases: [], torch: true, torch2: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, phases: false, json: join(here, 'results', 'latest.json') };
+  const a = { quick: false, cases: [], torch: true, torch2: true, child: null, windows: 5, windowSec: 1, warmupSec: 1, repeat: 1, threads: null, phases: false, pin: false, json: join(here, 'results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--quick') a.quick = true;
@@ -67,6 +76,7 @@ function parseArgs(argv) {
     else if (k === '--warmup-sec') a.warmupSec = Number(argv[++i]);
     else if (k === '--json') a.json = argv[++i];
     else if (k === '--phases') a.phases = true;
+    else if (k === '--pin') a.pin = true;
     else if (k === '--threads') {
       a.threads = Number(argv[++i]);
       if (a.threads !== 1 && a.threads !== 2) throw new Error(`--threads expects 1 or 2, got '${argv[i]}'`);
@@ -76,7 +86,7 @@ function parseArgs(argv) {
       if (!Number.isInteger(a.repeat) || a.repeat < 1) throw new Error(`--repeat expects an integer ≥ 1, got '${argv[i]}'`);
     }
     else if (k === '--help' || k === '-h') {
-      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--no-torch2] [--repeat N] [--threads 1|2] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
+      console.log('usage: node bench/run.mjs [--quick] [--case NAME[,NAME]] [--no-torch] [--no-torch2] [--repeat N] [--threads 1|2] [--pin] [--json FILE]\ncases: ' + Object.keys(CASES).join(', '));
       process.exit(0);
     } else throw new Error(`unknown argument ${k}`);
   }
@@ -84,6 +94,11 @@ function parseArgs(argv) {
   if (a.quick) CASES.large.windows = 1;
   for (const c of a.cases) if (!CASES[c]) throw new Error(`unknown case '${c}' (known: ${Object.keys(CASES).join(', ')})`);
   if (a.cases.length === 0) a.cases = Object.keys(CASES);
+  if (a.pin) {
+    if (a.threads === 2) throw new Error('--pin runs recur on one thread: it cannot be combined with --threads 2');
+    a.threads = 1;
+    a.torch2 = false;
+  }
   return a;
 }
 
@@ -101,6 +116,15 @@ function timed(fn, windows, windowSec, warmupSec) {
     rates.push(done / (now() - t0));
   }
   return rates;
+}
+
+/** The CPUs this process may run on (Linux: /proc/self/status, e.g. '0-1' or '1' under --pin); null elsewhere. */
+function allowedCpus() {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Child: one recur case, JSON on stdout. */
@@ -125,7 +149,7 @@ async function runChild(name, a) {
       fn = () => { step(); return 1; };
     }
     const rates = timed(fn, a.windows, a.windowSec, a.warmupSec);
-    process.stdout.write(JSON.stringify({ rates, unit, threads: used(), maxRssKB: process.resourceUsage().maxRSS }));
+    process.stdout.write(JSON.stringify({ rates, unit, threads: used(), maxRssKB: process.resourceUsage().maxRSS, cpus: allowedCpus() }));
     return;
   }
   if (c.kind === 'gemm') {
@@ -185,7 +209,7 @@ async function runChild(name, a) {
     }, a.windows, a.windowSec, a.warmupSec);
     unit = 'samples/s';
   }
-  process.stdout.write(JSON.stringify({ rates, unit, threads: threadsUsed(), maxRssKB: process.resourceUsage().maxRSS }));
+  process.stdout.write(JSON.stringify({ rates, unit, threads: threadsUsed(), maxRssKB: process.resourceUsage().maxRSS, cpus: allowedCpus() }));
 }
 
 /**
@@ -210,8 +234,11 @@ export function summarisePairs(pairs) {
 
 const median = (xs) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-function runProcess(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+/** Runs a child (on CPU `cpu` only, through taskset, when it is a number) and parses its JSON. */
+function runProcess(cmd, args, cpu = null) {
+  const r = cpu === null
+    ? spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 })
+    : spawnSync('taskset', ['-c', String(cpu), cmd, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
   try { return JSON.parse(r.stdout); } catch { return { error: `bad output: ${r.stdout.slice(0, 200)}` }; }
 }
@@ -271,6 +298,11 @@ async function main() {
   const a = parseArgs(process.argv.slice(2));
   if (a.child) return runChild(a.child, a);
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (a.pin) {
+    const t = spawnSync('taskset', ['-c', '0', process.execPath, '-e', '0'], { encoding: 'utf8' });
+    if (t.error || t.status !== 0) throw new Error(`--pin needs taskset (Debian: util-linux): ${(t.error?.message ?? t.stderr).trim()}`);
+    console.log(`pinned: each pair's recur and PyTorch on one CPU (pair i on CPU i mod ${os.availableParallelism()}), both on one thread`);
+  }
   const torchMissing = a.torch ? torchAvailable() : 'disabled with --no-torch';
   if (torchMissing) console.log(`PyTorch: not measured (${torchMissing}); reporting recur alone.`);
   const blas = torchMissing ? null : torchBlas();
@@ -293,15 +325,16 @@ async function main() {
     // ratio of a pair is the comparison; the rates and ratio reported are the medians over pairs.
     const pairs = [];
     for (let i = 0; i < a.repeat; i++) {
-      const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm, ...(a.threads ? ['--threads', String(a.threads)] : [])]);
+      const cpu = a.pin ? i % os.availableParallelism() : null; // --pin: both sides of pair i on this CPU
+      const rec = runProcess(process.execPath, [join(here, 'run.mjs'), '--child', name, ...timing, '--window-sec', String(a.windowSec), '--warmup-sec', warm, ...(a.threads ? ['--threads', String(a.threads)] : [])], cpu);
       const torchArgs = (threads) => [join(here, 'torch_bench.py'), '--case', JSON.stringify(c.kind === 'gemm' ? { kind: 'gemm', shapes: rec.shapes ?? [] } : c), ...timing, '--window_sec', String(a.windowSec), '--warmup_sec', warm, '--threads', String(threads)];
-      const tor = torchMissing ? null : runProcess(PYTHON, torchArgs(1));
+      const tor = torchMissing ? null : runProcess(PYTHON, torchArgs(1), cpu);
       const tor2 = torchMissing || !a.torch2 ? null : runProcess(PYTHON, torchArgs(2));
       const recurRate = rec.rates ? median(rec.rates) : null;
       const torchRate = tor?.rates ? median(tor.rates) : null;
       const torch2Rate = tor2?.rates ? median(tor2.rates) : null;
       pairs.push({
-        recur: rec, torch: tor, torch2: tor2, recurRate, torchRate, torch2Rate,
+        cpu, recur: rec, torch: tor, torch2: tor2, recurRate, torchRate, torch2Rate,
         ratio: recurRate && torchRate ? recurRate / torchRate : null, ratio2: recurRate && torch2Rate ? recurRate / torch2Rate : null,
       });
     }
@@ -334,13 +367,13 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log(`(median of ${a.windows} windows (large, charlm: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = the threads recur used (2: some work went to the worker; bit-identical results on 1 or 2); PyTorch on one thread${torch2 ? ' (2t: on two, torch.set_num_threads(2))' : ''}${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''})`);
+  console.log(`(median of ${a.windows} windows (large, charlm: ${Math.min(a.windows, CASES.large.windows)}) of ≥ ${a.windowSec} s after ${a.warmupSec} s warm-up; ratio = recur / PyTorch rate, >1 = recur faster; threads = the threads recur used (2: some work went to the worker; bit-identical results on 1 or 2); PyTorch on one thread${torch2 ? ' (2t: on two, torch.set_num_threads(2))' : ''}${ranged ? `; ${a.repeat} recur/PyTorch pairs per case: medians, and the range of the pairs' ratios` : ''}${a.pin ? '; pinned: each pair on one CPU' : ''})`);
   let gemm = null;
   if (a.cases.includes('gemm')) gemm = runGemm(a, torchMissing);
 
   const out = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchBlas: blas, torchMissing, quick: a.quick, repeat: a.repeat, results, gemm,
+    torch: results.find((r) => r.torch?.torch)?.torch.torch ?? null, torchBlas: blas, torchMissing, quick: a.quick, repeat: a.repeat, pin: a.pin, results, gemm,
   };
   mkdirSync(dirname(a.json), { recursive: true });
   writeFileSync(a.json, JSON.stringify(out, null, 2) + '\n');
