@@ -6,6 +6,7 @@
 import { inWasmMemory } from './gemm-wasm.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
+import { setF32 } from '../runtime/wasm/copy.js';
 import {
   add32Naive, gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
 } from './cells32-naive.js';
@@ -106,7 +107,7 @@ export function add32(w: Float32Array, d: number, s: number, n: number): void {
  * per element, the bits of the plain loop) and copied back.
  */
 export function addInto32(dst: Float32Array, w: Float32Array, scratch: number, from: number, n: number): void {
-  w.set(dst.subarray(0, n), scratch);
+  setF32(w, dst.subarray(0, n), scratch);
   add32(w, scratch, from, n);
-  dst.set(w.subarray(scratch, scratch + n));
+  setF32(dst, w.subarray(scratch, scratch + n));
 }

@@ -5,6 +5,7 @@ import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { gemm32Kernel, gemm32Matvec, kernelCounts } from '../runtime/wasm/gemm32.js';
 import { gemm32Naive, transpose32Naive } from './gemm32-naive.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
+import { setF32 } from '../runtime/wasm/copy.js';
 
 /** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
 const ROW_TILE = 64;
@@ -78,7 +79,7 @@ export function transpose32(src: Float32Array, sOff: number, rows: number, cols:
         }
       }
       if (tsrc.length >= n && inWasmMemory(tsrc)) {
-        tsrc.set(src.subarray(sOff, sOff + n));
+        setF32(tsrc, src.subarray(sOff, sOff + n));
         s = tsrc;
         so = 0;
       }

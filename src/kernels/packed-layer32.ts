@@ -27,6 +27,7 @@ import { TASK_LAYER_BACKWARD, TASK_LAYER_FORWARD, TASK_LAYER_GRADS, layerArgs } 
 import { helperFor } from '../runtime/threads/pool.js';
 import type { CellMode } from './packed-layer.js';
 import { slabStorage } from '../tensor/slab.js';
+import { setF32 } from '../runtime/wasm/copy.js';
 
 export interface Layer32Params {
   wIh: Float32Array; // [GH, In]
@@ -208,24 +209,24 @@ export class Layer32 {
     const { GH, rows } = L;
     if ((noise !== null) !== this.noisy) throw new Error(`Layer32.forward: ${this.noisy ? 'a noisy layer needs its noise' : 'noise given to a layer built without room for it'}`);
     if (noise !== null) for (let k = 0; k < rows * H; k++) w[L.oNoise + k] = noise[noiseOff + k];
-    w.set(x.subarray(0, rows * In), L.oX);
+    setF32(w, x.subarray(0, rows * In), L.oX);
     if (L.asStored) {
-      w.set(p.wIh, L.oWihT);
-      w.set(p.wHh, L.oWhhT);
+      setF32(w, p.wIh, L.oWihT);
+      setF32(w, p.wHh, L.oWhhT);
     } else {
       transpose32(p.wIh, 0, GH, In, w, L.oWihT);
       transpose32(p.wHh, 0, GH, H, w, L.oWhhT);
     }
-    if (p.bIh) w.set(p.bIh, L.oBih);
+    if (p.bIh) setF32(w, p.bIh, L.oBih);
     else w.fill(0, L.oBih, L.oBih + GH);
-    if (p.bHh) w.set(p.bHh, L.oBhh);
+    if (p.bHh) setF32(w, p.bHh, L.oBhh);
     else w.fill(0, L.oBhh, L.oBhh + GH);
-    w.set(h0.subarray(0, B * H), L.oH0);
-    if (this.mode === 'LSTM') w.set(c0!.subarray(0, B * H), L.oC0);
+    setF32(w, h0.subarray(0, B * H), L.oH0);
+    if (this.mode === 'LSTM') setF32(w, c0!.subarray(0, B * H), L.oC0);
     this.walk(w, TASK_LAYER_FORWARD, forwardRows);
-    y.set(w.subarray(L.oY, L.oY + rows * H));
-    hN.set(w.subarray(L.oH, L.oH + B * H));
-    if (cN !== null) cN.set(w.subarray(L.oC, L.oC + B * H));
+    setF32(y, w.subarray(L.oY, L.oY + rows * H));
+    setF32(hN, w.subarray(L.oH, L.oH + B * H));
+    if (cN !== null) setF32(cN, w.subarray(L.oC, L.oC + B * H));
   }
 
   /**
@@ -237,11 +238,11 @@ export class Layer32 {
     if (!this.training) throw new Error('Layer32.backward: the layer was run without room for its backward (training false)');
     const { L, In, H, B } = this;
     const { GH, rows } = L;
-    w.set(dY.subarray(0, rows * H), L.oY);
-    w.set(dhN.subarray(0, B * H), L.oH0);
-    if (this.mode === 'LSTM') w.set(dcN!.subarray(0, B * H), L.oC0);
-    w.set(p.wHh, L.oWhhT); // W_hh [GH, H]: the right operand of dh_prev = dG·W_hh
-    w.set(p.wIh, L.oWihT); // W_ih [GH, In]: of dX = dGI·W_ih
+    setF32(w, dY.subarray(0, rows * H), L.oY);
+    setF32(w, dhN.subarray(0, B * H), L.oH0);
+    if (this.mode === 'LSTM') setF32(w, dcN!.subarray(0, B * H), L.oC0);
+    setF32(w, p.wHh, L.oWhhT); // W_hh [GH, H]: the right operand of dh_prev = dG·W_hh
+    setF32(w, p.wIh, L.oWihT); // W_ih [GH, In]: of dX = dGI·W_ih
     this.walk(w, TASK_LAYER_BACKWARD, backwardRows);
     // dh0 (at oGH) and dc0 (at oC) added into the gradients so far, in the blocks of dh_n and dc_n
     // (read by the walk, free now): the SIMD add, then a copy out.
@@ -264,19 +265,19 @@ export class Layer32 {
         gradRange(w, L, want, mid, GH, xmid, rows);
       }
     }
-    if (g.dWih) g.dWih.set(w.subarray(L.oAccWih, L.oAccWih + GH * In));
-    if (g.dWhh) g.dWhh.set(w.subarray(L.oAccWhh, L.oAccWhh + GH * H));
-    if (g.dBih) g.dBih.set(w.subarray(L.oAccBih, L.oAccBih + GH));
-    if (g.dBhh) g.dBhh.set(w.subarray(L.oAccBhh, L.oAccBhh + GH));
+    if (g.dWih) setF32(g.dWih, w.subarray(L.oAccWih, L.oAccWih + GH * In));
+    if (g.dWhh) setF32(g.dWhh, w.subarray(L.oAccWhh, L.oAccWhh + GH * H));
+    if (g.dBih) setF32(g.dBih, w.subarray(L.oAccBih, L.oAccBih + GH));
+    if (g.dBhh) setF32(g.dBhh, w.subarray(L.oAccBhh, L.oAccBhh + GH));
     if (g.dX) addInto32(g.dX, w, L.oX, L.oDX, rows * In); // in X's block: the products are done
   }
 
   /** The gradients so far, rows / columns [m0, m1), into the accumulators the products add to. */
   private loadGrads(w: Float32Array, g: Layer32Grads, m0: number, m1: number): void {
     const { L, In, H } = this;
-    if (g.dWih) w.set(g.dWih.subarray(m0 * In, m1 * In), L.oAccWih + m0 * In);
-    if (g.dWhh) w.set(g.dWhh.subarray(m0 * H, m1 * H), L.oAccWhh + m0 * H);
-    if (g.dBih) w.set(g.dBih.subarray(m0, m1), L.oAccBih + m0);
-    if (g.dBhh) w.set(g.dBhh.subarray(m0, m1), L.oAccBhh + m0);
+    if (g.dWih) setF32(w, g.dWih.subarray(m0 * In, m1 * In), L.oAccWih + m0 * In);
+    if (g.dWhh) setF32(w, g.dWhh.subarray(m0 * H, m1 * H), L.oAccWhh + m0 * H);
+    if (g.dBih) setF32(w, g.dBih.subarray(m0, m1), L.oAccBih + m0);
+    if (g.dBhh) setF32(w, g.dBhh.subarray(m0, m1), L.oAccBhh + m0);
   }
 }

@@ -7,6 +7,7 @@
 import { Tensor, gradOf, hasNoGrad, makeResult } from '../tensor/tensor.js';
 import { colSum32, gemm32, transpose32 } from '../kernels/gemm32.js';
 import { gemm32ABShared, gemm32AtBShared } from '../kernels/gemm32-tasks.js';
+import { setF32 } from '../runtime/wasm/copy.js';
 import { addInto32 } from '../kernels/cells32.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { workspace } from '../runtime/wasm/workspace.js';
@@ -23,22 +24,22 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
   const oX = 0, oW = up4(M * K), oB = oW + up4(K * N), oY = oB + up4(N);
   const ws = workspace(owner, oY + up4(M * N));
   kernelCounts.linear32++;
-  ws.set(x.data as Float32Array, oX);
+  setF32(ws, x.data as Float32Array, oX);
   if (M === 1) {
     // One row: y = W·x as N rows of W times the column x, on W as stored (gemm32's matvec), without
     // the transpose the general form needs. Each y[n] is the same float32 sum, bias first then k
     // increasing, so the bits are those of the general form.
-    ws.set(weight.data as Float32Array, oW);
-    if (bias !== null) ws.set(bias.data as Float32Array, oY);
+    setF32(ws, weight.data as Float32Array, oW);
+    if (bias !== null) setF32(ws, bias.data as Float32Array, oY);
     else ws.fill(0, oY, oY + N);
     gemm32(ws, oW, K, 1, ws, oX, 1, null, ws, oY, N, K, 1, 2);
   } else {
     transpose32(weight.data as Float32Array, 0, N, K, ws, oW);
-    if (bias !== null) ws.set(bias.data as Float32Array, oB);
+    if (bias !== null) setF32(ws, bias.data as Float32Array, oB);
     gemm32ABShared(ws, oX, oW, oB, oY, M, K, N, bias !== null ? 1 : 0);
   }
   const y = allocate('float32', M * N) as Float32Array;
-  y.set(ws.subarray(oY, oY + M * N));
+  setF32(y, ws.subarray(oY, oY + M * N));
   const parents = bias !== null ? [x, weight, bias] : [x, weight];
   return makeResult(y, [...x.shape.slice(0, -1), N], 'float32', parents, (g) => {
     // x's gradient: a copy of the product when x has none yet (a fresh zero buffer), else a sum.
@@ -48,23 +49,23 @@ export function linear32(owner: object, x: Tensor, weight: Tensor, bias: Tensor 
     const dB = bias !== null ? (gradOf(bias) as Float32Array | null) : null;
     const gG = 0, gW = up4(M * N), gX = gW + up4(N * K), gO = gX + up4(M * K);
     const w = workspace(owner, gO + up4(Math.max(M * K, N * K, N)));
-    w.set(g as Float32Array, gG);
+    setF32(w, g as Float32Array, gG);
     if (dX !== null) {
-      w.set(weight.data as Float32Array, gW);
+      setF32(w, weight.data as Float32Array, gW);
       gemm32ABShared(w, gG, gW, -1, gO, M, N, K, 0); // dY [M, N]·W [N, K]
-      if (dXFresh) dX.set(w.subarray(gO, gO + M * K));
+      if (dXFresh) setF32(dX, w.subarray(gO, gO + M * K));
       else addInto32(dX, w, gX, gO, M * K); // in X's block, before dW's product fills it
     }
     if (dW !== null) {
-      w.set(x.data as Float32Array, gX);
-      w.set(dW, gO);
-      gemm32AtBShared(w, gG, gX, gO, M, N, K, (n0, n1) => w.set(dW.subarray(n0 * K, n1 * K), gO + n0 * K)); // += dYᵀ [N, M]·X [M, K]
-      dW.set(w.subarray(gO, gO + N * K));
+      setF32(w, x.data as Float32Array, gX);
+      setF32(w, dW, gO);
+      gemm32AtBShared(w, gG, gX, gO, M, N, K, (n0, n1) => setF32(w, dW.subarray(n0 * K, n1 * K), gO + n0 * K)); // += dYᵀ [N, M]·X [M, K]
+      setF32(dW, w.subarray(gO, gO + N * K));
     }
     if (dB !== null) {
-      w.set(dB, gO);
+      setF32(w, dB, gO);
       colSum32(w, gG, M, N, w, gO);
-      dB.set(w.subarray(gO, gO + N));
+      setF32(dB, w.subarray(gO, gO + N));
     }
   });
 }

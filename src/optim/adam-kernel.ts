@@ -26,6 +26,7 @@
 
 import { fma32 } from './fma32.js';
 import { allocF32, inWasmMemory, release, wasmAdam } from '../kernels/gemm-wasm.js';
+import { setF32 } from '../runtime/wasm/copy.js';
 import { runningHelper } from '../runtime/threads/pool.js';
 import { TASK_ADAM, adamArgs } from './adam-tasks.js';
 
@@ -107,7 +108,7 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
       stage = next;
     }
     const sa = stage.subarray(slot * n4, (slot + 1) * n4);
-    sa.set(a.subarray(0, n4));
+    setF32(sa, a.subarray(0, n4));
     ptr[k] = sa.byteOffset;
     if (k !== 1) back.push([a, sa]); // the gradient is only read
     slot++;
@@ -125,11 +126,11 @@ function adamF32Wasm(param: Float32Array, grad: Float32Array, m: Float32Array, v
     helper.post(TASK_ADAM, adamArgs(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine, sc, flags));
     run(ptr[0], ptr[1], ptr[2], ptr[3], mine);
     if (!helper.join()) { // not started (taken back), or failed: the worker's range here, from the originals
-      for (const [a, sa] of back) sa.set(a.subarray(mine, n4), mine);
+      for (const [a, sa] of back) setF32(sa, a.subarray(mine, n4), mine);
       run(ptr[0] + at, ptr[1] + at, ptr[2] + at, ptr[3] + at, n4 - mine);
     }
   }
-  for (const [a, sa] of back) a.set(sa);
+  for (const [a, sa] of back) setF32(a, sa);
   if (n4 < n) adamF32Loop(param.subarray(n4), grad.subarray(n4), m.subarray(n4), v.subarray(n4), null, n - n4, h);
   return true;
 }
