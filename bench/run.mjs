@@ -16,8 +16,8 @@
 //                                      pair i on CPU i mod cores; no PyTorch 2t column
 //
 // Why --pin: the vCPUs of a shared machine need not run at the same speed. On this project's
-// machine one ran a WASM product, a JS loop and a `predict` call 1.5× slower than the other for
-// hours (`taskset -c 0|1 node bench/run.mjs --case predict`: 31.0 µs and PyTorch 157.0 µs on one,
+// machine one ran a WASM product, a JS loop and a `predict` call 1.3–1.55× slower than the other
+// for an hour (`taskset -c 0|1 node bench/run.mjs --case predict`: 31.0 µs and PyTorch 157.0 µs on one,
 // 23.1 and 126.6 on the other). Unpinned, a process stays on whichever vCPU it starts on, so a
 // pair can compare recur on the slow one with PyTorch on the fast one, or the reverse.
 //

@@ -167,7 +167,7 @@ function kernel(name, ptrs, extra, temps, body, pairs = false) {
   const own = [...temps, ...(inlined ? ['_v', '_a', '_z', '_x', '_t', '_k', '_r', '_ki', '_k1', '_e'] : [])];
   const renamed = new RegExp(`\\$(${own.join('|')})\\b`, 'g');
   const second = (st) => st.replace(renamed, '$$$1B').replaceAll(g('k'), g('kb'));
-  const pair = vec.flatMap((st) => [st, second(st)]);
+  const pair = pairs ? vec.flatMap((st) => [st, second(st)]) : [];
   const pairLocals = pairs ? ` (local $kb i32) ${own.map((n) => `(local $${n}B v128)`).join(' ')}` : '';
   return `(func $${name} (export "${name}") ${params}
     (local $i i32) (local $k i32) (local $kn i32) (local $m i32)${pairLocals} ${js.map((j) => `(local $h${j} i32)`).join(' ')}
