@@ -34,6 +34,10 @@ interface Case {
   B?: number;
   T?: number;
   noise?: boolean; // state noise (rnn.stateNoise) in every layer
+  /** A penalty on two of the layers' weights in the loss: other nodes add into their gradients too. */
+  penalty?: boolean;
+  /** Gradients never zeroed after the first step: each backward adds into the ones before. */
+  accumulate?: boolean;
 }
 
 interface Run { losses: number[]; weights: number[][]; grads: number[][] }
@@ -72,8 +76,14 @@ function train(c: Case, steps = 3): Run {
       target = R.tensor(ys, { dtype: 'int64' });
     }
     rnn.stateNoise = null;
-    const loss = R.crossEntropy(logits, target);
-    opt.zeroGrad();
+    let loss = R.crossEntropy(logits, target);
+    if (c.penalty) {
+      // The autograd walk reaches weight_hh_l1's penalty before the layers and weight_ih_l0's after
+      // them: gradients the layers add into on either side of another node's.
+      const pen = (name: string) => { const w = rnn.getParameter(name); return R.mul(R.sum(R.mul(w, w)), 0.01); };
+      loss = R.add(pen('weight_ih_l0'), R.add(loss, pen('weight_hh_l1')));
+    }
+    if (!c.accumulate || s === 0) opt.zeroGrad();
     loss.backward();
     out.losses.push(loss.item());
     for (const p of params) out.grads.push(u32(p.grad!.data as Float32Array));
@@ -197,6 +207,8 @@ describe('float32 recurrent layers on two threads', () => {
     ['Elman relu, batch 2', { kind: 'RELU', B: 2 }],
     ['GRU with state noise, packed', { kind: 'GRU', packed: true, noise: true }],
     ['bidirectional LSTM with state noise', { kind: 'LSTM', bidirectional: true, noise: true }],
+    ['LSTM with a penalty on its weights in the loss', { kind: 'LSTM', penalty: true }],
+    ['GRU, the gradients accumulated over the steps', { kind: 'GRU', accumulate: true }],
   ];
   for (const [name, c] of cases) {
     it(`${name}: the same bits on 1 and 2 threads, and the worker ran the layers' shares`, () => {
