@@ -1,21 +1,34 @@
 // The float32 recurrent cells, b rows of one time step: the f32x4 kernels (cells32{f,g,r,b}.wat,
-// tools/gen-cells32-wasm.mjs) when the buffers live in WASM memory, else their JS
-// twins (cells32-naive.ts) — the same bits either way. Buffers, shapes and formulas: see
+// tools/gen-cells32-wasm.mjs) when the buffers live in WASM memory (the forward cells also in the
+// private memory: src/runtime/wasm/private-memory.ts), else their JS twins (cells32-naive.ts) —
+// the same bits either way. Buffers, shapes and formulas: see
 // cells32-naive.ts; offsets are in elements. Forward: everything in the workspace w. Backward: the
 // saved rows, c_prev / h_prev, dc and the gate gradients in w; dh, dy and GRU's dgh in e.
 import { inWasmMemory } from './gemm-wasm.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
+import type { Cells32Kernels } from '../runtime/wasm/cells32.js';
+import { inPrivateMemory, privateCells32 } from '../runtime/wasm/private-memory.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { setF32 } from '../runtime/wasm/copy.js';
 import {
   add32Naive, gruBackRows32Naive, gruRows32Naive, lstmBackRows32Naive, lstmRows32Naive, rnnBackRows32Naive, rnnRows32Naive,
 } from './cells32-naive.js';
 
+/**
+ * The cell kernels for a forward workspace `w`: on the workspaces' memory, or on the private one
+ * (one-sequence work: src/runtime/wasm/private-memory.ts); null: the JS twins.
+ */
+function forwardCells(w: Float32Array): Cells32Kernels | null {
+  const k = cells32Kernels();
+  if (k !== null && inWasmMemory(w)) return k;
+  return inPrivateMemory(w) ? privateCells32() : null;
+}
+
 /** LSTM forward rows: gi, gh [b, 4H] → sv [b, 6H] (i f g o tanh(c) c), hs, cs [b, H] in place. */
 export function lstmRows32(w: Float32Array, b: number, H: number, gi: number, gh: number, sv: number, hs: number, cs: number): void {
   if (b <= 0) return;
-  const k = cells32Kernels();
-  if (k !== null && inWasmMemory(w)) {
+  const k = forwardCells(w);
+  if (k !== null) {
     kernelCounts.cells32++;
     const a = w.byteOffset;
     k.lstmF(b, H, a + 4 * gi, a + 4 * gh, a + 4 * sv, a + 4 * hs, a + 4 * cs);
@@ -27,8 +40,8 @@ export function lstmRows32(w: Float32Array, b: number, H: number, gi: number, gh
 /** GRU forward rows: gi, gh [b, 3H] → sv [b, 4H] (r z n gh_n), hs [b, H] in place. */
 export function gruRows32(w: Float32Array, b: number, H: number, gi: number, gh: number, sv: number, hs: number): void {
   if (b <= 0) return;
-  const k = cells32Kernels();
-  if (k !== null && inWasmMemory(w)) {
+  const k = forwardCells(w);
+  if (k !== null) {
     kernelCounts.cells32++;
     const a = w.byteOffset;
     k.gruF(b, H, a + 4 * gi, a + 4 * gh, a + 4 * sv, a + 4 * hs);
@@ -40,8 +53,8 @@ export function gruRows32(w: Float32Array, b: number, H: number, gi: number, gh:
 /** Elman forward rows (tanh, or relu): gi, gh [b, H] → sv [b, H] (h), hs [b, H]. */
 export function rnnRows32(w: Float32Array, b: number, H: number, gi: number, gh: number, sv: number, hs: number, relu: boolean): void {
   if (b <= 0) return;
-  const k = cells32Kernels();
-  if (k !== null && inWasmMemory(w)) {
+  const k = forwardCells(w);
+  if (k !== null) {
     kernelCounts.cells32++;
     const a = w.byteOffset;
     k.rnnF(b, H, a + 4 * gi, a + 4 * gh, a + 4 * sv, a + 4 * hs, relu ? 1 : 0);

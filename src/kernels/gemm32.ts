@@ -1,11 +1,14 @@
 // Float32 matrix products for float32 models: the SIMD kernel (src/runtime/wasm/gemm32.wat) when
-// every operand lives in WASM memory (allocF32 workspaces), else its JS twin (gemm32-naive.ts) —
-// the same bits either way. Offsets and strides are in elements.
+// every operand lives in WASM memory (allocF32 workspaces; or all in the private memory, on that
+// memory's instance: src/runtime/wasm/private-memory.ts), else its JS twin (gemm32-naive.ts) — the
+// same bits either way. Offsets and strides are in elements.
 import { allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { gemm32Kernel, gemm32Matvec, kernelCounts } from '../runtime/wasm/gemm32.js';
+import type { Matvec32 } from '../runtime/wasm/gemm32.js';
 import { gemm32Naive, transpose32Naive } from './gemm32-naive.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
 import { setF32 } from '../runtime/wasm/copy.js';
+import { inPrivateMemory, privateGemm32 } from '../runtime/wasm/private-memory.js';
 
 /** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
 const ROW_TILE = 64;
@@ -21,19 +24,28 @@ export function gemm32(
   bias: Float32Array | null, C: Float32Array, cOff: number, M: number, K: number, N: number, mode: 0 | 1 | 2,
 ): void {
   if (M <= 0 || N <= 0) return;
-  const k = gemm32Kernel();
-  if (k !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
-    kernelCounts.gemm32++;
-    if (N === 1 && aStep === 1 && bStep === 1) {
-      // A matrix times a contiguous column: the matvec kernel (the same sums, lanes over rows)
-      gemm32Matvec()!(A.byteOffset + 4 * aOff, 4 * aRow, B.byteOffset + 4 * bOff, mode === 1 ? bias!.byteOffset : 0, C.byteOffset + 4 * cOff, M, K, mode);
+  let tiles = gemm32Kernel();
+  let matvec: Matvec32 | null = null;
+  if (tiles !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
+    matvec = gemm32Matvec();
+  } else {
+    // The private memory's instance (one-sequence work, src/runtime/wasm/private-memory.ts), or the twin
+    const p = inPrivateMemory(A) && inPrivateMemory(B) && inPrivateMemory(C) && (mode !== 1 || inPrivateMemory(bias!)) ? privateGemm32() : null;
+    if (p === null) {
+      gemm32Naive(A, aOff, aRow, aStep, B, bOff, bStep, bias, C, cOff, M, K, N, mode);
       return;
     }
-    k(A.byteOffset + 4 * aOff, 4 * aRow, 4 * aStep, B.byteOffset + 4 * bOff, 4 * bStep, mode === 1 ? bias!.byteOffset : 0,
-      C.byteOffset + 4 * cOff, M, K, N, mode);
+    tiles = p.tiles;
+    matvec = p.matvec;
+  }
+  kernelCounts.gemm32++;
+  if (N === 1 && aStep === 1 && bStep === 1) {
+    // A matrix times a contiguous column: the matvec kernel (the same sums, lanes over rows)
+    matvec!(A.byteOffset + 4 * aOff, 4 * aRow, B.byteOffset + 4 * bOff, mode === 1 ? bias!.byteOffset : 0, C.byteOffset + 4 * cOff, M, K, mode);
     return;
   }
-  gemm32Naive(A, aOff, aRow, aStep, B, bOff, bStep, bias, C, cOff, M, K, N, mode);
+  tiles(A.byteOffset + 4 * aOff, 4 * aRow, 4 * aStep, B.byteOffset + 4 * bOff, 4 * bStep, mode === 1 ? bias!.byteOffset : 0,
+    C.byteOffset + 4 * cOff, M, K, N, mode);
 }
 
 /** C[M, N] (at cOff) = start + A[M, K]·B[K, N]: mode 0 (start 0), 1 (bias[n]), 2 (C += A·B). */
