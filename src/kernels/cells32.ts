@@ -7,7 +7,7 @@
 import { inWasmMemory } from './gemm-wasm.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
 import type { Cells32Kernels } from '../runtime/wasm/cells32.js';
-import { inPrivateMemory, privateCells32 } from '../runtime/wasm/private-memory.js';
+import { inPrivateMemory, lastPrivate, privateCells32 } from '../runtime/wasm/private-memory.js';
 import { kernelCounts } from '../runtime/wasm/gemm32.js';
 import { setF32 } from '../runtime/wasm/copy.js';
 import {
@@ -19,6 +19,7 @@ import {
  * (one-sequence work: src/runtime/wasm/private-memory.ts); null: the JS twins.
  */
 function forwardCells(w: Float32Array): Cells32Kernels | null {
+  if (lastPrivate(w)) return privateCells32();
   const k = cells32Kernels();
   if (k !== null && inWasmMemory(w)) return k;
   return inPrivateMemory(w) ? privateCells32() : null;

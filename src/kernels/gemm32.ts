@@ -8,7 +8,7 @@ import type { Matvec32 } from '../runtime/wasm/gemm32.js';
 import { gemm32Naive, transpose32Naive } from './gemm32-naive.js';
 import { cells32Kernels } from '../runtime/wasm/cells32.js';
 import { setF32 } from '../runtime/wasm/copy.js';
-import { inPrivateMemory, privateGemm32 } from '../runtime/wasm/private-memory.js';
+import { inPrivateMemory, lastPrivate, privateGemm32 } from '../runtime/wasm/private-memory.js';
 
 /** Rows of the summed dimension per Aᵀ·B call: a tile of A's and B's rows stays in cache while C's tiles cycle. */
 const ROW_TILE = 64;
@@ -26,7 +26,11 @@ export function gemm32(
   if (M <= 0 || N <= 0) return;
   let tiles = gemm32Kernel();
   let matvec: Matvec32 | null = null;
-  if (tiles !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
+  if (lastPrivate(A) && lastPrivate(B) && lastPrivate(C) && mode !== 1) {
+    const p = privateGemm32()!; // a one-sequence walk's workspace (all three operands, one view)
+    tiles = p.tiles;
+    matvec = p.matvec;
+  } else if (tiles !== null && inWasmMemory(A) && inWasmMemory(B) && inWasmMemory(C) && (mode !== 1 || inWasmMemory(bias!))) {
     matvec = gemm32Matvec();
   } else {
     // The private memory's instance (one-sequence work, src/runtime/wasm/private-memory.ts), or the twin

@@ -15,8 +15,7 @@
 // releases it (Layer32.release) after backward, or when its graph is collected (attach). A tape
 // waiting for its backward moves out to ordinary memory when a new block does not fit, oldest
 // first, and comes back for its backward: see `waiting` below. A forward of one sequence without
-// a backward, with large weights, takes its block from the private memory instead
-// (PRIVATE_MIN_WEIGHTS).
+// a backward takes its block from the private memory instead (see the constructor).
 // Shapes: In, H (= Hout: no projection), G gates (RNN 1, GRU 3, LSTM 4), GH = G·H.
 import { addEvictor, allocF32, inWasmMemory, release } from './gemm-wasm.js';
 import { transpose32 } from './gemm32.js';
@@ -114,15 +113,6 @@ addEvictor(1, () => {
   return false;
 });
 
-/**
- * Weights (W_ih and W_hh elements) from which a one-sequence forward without gradients works in
- * the private memory. Below it the copies it saves (about 0.09 ns an element) are worth less than
- * the kernels' extra check of which memory a workspace is in: measured in alternating windows of
- * one process, `predict` (1,344–2,048 weights a layer) was about 5 % slower there, one character
- * of the char-LM (81,920 and 131,072) 1.22–1.32× faster.
- */
-const PRIVATE_MIN_WEIGHTS = 8192;
-
 /** A forward's workspace and tape; `release()` gives its WASM memory back (idempotent). */
 export class Layer32 {
   private readonly home: Residence;
@@ -145,11 +135,11 @@ export class Layer32 {
     const rows = bs.reduce((a, b) => a + b, 0);
     this.L = layout32(mode, In, H, B, T, rows, training, noisy);
     // Every element is written before it is read. One sequence without a backward never goes to
-    // the worker, and when its weights are large, copying them in dominates the call: its workspace
-    // then takes the private memory, where copies take less than half the time
-    // (src/runtime/wasm/private-memory.ts).
-    const priv = B === 1 && !training && this.L.GH * (In + H) >= PRIVATE_MIN_WEIGHTS;
-    const ws = (priv ? privateF32(this.L.size) : null) ?? allocF32(this.L.size, false);
+    // the worker, and copies its weights in at every call: its workspace takes the private memory,
+    // where copies take less than half the time (src/runtime/wasm/private-memory.ts). Measured in
+    // alternating windows of one process: one character of the char-LM 1.30–1.31× faster, `predict`
+    // 1.01–1.02×.
+    const ws = (B === 1 && !training ? privateF32(this.L.size) : null) ?? allocF32(this.L.size, false);
     this.home = { ws, saved: null };
     this.bytes = 4 * this.L.size;
     const tab = stepTable(ws, this.L);

@@ -69,6 +69,14 @@ export function releasePrivate(a: ArrayBufferView): void {
 // and reading `.buffer` is a call into the engine each time.
 let lastIn: ArrayBufferView | null = null;
 
+/**
+ * Whether `a` is the view last found in the private memory: an identity test, without reading
+ * `.buffer` (a walk's kernels ask about its one workspace many times a call). False says nothing.
+ */
+export function lastPrivate(a: ArrayBufferView): boolean {
+  return a === lastIn && state !== null;
+}
+
 /** Whether `a` is a view of the private memory. */
 export function inPrivateMemory(a: ArrayBufferView): boolean {
   if (state === null) return false;
