@@ -65,9 +65,7 @@ export function releasePrivate(a: ArrayBufferView): void {
   if (state !== null && a.buffer === state.buffer) state.arena.release(a.byteOffset);
 }
 
-// The last view found in the private memory: a walk asks about its workspace many times a call,
-// and reading `.buffer` is a call into the engine each time.
-let lastIn: ArrayBufferView | null = null;
+let lastIn: ArrayBufferView | null = null; // the view inPrivateMemory last found there
 
 /**
  * Whether `a` is the view last found in the private memory: an identity test, without reading
