@@ -11,7 +11,8 @@ import { noGrad } from '../src/tensor/tensor.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { gemm32Available } from '../src/kernels/gemm32.js';
 import { sharedWasmMemory } from '../src/kernels/gemm-wasm.js';
-import { privateCounts, privateReservedBytes } from '../src/runtime/wasm/private-memory.js';
+import { privateCounts, privateF32, privateReservedBytes, releasePrivate } from '../src/runtime/wasm/private-memory.js';
+import { kernelCounts } from '../src/runtime/wasm/gemm32.js';
 
 const u32 = (t: Tensor): number[] => {
   const a = t.data as Float32Array;
@@ -57,6 +58,51 @@ describe.skipIf(!available)('the private WASM memory', () => {
     expect(privateCounts.blocks - before).toBe(3);
     const [y2] = m.forward(x);
     expect(u32(y1 as Tensor)).toEqual(u32(y2 as Tensor));
+  });
+
+  it('both directions, and the relu RNN: the bits of the forward with gradients', () => {
+    const gen = new Generator(11);
+    const mods: RNNBase[] = [
+      new GRU(16, 64, { numLayers: 2, bidirectional: true, batchFirst: true, generator: gen }),
+      new LSTM(16, 64, { bidirectional: true, batchFirst: true, generator: gen }),
+      new RNN(16, 64, { numLayers: 2, nonlinearity: 'relu', bidirectional: true, batchFirst: true, generator: gen }),
+    ];
+    for (const m of mods) {
+      const x = randn([1, 6, 16], { generator: gen });
+      const before = privateCounts.blocks;
+      const [y1, h1] = noGrad(() => m.forward(x));
+      expect(privateCounts.blocks - before).toBe(2 * m.numLayers);
+      const [y2, h2] = m.forward(x);
+      expect(u32(y1 as Tensor)).toEqual(u32(y2 as Tensor));
+      const a = hOf(h1), b = hOf(h2);
+      for (let i = 0; i < a.length; i++) expect(u32(a[i])).toEqual(u32(b[i]));
+    }
+  });
+
+  it('runs the SIMD kernels, and a second call takes the blocks the first gave back', () => {
+    const gen = new Generator(13);
+    const m = new LSTM(8, 32, { numLayers: 3, batchFirst: true, generator: gen });
+    const x = randn([1, 7, 8], { generator: gen });
+    noGrad(() => m.forward(x));
+    const gemms = kernelCounts.gemm32, cells = kernelCounts.cells32, reused = privateCounts.reused;
+    const [y1] = noGrad(() => m.forward(x));
+    expect(kernelCounts.gemm32 - gemms, 'two matrix-vector products a step and layer').toBe(2 * 7 * 3);
+    expect(kernelCounts.cells32 - cells, 'one cell call a step and layer').toBe(7 * 3);
+    expect(privateCounts.reused - reused, 'each layer a kept block').toBe(3);
+    expect(privateReservedBytes()).toBe(0);
+    const [y2] = m.forward(x);
+    expect(u32(y1 as Tensor)).toEqual(u32(y2 as Tensor));
+  });
+
+  it('kept blocks give way to a request that does not fit beside them', () => {
+    noGrad(() => new RNN(4, 8)); // the memory exists once a forward or this module asked for it
+    const big = privateF32(10 << 20); // 40 MiB of the 64
+    expect(big).not.toBeNull();
+    releasePrivate(big!);
+    const bigger = privateF32(12 << 20); // 48 MiB: only once the kept 40 MiB went back
+    expect(bigger).not.toBeNull();
+    releasePrivate(bigger!);
+    expect(privateReservedBytes()).toBe(0);
   });
 
   it('a batch of two sequences stays in the shared memory', () => {

@@ -18,7 +18,7 @@ import {
  * The cell kernels for a forward workspace `w`: on the workspaces' memory, or on the private one
  * (one-sequence work: src/runtime/wasm/private-memory.ts); null: the JS twins.
  */
-function forwardCells(w: Float32Array): Cells32Kernels | null {
+export function forwardCells(w: Float32Array): Cells32Kernels | null {
   if (lastPrivate(w)) return privateCells32();
   const k = cells32Kernels();
   if (k !== null && inWasmMemory(w)) return k;

@@ -52,6 +52,17 @@ export function gemm32(
     C.byteOffset + 4 * cOff, M, K, N, mode);
 }
 
+/**
+ * The matrix-vector kernel for products whose operands all lie in workspace `w` (on its memory's
+ * instance), or null when `w` is in neither WASM memory (then gemm32 runs the JS twin). A walk
+ * looks it up once instead of at each step; each call is a gemm32 with N = 1 and unit steps.
+ */
+export function matvec32For(w: Float32Array): Matvec32 | null {
+  if (lastPrivate(w)) return privateGemm32()!.matvec;
+  if (gemm32Kernel() !== null && inWasmMemory(w)) return gemm32Matvec();
+  return inPrivateMemory(w) ? privateGemm32()!.matvec : null;
+}
+
 /** C[M, N] (at cOff) = start + A[M, K]·B[K, N]: mode 0 (start 0), 1 (bias[n]), 2 (C += A·B). */
 export function gemm32AB(
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, bias: Float32Array | null,

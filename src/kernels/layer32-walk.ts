@@ -20,8 +20,11 @@
 // Cells: cells32.ts, b rows of one step per call, in float32 arithmetic (f32x4 WASM kernels, or
 // their JS twins with the same bits), tanh and σ computed in float32 (cells/tanh32.ts: within 1.33
 // and 2.32 ulp).
-import { colSum32, gemm32, gemm32AB, gemm32AtB } from './gemm32.js';
-import { gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
+import { colSum32, gemm32, gemm32AB, gemm32AtB, matvec32For } from './gemm32.js';
+import { forwardCells, gruBackRows32, gruRows32, lstmBackRows32, lstmRows32, rnnBackRows32, rnnRows32 } from './cells32.js';
+import type { Matvec32 } from '../runtime/wasm/gemm32.js';
+import { kernelCounts } from '../runtime/wasm/gemm32.js';
+import type { Cells32Kernels } from '../runtime/wasm/cells32.js';
 import type { CellMode } from './packed-layer.js';
 
 /** Saved width per row: RNN h (1), LSTM i f g o tanh(c) c (6), GRU r z n gh_n (4) — in units of H. */
@@ -110,6 +113,14 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
   // The tape (h_prev, c_prev of every row) only for a backward; without one the recurrent product
   // reads h_prev where it is, in the state block (the cell overwrites it only after the product).
   const tape = L.training;
+  if (L.asStored && !tape && !L.noise && hi - lo === 1) {
+    const mv = matvec32For(w);
+    const cells = mv === null ? null : forwardCells(w);
+    if (cells !== null) {
+      oneRowForward(w, L, reverse, mv!, cells);
+      return;
+    }
+  }
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const b = Math.min(tab[t], hi) - lo; // this range's active rows at t
@@ -148,6 +159,34 @@ export function forwardRows(w: Float32Array, L: Layout32, reverse: boolean, lo: 
     }
     w.copyWithin(L.oY + r * H, hs, hs + b * H);
   }
+}
+
+/**
+ * forwardRows for one sequence without a tape or noise, on the WASM kernels `mv` and `cells` of
+ * the workspace's memory, looked up once for the walk: per step the same calls in the same order
+ * as the general loop (bias, W_ih·x; bias, W_hh·h; the cell; h to y), so the same bits.
+ */
+function oneRowForward(w: Float32Array, L: Layout32, reverse: boolean, mv: Matvec32, cells: Cells32Kernels): void {
+  const { mode, In, H, GH, S, T } = L;
+  const a = w.byteOffset;
+  const hs = L.oH;
+  let n = 0;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s; // row t: one sequence has one row a step
+    const gi = L.oGI + t * GH;
+    w.copyWithin(gi, L.oBih, L.oBih + GH);
+    mv(a + 4 * L.oWihT, 4 * In, a + 4 * (L.oX + t * In), 0, a + 4 * gi, GH, In, 2);
+    w.copyWithin(L.oGH, L.oBhh, L.oBhh + GH);
+    mv(a + 4 * L.oWhhT, 4 * H, a + 4 * hs, 0, a + 4 * L.oGH, GH, H, 2);
+    const sv = a + 4 * (L.oSave + t * S);
+    if (mode === 'LSTM') cells.lstmF(1, H, a + 4 * gi, a + 4 * L.oGH, sv, a + 4 * hs, a + 4 * L.oC);
+    else if (mode === 'GRU') cells.gruF(1, H, a + 4 * gi, a + 4 * L.oGH, sv, a + 4 * hs);
+    else cells.rnnF(1, H, a + 4 * gi, a + 4 * L.oGH, sv, a + 4 * hs, mode === 'RNN_RELU' ? 1 : 0);
+    w.copyWithin(L.oY + t * H, hs, hs + H);
+    n++;
+  }
+  kernelCounts.gemm32 += 2 * n;
+  kernelCounts.cells32 += n;
 }
 
 /**

@@ -119,7 +119,7 @@ export class Layer32 {
   private released = false;
   readonly bytes: number;
   private readonly L: Layout32;
-  private readonly acc: Int32Array; // rowsBefore: where to split
+  private acc: Int32Array | null = null; // rowsBefore, once a walk is shared: where to split
   /** Multiply-adds of the forward (what decides whether a worker takes a share). */
   private readonly work: number;
 
@@ -145,7 +145,6 @@ export class Layer32 {
     const tab = stepTable(ws, this.L);
     tab.set(bs);
     for (let t = 0, r = 0; t < T; r += bs[t++]) tab[T + t] = r;
-    this.acc = rowsBefore(bs, B);
     this.work = rows * (In + H) * this.L.GH;
   }
 
@@ -200,7 +199,7 @@ export class Layer32 {
       fn(w, L, reverse, 0, B);
       return;
     }
-    const split = splitPoint(this.acc, helper.share);
+    const split = splitPoint((this.acc ??= rowsBefore(this.bs, B)), helper.share);
     helper.post(task, layerArgs(w, L, reverse, [split, B]));
     fn(w, L, reverse, 0, split);
     if (!helper.join()) fn(w, L, reverse, split, B); // the worker's share, here (not started, or failed: again)

@@ -37,7 +37,8 @@ function addInto(t: Tensor | null, g: Float64Array | null): void {
 
 /**
  * x [Ttot, In] packed rows, batchSizes [T] (padded input: all B), h0 [B, Hout], c0 [B, H] (LSTM).
- * Shapes are checked by the caller (the module); this only runs the layer. `noise` ([rows, Hout]
+ * Shapes are checked by the caller (the module); this only runs the layer. An Int32Array
+ * batchSizes is kept, not copied, until the backward: the caller must not change it. `noise` ([rows, Hout]
  * from `noiseOff`, optional): additive state noise, see packedLayerForward.
  */
 export function recurrentLayer(
@@ -62,16 +63,15 @@ export function recurrentLayer(
   const tensors = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
   const parents = tensors.filter((t): t is Tensor => t !== null);
   const needGrad = isGradEnabled() && parents.some((t) => t.requiresGrad);
+  const bs = batchSizes instanceof Int32Array ? batchSizes : Int32Array.from(batchSizes);
+  if (dtype === 'float32' && shape.projSize === 0 && rows > 0) {
+    return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null, noise, noiseOff);
+  }
   const params = {
     wIh: w.wIh.data as FloatArray, wHh: w.wHh.data as FloatArray,
     bIh: w.bIh ? (w.bIh.data as FloatArray) : null, bHh: w.bHh ? (w.bHh.data as FloatArray) : null,
     wHr: w.wHr ? (w.wHr.data as FloatArray) : null,
   };
-  const bs = allocate('int64', batchSizes.length) as Int32Array;
-  bs.set(batchSizes as ArrayLike<number>);
-  if (dtype === 'float32' && shape.projSize === 0 && rows > 0) {
-    return recurrentLayer32(shape, w, x, bs, reverse, h0, c0, needGrad, parents, flat, [rows, Hout], [B, Hout], lstm ? [B, H] : null, noise, noiseOff);
-  }
   const tape = needGrad ? allocTape(shape, rows) : null;
   packedLayerForward(
     shape, params, x.data as FloatArray, bs, reverse, h0.data as FloatArray,

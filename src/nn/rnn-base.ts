@@ -72,6 +72,16 @@ export function checkSize(name: string, v: unknown, allowZero: boolean): void {
   if (!allowZero && v <= 0) throw new Error(`${name} must be greater than zero`);
 }
 
+/**
+ * Whether a permutation is the identity (a batch packed in its own order, e.g. one sequence): the
+ * reorder it asks for would copy every value to where it is.
+ */
+function isIdentity(perm: Tensor): boolean {
+  const p = perm.data;
+  for (let i = 0; i < p.length; i++) if (p[i] !== i) return false;
+  return true;
+}
+
 export type RecurrentInput = Tensor | PackedSequence;
 
 /** What forward returns for an input of type I: a Tensor for a Tensor, a PackedSequence for a PackedSequence. */
@@ -373,7 +383,7 @@ export class RNNBase extends Module {
     }
 
     // 4. Packed: hx into sorted order. Padded batch-first: to time-major.
-    if (packed && input.sortedIndices !== null) {
+    if (packed && input.sortedIndices !== null && !isIdentity(input.sortedIndices)) {
       if (hx !== null) hx = indexSelect(hx, 1, input.sortedIndices);
       if (cx !== null) cx = indexSelect(cx, 1, input.sortedIndices);
     }
@@ -420,7 +430,7 @@ export class RNNBase extends Module {
     // 6. Back to the user's layout and batch order.
     let hN = stack(hNs, 0);
     let cN = lstm ? stack(cNs, 0) : null;
-    if (packed && input.unsortedIndices !== null) {
+    if (packed && input.unsortedIndices !== null && !isIdentity(input.unsortedIndices)) {
       hN = indexSelect(hN, 1, input.unsortedIndices);
       if (cN !== null) cN = indexSelect(cN, 1, input.unsortedIndices);
     }
