@@ -68,6 +68,31 @@ describe('one sequence on the weights as stored', () => {
     }
   });
 
+  it('batch-first and time-major agree where one of B and T is 1 (no reorder is needed): outputs and gradients', () => {
+    for (const [name, make] of makers) {
+      for (const [B, T] of [[4, 1], [1, 6]]) {
+        const g = new Generator(B * 10 + T + name.length);
+        const bf = make(g);
+        const tm = new (bf.constructor as typeof RNN)(6, 12, { numLayers: 2, generator: g });
+        tm.loadStateDict(bf.stateDict());
+        const x = randn([B, T, 6], { generator: g });
+        const probe = randn([B, T, 12], { generator: g });
+        const xa = new Tensor(x.data.slice(), [B, T, 6], 'float32', true);
+        const [ya] = bf.forward(xa) as [Tensor, unknown];
+        expect(ya.shape).toEqual([B, T, 12]);
+        sum(mul(ya, probe)).backward();
+        // time-major: [T, B, 6] holds the same order when B or T is 1
+        const xb = new Tensor(x.data.slice(), [T, B, 6], 'float32', true);
+        const [yb] = tm.forward(xb) as [Tensor, unknown];
+        expect(yb.shape).toEqual([T, B, 12]);
+        sum(mul(yb, new Tensor(probe.data, [T, B, 12], 'float32'))).backward();
+        expect(bits(ya.data), `${name} B=${B} T=${T}`).toEqual(bits(yb.data));
+        expect(bits(xa.grad!.data)).toEqual(bits(xb.grad!.data));
+        bf.parameters().forEach((p, i) => expect(bits(p.grad!.data), `grad ${i}`).toEqual(bits(tm.parameters()[i].grad!.data)));
+      }
+    }
+  });
+
   it('runs on the SIMD products (by the kernel counter)', () => {
     const layer = new LSTM(8, 16, { generator: new Generator(3) });
     const before = kernelCounts.gemm32;

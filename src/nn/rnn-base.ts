@@ -387,12 +387,12 @@ export class RNNBase extends Module {
       if (hx !== null) hx = indexSelect(hx, 1, input.sortedIndices);
       if (cx !== null) cx = indexSelect(cx, 1, input.sortedIndices);
     }
+    // Batch-first and time-major hold the same order when B or T is 1 (one sequence, one step):
+    // then a reshape, without the copy a transpose makes.
+    const swap = this.batchFirst && batched && B > 1 && T > 1;
     let rows: Tensor;
     if (packed) rows = x;
-    else {
-      const tm = this.batchFirst && batched ? transpose(x, 0, 1) : x;
-      rows = reshape(tm, [T * B, this.inputSize]);
-    }
+    else rows = reshape(swap ? transpose(x, 0, 1) : x, [T * B, this.inputSize]);
 
     // 5. The stack.
     const zeroH = hx === null ? this.zeroState(B, Hout, dtype) : null;
@@ -438,8 +438,8 @@ export class RNNBase extends Module {
     if (packed) {
       output = new PackedSequence(outRows, input.batchSizes, input.sortedIndices, input.unsortedIndices);
     } else {
-      let o = reshape(outRows, [T, B, D * Hout]);
-      if (this.batchFirst && batched) o = transpose(o, 0, 1);
+      const o = swap ? transpose(reshape(outRows, [T, B, D * Hout]), 0, 1)
+        : reshape(outRows, this.batchFirst && batched ? [B, T, D * Hout] : [T, B, D * Hout]);
       output = batched ? o : squeeze(o, 1);
     }
     if (!batched) {
