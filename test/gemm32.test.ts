@@ -33,7 +33,8 @@ describe('gemm32', () => {
   it('A·B with modes 0, 1, 2: the same bits as the twin (M, K, N over tile tails)', () => {
     let seed = 1;
     // N = 1 runs the matvec kernel: K over its 4-wide blocks and every remainder
-    for (const M of sizes) for (const N of sizes) for (const K of N === 1 ? [0, 1, 2, 3, 4, 6, 8, 15, 33] : [0, 1, 3, 8, 33]) for (const mode of [0, 1, 2] as const) {
+    // N of 32 and more: the 32-wide tiles of the leftover rows (M mod 4), then their 8-, 4- and 1-wide tails
+    for (const M of sizes) for (const N of [...sizes, 32, 33, 44, 64, 77]) for (const K of N === 1 ? [0, 1, 2, 3, 4, 6, 8, 15, 33] : [0, 1, 3, 8, 33]) for (const mode of [0, 1, 2] as const) {
       const A = rand(M * K, seed++), B = rand(K * N, seed++), bias = rand(N, seed++), C0 = rand(M * N, seed++);
       const want = C0.slice();
       gemm32Naive(A, 0, K, 1, B, 0, N, bias, want, 0, M, K, N, mode);
