@@ -42,9 +42,12 @@ export interface Layout32 {
   /**
    * One sequence (B = 1): the forward keeps W_ih and W_hh as stored and its products are
    * matrix-vector (W·x, gemm32's matvec kernel), without the two transposes the row form needs.
-   * Measured with a 2-layer LSTM 32 → 128, one sequence, no gradients: 163 µs (T = 4) to 1.9–2.0 ms
-   * (T = 64) as stored, 170 µs to 3.0 ms in the row form (its one-row products are the slower
-   * part; the transposes cost about 0.4 ns an element of W).
+   * The row form's one-row tiles run about 1.7× faster a product than the matvec, but the
+   * transposes cost about 0.25 ns an element of W a call. Measured one sequence without gradients,
+   * 2 layers, in alternating windows: the row form was faster only for long sequences of wide
+   * layers (LSTM 32 → 128: 0.72× at T = 2, 1.0× at T = 6, 1.49× at T = 64; GRU 64 → 256: 0.57× to
+   * 1.22×) and slower at every length for narrow ones (RNN 10 → 32: 0.73–0.79×), so one-sequence
+   * walks stay as stored.
    */
   asStored: boolean;
   oX: number; // [rows, In] the input
