@@ -41,14 +41,12 @@ addEvictor(0, () => {
 export function workspace(owner: object, n: number): Float32Array {
   let slot = slots.get(owner);
   const have = slot?.block ?? null;
+  if (slot !== undefined) newest = slot;
   if (have !== null && have.length >= n) {
-    if (slot !== newest) {
-      if (resident.delete(slot!)) resident.add(slot!); // now the most recent (the newest is the last already)
-      newest = slot!;
-    }
+    resident.delete(slot!); // now the most recent
+    resident.add(slot!);
     return have;
   }
-  if (slot !== undefined) newest = slot;
   if (slot === undefined) {
     slot = { block: null };
     slots.set(owner, slot);
